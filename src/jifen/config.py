@@ -1,0 +1,44 @@
+"""Settings: read once from the environment (prefix ``JIFEN_``) and passed in, never imported as a global."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "jifen"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    ruleset: str = "ningxia-2022"
+    region_code: str = "640000"
+    region_name: str = "宁夏回族自治区"
+    timezone: str = "Asia/Shanghai"
+    max_batch_items: int = 5000
+    max_body_bytes: int = 10 * 1024 * 1024
+    future_tolerance_s: int = 300
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "jifen.sqlite3"
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL: a plain ``postgresql://`` URL is given the psycopg driver."""
+        url = self.database_url or f"sqlite:///{self.sqlite_path}"
+        return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url

@@ -1,0 +1,1 @@
+"""The pure domain: periods, organisations, operations and scores. Imports no I/O."""

@@ -1,0 +1,46 @@
+"""Months in local time (Asia/Shanghai by default): parsing, formatting and the month of an instant."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jifen.errors import InvalidInput
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        match = _MONTH.match(text.strip()) if isinstance(text, str) else None
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise InvalidInput(f"month {text!r} is not YYYY-MM")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, instant: datetime, tz: ZoneInfo) -> Month:
+        local = instant.astimezone(tz)
+        return cls(local.year, local.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def previous(self) -> Month:
+        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    def next(self) -> Month:
+        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+
+    def start(self, tz: ZoneInfo) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=tz)
+
+    def end(self, tz: ZoneInfo) -> datetime:
+        """The first instant of the next month (exclusive end)."""
+        return self.next().start(tz)

@@ -1,0 +1,57 @@
+"""One exception tree. Every error the product raises on purpose is a JifenError with a status and a code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class JifenError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class InvalidInput(JifenError):
+    status = 422
+    code = "invalid"
+
+
+class RosterError(InvalidInput):
+    """A roster file that cannot be imported; the message names file, row and column."""
+
+    code = "invalid_roster"
+
+
+class RuleSetError(JifenError):
+    """A rule file that does not match the rule-set schema."""
+
+    status = 500
+    code = "invalid_ruleset"
+
+
+class NotFound(JifenError):
+    status = 404
+    code = "not_found"
+
+
+class NotSettled(NotFound):
+    code = "not_settled"
+
+
+class Unauthorized(JifenError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(JifenError):
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(JifenError):
+    status = 413
+    code = "payload_too_large"

@@ -1,0 +1,1 @@
+"""Rule sets as data: the schema, the condition kinds and the loader."""

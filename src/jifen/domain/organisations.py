@@ -48,3 +48,13 @@ class RosterRow:
     teacher_id: str
     teacher_name: str
     subject: str
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The roster as it stands: active schools and teachers with the counties and cities above them."""
+
+    cities: dict[str, City]
+    counties: dict[str, County]
+    schools: dict[str, School]
+    teachers: dict[str, Teacher]

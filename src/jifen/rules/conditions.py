@@ -7,6 +7,7 @@ condition needs that is missing or of the wrong type raises FieldProblem (the re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal, Protocol, Union
 from zoneinfo import ZoneInfo
 
@@ -20,13 +21,14 @@ class History(Protocol):
 
     def content_seen(self, sha256: str) -> bool: ...
 
-    def assessed_in_year(self, teacher_id: str, year: int) -> bool: ...
+    def counted_in_year(self, teacher_id: str, indicator: str, year: int) -> bool: ...
 
 
 @dataclass(frozen=True)
 class Context:
     history: History
     tz: ZoneInfo
+    indicator: str = ""
 
 
 def _field_path(value: str) -> str:
@@ -164,7 +166,7 @@ class FirstOfYear(_Kind):
 
     def check(self, report: Report, ctx: Context) -> str | None:
         year = report.occurred_at.astimezone(ctx.tz).year
-        if report.teacher_id and ctx.history.assessed_in_year(report.teacher_id, year):
+        if report.teacher_id and ctx.history.counted_in_year(report.teacher_id, ctx.indicator, year):
             return "not_first_of_year"
         return None
 
@@ -228,10 +230,14 @@ AllOf.model_rebuild()
 AnyOf.model_rebuild()
 
 
+def walk(condition: Any) -> Iterator[Any]:
+    """Every condition in a tree, the tree itself first."""
+    yield condition
+    if isinstance(condition, (AllOf, AnyOf)):
+        for child in condition.conditions:
+            yield from walk(child)
+
+
 def unique_content_fields(condition: Any) -> list[str]:
     """The fields whose content must be unique, anywhere in a condition tree."""
-    if isinstance(condition, UniqueContent):
-        return [condition.field]
-    if isinstance(condition, (AllOf, AnyOf)):
-        return [f for c in condition.conditions for f in unique_content_fields(c)]
-    return []
+    return [c.field for c in walk(condition) if isinstance(c, UniqueContent)]

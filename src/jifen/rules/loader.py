@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def shipped_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+@lru_cache(maxsize=16)
 def load_shipped(name: str) -> LoadedRuleSet:
     resource = resources.files("jifen.rules") / "sets" / f"{name}.yaml"
     if not resource.is_file():

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jifen.rules.conditions import Condition, unique_content_fields
+from jifen.rules.conditions import Condition, FirstOfYear, unique_content_fields, walk
 
 
 class _Strict(BaseModel):
@@ -41,6 +41,10 @@ class ActionRule(_Strict):
     @property
     def content_fields(self) -> list[str]:
         return unique_content_fields(self.qualifies) if self.qualifies is not None else []
+
+    @property
+    def once_a_year(self) -> bool:
+        return self.qualifies is not None and any(isinstance(c, FirstOfYear) for c in walk(self.qualifies))
 
 
 class App(_Strict):

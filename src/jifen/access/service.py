@@ -1,0 +1,70 @@
+"""Registering apps and users, and recognising their tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jifen.access.scopes import ROLE_LEVELS
+from jifen.access.tokens import APP_PREFIX, USER_PREFIX, new_token, token_hash
+from jifen.errors import InvalidInput, Unauthorized
+from jifen.rules.schema import RuleSet
+from jifen.store import access as repo
+from jifen.store.database import Database
+from jifen.store.tables import cities, counties, schools, teachers
+
+SCOPE_TABLES = {"teacher": teachers.c.id, "school": schools.c.code, "county": counties.c.code, "city": cities.c.code}
+
+
+def register_app(database: Database, rules: RuleSet, code: str, now: datetime) -> str:
+    """Register an app of the catalog (again: a further token) and return a new API token."""
+    app = rules.app(code)
+    if app is None:
+        known = ", ".join(a.code for a in rules.apps)
+        raise InvalidInput(f"app {code!r} is not in the catalog of rule set {rules.name}; known apps: {known}")
+    token = new_token(APP_PREFIX)
+    with database.transaction() as connection:
+        if not repo.app_exists(connection, code):
+            repo.add_app(connection, code, app.name, now)
+        repo.add_app_token(connection, code, token_hash(token), now)
+    return token
+
+
+def add_user(database: Database, name: str, role: str, scope: str, region_code: str, now: datetime) -> str:
+    if not name.strip():
+        raise InvalidInput("user name must not be empty")
+    level = ROLE_LEVELS.get(role)
+    if level is None:
+        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLE_LEVELS)}")
+    with database.transaction() as connection:
+        if repo.user_exists(connection, name):
+            raise InvalidInput(f"user {name!r} already exists")
+        if level == "region":
+            if scope != region_code:
+                raise InvalidInput(f"scope {scope!r} is not the region; the region's code is {region_code}")
+        else:
+            column = SCOPE_TABLES[level]
+            if connection.scalar(column.table.select().with_only_columns(column).where(column == scope)) is None:
+                raise InvalidInput(f"scope {scope!r}: no {level} with that code on the roster")
+        token = new_token(USER_PREFIX)
+        repo.add_user(connection, repo.User(name, role, scope), token_hash(token), now)
+    return token
+
+
+def app_for(database: Database, token: str | None) -> str:
+    if not token:
+        raise Unauthorized("missing bearer token: send 'Authorization: Bearer TOKEN'")
+    with database.read() as connection:
+        code = repo.app_for_token(connection, token_hash(token))
+    if code is None:
+        raise Unauthorized("unknown app token")
+    return code
+
+
+def user_for(database: Database, token: str | None) -> repo.User:
+    if not token:
+        raise Unauthorized("missing bearer token: send 'Authorization: Bearer TOKEN'")
+    with database.read() as connection:
+        user = repo.user_for_token(connection, token_hash(token))
+    if user is None:
+        raise Unauthorized("unknown user token")
+    return user

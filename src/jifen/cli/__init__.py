@@ -1,0 +1,1 @@
+"""The jifen command: thin, calling the same services as the web."""

@@ -1,0 +1,47 @@
+"""Opening the runtime for a command, and reporting errors the same way everywhere."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from jifen.config import Settings
+from jifen.errors import JifenError
+from jifen.runtime import Runtime
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def opened(*, upgrade: bool = True) -> Iterator[Runtime]:
+    runtime = Runtime.open(Settings(), upgrade=upgrade)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a JifenError into a message on stderr and exit status 1 (2 for bad input)."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except JifenError as exc:
+            print(f"错误 error: {exc.message}", file=sys.stderr)
+            for detail in exc.details[1:20]:
+                print(f"  - {detail}", file=sys.stderr)
+            raise typer.Exit(2 if exc.status in {400, 413, 422} else 1) from None
+
+    return wrapper

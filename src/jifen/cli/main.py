@@ -1,0 +1,190 @@
+"""The ``jifen`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jifen.cli import demo as demo_command
+from jifen.cli.context import console, opened, reports_errors
+from jifen.config import Settings
+
+app = typer.Typer(help="Jifen 积分: education-platform application points.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations: the roster of schools and teachers.", no_args_is_help=True)
+apps_app = typer.Typer(help="Integrated apps and their API tokens.", no_args_is_help=True)
+users_app = typer.Typer(help="Users who read reports.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(apps_app, name="apps")
+app.add_typer(users_app, name="users")
+app.command(name="demo")(demo_command.demo)
+
+
+class Level(str, Enum):
+    teacher = "teacher"
+    school = "school"
+    county = "county"
+    city = "city"
+    region = "region"
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.command()
+@reports_errors
+def info() -> None:
+    """Show the data directory, the database and the rule set in force."""
+    settings = Settings()
+    with opened(upgrade=False) as runtime:
+        console.print(f"data directory 数据目录: {settings.data_dir}")
+        console.print(f"database 数据库: {runtime.database.display_url}")
+        console.print(f"schema revision: {runtime.database.current() or '(empty)'} (latest {runtime.database.head()})")
+        console.print(f"rule set 规则: {runtime.ruleset.name} v{runtime.ruleset.version}")
+        console.print(f"region 区域: {settings.region_code} {settings.region_name}")
+
+
+@db_app.command("upgrade")
+@reports_errors
+def db_upgrade() -> None:
+    """Create or migrate the tables to the latest revision."""
+    with opened(upgrade=False) as runtime:
+        runtime.database.upgrade()
+        console.print(f"database {runtime.database.display_url} at revision {runtime.database.current()}")
+
+
+@orgs_app.command("import")
+@reports_errors
+def orgs_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX roster, one row per teacher")],
+    full: Annotated[bool, typer.Option("--full", help="the file is the whole roster: teachers not in it leave")] = False,
+) -> None:
+    """Import a roster: add and update schools and teachers."""
+    from jifen.ingest.roster_import import import_file
+
+    with opened() as runtime:
+        result = import_file(_ingest(runtime), file, full=full, now=_now())
+    s = result.summary
+    console.print(f"{file.name}: {s.schools} schools; teachers added {s.added}, updated {s.updated}, "
+                  f"unchanged {s.unchanged}, left {s.left}")
+    if result.resolved:
+        done = ", ".join(f"{k} {v}" for k, v in sorted(result.resolved.items()))
+        console.print(f"pending reports now checked: {done}")
+
+
+@apps_app.command("add")
+@reports_errors
+def apps_add(app_code: Annotated[str, typer.Argument(help="an app code of the catalog")]) -> None:
+    """Register an app and print a new API token on the last line (shown once)."""
+    from jifen.access.service import register_app
+
+    with opened() as runtime:
+        token = register_app(runtime.database, runtime.ruleset.rules, app_code, _now())
+    console.print(f"app {app_code} registered; its API token (shown once, stored hashed):", highlight=False)
+    print(token)
+
+
+@apps_app.command("list")
+@reports_errors
+def apps_list() -> None:
+    """List registered apps."""
+    from jifen.store.access import registered_apps
+
+    with opened() as runtime, runtime.database.read() as connection:
+        for code, name, registered_at in registered_apps(connection):
+            console.print(f"{code}\t{name}\t{registered_at:%Y-%m-%d %H:%M}")
+
+
+@users_app.command("add")
+@reports_errors
+def users_add(
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[str, typer.Option(help="teacher, school_admin, county_admin, city_admin or region_admin")],
+    scope: Annotated[str | None, typer.Option(help="teacher id, school, county or city code; region code")] = None,
+) -> None:
+    """Create a user and print their API token on the last line (shown once)."""
+    from jifen.access.service import add_user
+
+    with opened() as runtime:
+        region = runtime.settings.region_code
+        token = add_user(runtime.database, name, role, scope or (region if role == "region_admin" else ""),
+                         region, _now())
+    console.print(f"user {name} ({role}) created; API token (shown once, stored hashed):", highlight=False)
+    print(token)
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    from jifen.web.app import create_app
+
+    with opened() as runtime:
+        console.print(f"Jifen serving {runtime.database.display_url} at http://{host}:{port}/api/v1/catalog")
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+
+
+@app.command()
+@reports_errors
+def settle(month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+    """Settle a month: score every teacher against the region average and roll up. Makes a new version."""
+    from jifen.domain.periods import Month
+    from jifen.settle.service import settle_month
+
+    parsed = Month.parse(month)
+    with opened() as runtime:
+        s = runtime.settings
+        summary = settle_month(runtime.database, runtime.ruleset, parsed, (s.region_code, s.region_name), _now())
+    console.print(f"{summary.month} settled, version {summary.version}: {summary.teachers} teachers, "
+                  f"{summary.schools} schools, {summary.counties} counties; region total {summary.region_total}")
+
+
+@app.command()
+@reports_errors
+def report(
+    level: Annotated[Level, typer.Argument(help="teacher, school, county, city or region")],
+    code: Annotated[str, typer.Argument(help="teacher id, or school, county, city or region code")],
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    version: Annotated[int | None, typer.Option(help="settlement version (default: the latest)")] = None,
+) -> None:
+    """Print a settled report: a teacher, a school, or the ranking of a county, city or the region."""
+    from jifen.reports import datasets
+    from jifen.reports.table import render
+
+    with opened() as runtime, runtime.database.read() as connection:
+        data = datasets.report(connection, level.value, code, month, version)
+    if format is Format.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    else:
+        console.print(render(level.value, data))
+
+
+def _ingest(runtime):  # type: ignore[no-untyped-def]
+    from jifen.ingest.service import Ingest
+
+    return Ingest(runtime.database, runtime.ruleset.rules, runtime.tz,
+                  future_tolerance_s=runtime.settings.future_tolerance_s)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The way in: inbound reports and roster files, checked against the rules and stored."""

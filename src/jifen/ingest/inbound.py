@@ -1,0 +1,101 @@
+"""Inbound operation items: lax at the edge. Each raw item becomes a Report, or a reason it is rejected."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jifen.domain.operations import Report
+
+ENVELOPE_FIELDS = {"id", "action", "teacher_id", "school_id", "occurred_at", "duration_s", "attributes"}
+MAX_ID_LENGTH = 128
+MAX_CODE_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """An item that cannot become a Report; ``id`` is the app's id when it could be read."""
+
+    id: str | None
+    reason: str
+    action: str | None = None
+
+
+def item_id(raw: Any) -> str | None:
+    """The app's id of an item, when it has a usable one."""
+    if not isinstance(raw, dict):
+        return None
+    value = raw.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip() and len(value.strip()) <= MAX_ID_LENGTH:
+        return value.strip()
+    return None
+
+
+def parse_item(raw: Any) -> Report | Malformed:
+    if not isinstance(raw, dict):
+        return Malformed(None, "item must be a JSON object")
+    ident = item_id(raw)
+    if ident is None:
+        return Malformed(None, f"id is {'missing' if raw.get('id') is None else 'not a string of 1-128 characters'}")
+    action = raw.get("action")
+    if not isinstance(action, str) or not action.strip():
+        return Malformed(ident, "action is missing" if action is None else "action must be a string")
+    action = action.strip()
+    extra = sorted(set(raw) - ENVELOPE_FIELDS)
+    if extra:
+        return Malformed(ident, f"field {extra[0]!r} is not part of the envelope; put it in attributes", action)
+    subject: dict[str, str | None] = {}
+    for name in ("teacher_id", "school_id"):
+        value = raw.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > MAX_CODE_LENGTH):
+            return Malformed(ident, f"{name} must be a non-empty string", action)
+        subject[name] = value.strip() if isinstance(value, str) else None
+    occurred_at = _instant(raw.get("occurred_at"))
+    if isinstance(occurred_at, str):
+        return Malformed(ident, occurred_at, action)
+    duration = raw.get("duration_s")
+    if duration is not None:
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration):
+            return Malformed(ident, "duration_s must be a number of seconds", action)
+        if duration < 0:
+            return Malformed(ident, "duration_s must not be negative", action)
+    attributes = raw.get("attributes", {})
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, dict):
+        return Malformed(ident, "attributes must be a JSON object", action)
+    return Report(
+        id=ident,
+        action=action,
+        occurred_at=occurred_at,
+        teacher_id=subject["teacher_id"],
+        school_id=subject["school_id"],
+        duration_s=duration,
+        attributes=attributes,
+    )
+
+
+def _instant(value: Any) -> datetime | str:
+    """A timezone-aware datetime, or the reason the value is not one."""
+    if value is None:
+        return "occurred_at is missing"
+    if not isinstance(value, str):
+        return "occurred_at must be an ISO 8601 string with offset"
+    text = value.strip()
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return f"occurred_at {value!r} is not ISO 8601"
+    if parsed.tzinfo is None:
+        return f"occurred_at {value!r} has no UTC offset"
+    return parsed

@@ -1,0 +1,217 @@
+"""The ingestion service: a batch of app reports in, one result per item out, all stored in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from jifen.domain.operations import Outcome, Report, Status
+from jifen.domain.periods import Month
+from jifen.ingest.inbound import Malformed, item_id, parse_item
+from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of
+from jifen.rules.schema import ActionRule, Indicator, RuleSet
+from jifen.store import operations as repo
+from jifen.store import roster as roster_repo
+from jifen.store.database import Database
+
+INGEST_LOCK = 0x4A4946454E  # "JIFEN": one writer of qualification history at a time
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str | None
+    status: Status
+    indicator: str | None = None
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "status": str(self.status), "indicator": self.indicator, "reason": self.reason}
+
+
+@dataclass
+class BatchHistory:
+    """What was qualified before: the database as prefetched for this batch, plus this batch so far."""
+
+    contents: set[str] = field(default_factory=set)
+    counted: set[tuple[str, str, int]] = field(default_factory=set)
+
+    def content_seen(self, sha256: str) -> bool:
+        return sha256 in self.contents
+
+    def counted_in_year(self, teacher_id: str, indicator: str, year: int) -> bool:
+        return (teacher_id, indicator, year) in self.counted
+
+    def record(self, report: Report, rule: ActionRule, tz: ZoneInfo) -> list[str]:
+        """Remember a qualified report; returns its content hashes."""
+        hashes = [_content_key(report.value(f)) for f in rule.content_fields]
+        self.contents.update(hashes)
+        if report.teacher_id:
+            self.counted.add((report.teacher_id, rule.indicator, report.occurred_at.astimezone(tz).year))
+        return hashes
+
+
+def _content_key(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    index: int
+    report: Report
+    rule: ActionRule
+    indicator: Indicator
+
+
+class Ingest:
+    def __init__(self, database: Database, rules: RuleSet, tz: ZoneInfo, *, future_tolerance_s: int = 300) -> None:
+        self.database = database
+        self.rules = rules
+        self.tz = tz
+        self.future_tolerance_s = future_tolerance_s
+
+    def submit(self, app_code: str, items: list[Any], now: datetime) -> list[ItemResult]:
+        with self.database.transaction() as connection, self.database.lock(connection, INGEST_LOCK):
+            return self._submit(connection, app_code, items, now)
+
+    def _submit(self, connection: Connection, app_code: str, items: list[Any], now: datetime) -> list[ItemResult]:
+        results: list[ItemResult | None] = [None] * len(items)
+        earlier = repo.existing(connection, app_code, [i for i in map(item_id, items) if i])
+        claimed: dict[str, ItemResult] = {}
+        repeats: dict[int, str] = {}
+        candidates: list[_Candidate] = []
+        rejections: list[dict[str, Any]] = []
+        for index, raw in enumerate(items):
+            ident = item_id(raw)
+            if ident is not None and ident in earlier:
+                results[index] = _duplicate(ident, earlier[ident].indicator, earlier[ident].status)
+                continue
+            if ident is not None and ident in claimed:
+                repeats[index] = ident
+                continue
+            checked = self._check(app_code, raw, now)
+            if isinstance(checked, Outcome):
+                results[index] = ItemResult(ident, checked.status, checked.indicator, checked.reason)
+                rejections.append(_rejection(app_code, ident, raw, checked.reason or "", now))
+                continue
+            report, rule, indicator = checked
+            claimed[report.id] = ItemResult(report.id, Status.PENDING, indicator.code)  # settled below
+            candidates.append(_Candidate(index, report, rule, indicator))
+        history = self._history(connection, [c.report for c in candidates], [c.rule for c in candidates])
+        known = self._known_subjects(connection, candidates)
+        rows: list[dict[str, Any]] = []
+        hashes: list[list[str]] = []
+        for candidate in candidates:
+            report, rule = candidate.report, candidate.rule
+            if subject_of(report, candidate.indicator) not in known[candidate.indicator.subject]:
+                outcome = Outcome(Status.PENDING, rule.indicator, f"{_subject_field(candidate.indicator)} "
+                                  f"{subject_of(report, candidate.indicator)!r} is not on the roster yet")
+            else:
+                outcome = qualify(report, rule, history, self.tz)
+            hashes.append(history.record(report, rule, self.tz) if outcome.status == Status.QUALIFIED else [])
+            results[candidate.index] = ItemResult(report.id, outcome.status, outcome.indicator, outcome.reason)
+            claimed[report.id] = results[candidate.index]  # type: ignore[assignment]
+            rows.append(self._row(app_code, report, outcome, now))
+        for index, ident in repeats.items():
+            first = claimed[ident]
+            results[index] = _duplicate(ident, first.indicator, first.status)
+        ids = repo.insert(connection, rows)
+        repo.add_contents(connection, [(h, op_id) for op_id, hs in zip(ids, hashes, strict=True) for h in hs])
+        repo.add_rejections(connection, rejections)
+        return [r for r in results if r is not None]
+
+    def _check(self, app_code: str, raw: Any, now: datetime) -> Outcome | tuple[Report, ActionRule, Indicator]:
+        parsed = parse_item(raw)
+        if isinstance(parsed, Malformed):
+            return Outcome(Status.REJECTED, None, parsed.reason)
+        resolved = resolve_action(self.rules, app_code, parsed)
+        if isinstance(resolved, Outcome):
+            return resolved
+        rule, indicator = resolved
+        reason = check_fields(parsed, rule, self.tz, now, self.future_tolerance_s)
+        if reason:
+            return Outcome(Status.REJECTED, indicator.code, reason)
+        return parsed, rule, indicator
+
+    def _history(self, connection: Connection, reports: list[Report], rules: list[ActionRule]) -> BatchHistory:
+        wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True) for f in rule.content_fields]
+        history = BatchHistory(contents=repo.seen_contents(connection, wanted))
+        yearly = {rule.indicator for rule in rules if rule.once_a_year}
+        for indicator in yearly:
+            teachers = [r.teacher_id for r, rule in zip(reports, rules, strict=True)
+                        if rule.indicator == indicator and r.teacher_id]
+            history.counted.update(
+                (tid, indicator, year) for tid, year in repo.assessed_years(connection, teachers, indicator)
+            )
+        return history
+
+    def _known_subjects(self, connection: Connection, candidates: list[_Candidate]) -> dict[str, set[str]]:
+        teacher_ids = [c.report.teacher_id for c in candidates if c.indicator.subject == "teacher"]
+        school_ids = [c.report.school_id for c in candidates if c.indicator.subject == "school"]
+        return {
+            "teacher": roster_repo.active_teachers(connection, [t for t in teacher_ids if t]),
+            "school": roster_repo.active_schools(connection, [s for s in school_ids if s]),
+        }
+
+    def _row(self, app_code: str, report: Report, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        return {
+            "app_code": app_code,
+            "external_id": report.id,
+            "action": report.action,
+            "indicator": outcome.indicator,
+            "teacher_id": report.teacher_id,
+            "school_code": report.school_id,
+            "occurred_at": report.occurred_at,
+            "month": str(Month.of(report.occurred_at, self.tz)),
+            "duration_s": report.duration_s,
+            "attributes": report.attributes,
+            "status": str(outcome.status),
+            "reason": outcome.reason,
+            "received_at": now,
+        }
+
+    def resolve_pending(self, connection: Connection) -> dict[str, int]:
+        """Qualify pending reports whose teacher or school is now on the roster, in the order received."""
+        waiting = repo.pending(connection)
+        resolved: dict[str, int] = {}
+        if not waiting:
+            return resolved
+        entries: list[tuple[repo.Stored, Report, ActionRule, Indicator]] = []
+        for stored in waiting:
+            report = Report(stored.external_id, stored.action, stored.occurred_at, stored.teacher_id,
+                            stored.school_code, stored.duration_s, stored.attributes)
+            resolved_action = resolve_action(self.rules, stored.app_code, report)
+            if isinstance(resolved_action, Outcome):
+                continue
+            entries.append((stored, report, *resolved_action))
+        teacher_ids = roster_repo.active_teachers(connection, [e[1].teacher_id for e in entries if e[1].teacher_id])
+        school_ids = roster_repo.active_schools(connection, [e[1].school_id for e in entries if e[1].school_id])
+        known = {"teacher": teacher_ids, "school": school_ids}
+        ready = [e for e in entries if subject_of(e[1], e[3]) in known[e[3].subject]]
+        history = self._history(connection, [e[1] for e in ready], [e[2] for e in ready])
+        contents: list[tuple[str, int]] = []
+        for stored, report, rule, _indicator in ready:
+            outcome = qualify(report, rule, history, self.tz)
+            if outcome.status == Status.QUALIFIED:
+                contents.extend((h, stored.id) for h in history.record(report, rule, self.tz))
+            repo.set_outcome(connection, stored.id, str(outcome.status), outcome.reason)
+            resolved[str(outcome.status)] = resolved.get(str(outcome.status), 0) + 1
+        repo.add_contents(connection, contents)
+        return resolved
+
+
+def _subject_field(indicator: Indicator) -> str:
+    return "teacher_id" if indicator.subject == "teacher" else "school_id"
+
+
+def _duplicate(ident: str, indicator: str | None, status: str) -> ItemResult:
+    return ItemResult(ident, Status.DUPLICATE, indicator, f"id already received as {status}")
+
+
+def _rejection(app_code: str, ident: str | None, raw: Any, reason: str, now: datetime) -> dict[str, Any]:
+    action = raw.get("action") if isinstance(raw, dict) and isinstance(raw.get("action"), str) else None
+    return {"app_code": app_code, "external_id": ident, "action": action and action[:64],
+            "payload": raw if isinstance(raw, dict) else {"item": raw}, "reason": reason, "received_at": now}

@@ -1,0 +1,1 @@
+"""Reports: datasets as plain rows, and renderers that turn them into tables or files."""

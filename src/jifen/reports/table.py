@@ -1,0 +1,53 @@
+"""The readable Chinese rendering of a report dataset, as a Rich table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+
+from jifen.reports.datasets import LEVEL_NAMES
+
+_RANKED = {"schools": "school", "counties": "county", "cities": "city", "teachers": "teacher"}
+
+
+def render(level: str, data: dict[str, Any]) -> Group:
+    name = data.get(f"{level}_name") or ""
+    code = data[f"{level}_code"]
+    title = f"{data['month']} {LEVEL_NAMES[level]}积分报表（第{data['version']}版）{name} {code}"
+    parts: list[Any] = []
+    summary = Table(title=title, show_header=False, title_justify="left")
+    summary.add_row("总分", _fmt(data["total"]))
+    if level == "school":
+        summary.add_row("教师平均分", _fmt(data["teacher_average"]))
+        summary.add_row("学校指标得分", _fmt(data["school_points"]))
+    if level == "teacher":
+        summary.add_row("所在学校", str(data["school_code"]))
+    parts.append(summary)
+    if "indicators" in data:
+        table = Table(title="指标明细", title_justify="left")
+        for header in ("指标分类", "指标名称", "赋分对象", "达标次数", "全区平均", "得分", "最高分"):
+            table.add_column(header, justify="right" if header in {"达标次数", "全区平均", "得分", "最高分"} else "left")
+        for item in data["indicators"]:
+            table.add_row(item["category"], item["name"], "教师" if item["subject"] == "teacher" else "学校",
+                          _fmt(item["count"]), _fmt(item["average"]), _fmt(item["points"]), _fmt(item["max"]))
+        parts.append(table)
+    for key, child in _RANKED.items():
+        if key in data:
+            ranking = Table(title=f"{LEVEL_NAMES[child]}排名", title_justify="left")
+            for header in ("排名", "代码", "名称", "总分"):
+                ranking.add_column(header, justify="right" if header in {"排名", "总分"} else "left")
+            id_key = "teacher_id" if child == "teacher" else f"{child}_code"
+            for row in data[key]:
+                ranking.add_row(str(row["rank"]), row[id_key], row[f"{child}_name"], _fmt(row["total"]))
+            parts.append(ranking)
+    return Group(*parts)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)

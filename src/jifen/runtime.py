@@ -1,0 +1,38 @@
+"""What every front door needs: settings, the database brought up to date, and the rule set in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from jifen.config import Settings
+from jifen.rules.loader import LoadedRuleSet, load_shipped
+from jifen.store.database import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+
+    @classmethod
+    def open(cls, settings: Settings, *, upgrade: bool = True) -> Runtime:
+        url = settings.resolved_database_url()
+        if url.startswith("sqlite:///") and not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Database(url)
+        if upgrade:
+            database.ensure_current()
+        return cls(settings=settings, database=database)
+
+    @cached_property
+    def ruleset(self) -> LoadedRuleSet:
+        return load_shipped(self.settings.ruleset)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def close(self) -> None:
+        self.database.dispose()

@@ -1,0 +1,139 @@
+"""The monthly settlement as one pure computation over the roster and the month's qualified counts.
+
+Arithmetic is exact (fractions); figures are rounded half up only when published, so every level is
+rolled up from unrounded values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from jifen.domain.organisations import Roster
+from jifen.domain.scores import mean, relative_points
+from jifen.rules.schema import Indicator, RuleSet
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    """Qualified operations of a month: per (teacher, indicator), per (school, indicator), and scores."""
+
+    teachers: dict[tuple[str, str], int] = field(default_factory=dict)
+    schools: dict[tuple[str, str], int] = field(default_factory=dict)
+    assessments: dict[tuple[str, str], Fraction] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    code: str
+    count: Fraction
+    average: Fraction
+    points: Fraction
+    maximum: Fraction
+
+
+@dataclass
+class Unit:
+    level: str
+    code: str
+    name: str
+    parent_code: str | None
+    total: Fraction
+    indicators: list[IndicatorScore] = field(default_factory=list)
+    teacher_average: Fraction | None = None
+    school_points: Fraction | None = None
+
+
+@dataclass
+class Settlement:
+    averages: dict[str, Fraction]
+    units: dict[str, list[Unit]]
+
+
+LEVELS = ("teacher", "school", "county", "city", "region")
+
+
+def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[str, str]) -> Settlement:
+    full_at = Fraction(rules.scoring.full_at)
+    teacher_indicators = rules.indicators_for("teacher")
+    school_indicators = rules.indicators_for("school")
+
+    teacher_figures = {
+        ind.code: {tid: Fraction(counts.teachers.get((tid, ind.code), 0)) for tid in roster.teachers}
+        for ind in teacher_indicators
+    }
+    school_figures = {
+        ind.code: {code: _school_figure(ind, counts.schools.get((code, ind.code), 0), school.online_classrooms)
+                   for code, school in roster.schools.items()}
+        for ind in school_indicators
+    }
+    averages = {code: mean(figures.values()) for code, figures in {**teacher_figures, **school_figures}.items()}
+
+    teachers: list[Unit] = []
+    for tid, teacher in roster.teachers.items():
+        scores = [
+            _score(ind, teacher_figures[ind.code][tid], averages[ind.code], full_at,
+                   counts.assessments.get((tid, ind.code)))
+            for ind in teacher_indicators
+        ]
+        teachers.append(Unit("teacher", tid, teacher.name, teacher.school_code,
+                             sum((s.points for s in scores), Fraction(0)), scores))
+
+    by_school: dict[str, list[Unit]] = defaultdict(list)
+    for unit in teachers:
+        by_school[unit.parent_code or ""].append(unit)
+    schools: list[Unit] = []
+    for code, school in roster.schools.items():
+        staff = by_school.get(code, [])
+        own = [_score(ind, school_figures[ind.code][code], averages[ind.code], full_at, None)
+               for ind in school_indicators]
+        teacher_average = mean(u.total for u in staff)
+        school_points = sum((s.points for s in own), Fraction(0))
+        rolled = [
+            IndicatorScore(ind.code, mean(u.indicators[i].count for u in staff), averages[ind.code],
+                           mean(u.indicators[i].points for u in staff), Fraction(ind.monthly_max))
+            for i, ind in enumerate(teacher_indicators)
+        ]
+        schools.append(Unit("school", code, school.name, school.county_code, teacher_average + school_points,
+                            _in_rule_order(rules, rolled + own), teacher_average, school_points))
+
+    counties = _roll_up("county", schools, {c: (x.name, x.city_code) for c, x in roster.counties.items()})
+    cities = _roll_up("city", counties, {c: (x.name, region[0]) for c, x in roster.cities.items()})
+    regions = _roll_up("region", cities, {region[0]: (region[1], None)})
+    return Settlement(averages, {"teacher": teachers, "school": schools, "county": counties,
+                                 "city": cities, "region": regions})
+
+
+def _school_figure(indicator: Indicator, count: int, classrooms: int) -> Fraction:
+    if indicator.per_online_classroom:
+        return Fraction(count, max(1, classrooms))
+    return Fraction(count)
+
+
+def _score(indicator: Indicator, figure: Fraction, average: Fraction, full_at: Fraction,
+           assessment: Fraction | None) -> IndicatorScore:
+    maximum = Fraction(indicator.monthly_max)
+    if indicator.scoring == "assessment":
+        score = assessment if assessment is not None else Fraction(0)
+        points = maximum * score / Fraction(indicator.assessment_full_score)
+    else:
+        points = relative_points(maximum, figure, average, full_at)
+    return IndicatorScore(indicator.code, figure, average, points, maximum)
+
+
+def _in_rule_order(rules: RuleSet, scores: list[IndicatorScore]) -> list[IndicatorScore]:
+    order = {ind.code: i for i, ind in enumerate(rules.indicators)}
+    return sorted(scores, key=lambda s: order[s.code])
+
+
+def _roll_up(level: str, children: list[Unit], parents: dict[str, tuple[str, str | None]]) -> list[Unit]:
+    """Each parent's total is the mean of its children's totals; parents without children are left out."""
+    grouped: dict[str, list[Unit]] = defaultdict(list)
+    for child in children:
+        grouped[child.parent_code or ""].append(child)
+    return [
+        Unit(level, code, name, parent, mean(c.total for c in grouped[code]))
+        for code, (name, parent) in sorted(parents.items())
+        if grouped.get(code)
+    ]

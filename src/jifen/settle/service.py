@@ -1,0 +1,104 @@
+"""Settle a month: read the roster and qualified counts, compute, store as a new version."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from jifen.domain.periods import Month
+from jifen.domain.scores import AVERAGE_PLACES, POINTS_PLACES, competition_ranks, round_half_up
+from jifen.rules.loader import LoadedRuleSet
+from jifen.settle.compute import MonthCounts, Settlement, Unit, settle
+from jifen.store import operations as operations_repo
+from jifen.store import roster as roster_repo
+from jifen.store import settlements as repo
+from jifen.store.database import Database
+
+SETTLE_LOCK = 0x4A4946454E + 1
+
+
+@dataclass(frozen=True)
+class SettleSummary:
+    month: str
+    version: int
+    teachers: int
+    schools: int
+    counties: int
+    region_total: Decimal
+
+
+def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, region: tuple[str, str],
+                 now: datetime) -> SettleSummary:
+    rules = ruleset.rules
+    with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
+        roster = roster_repo.load(connection)
+        counts = MonthCounts(
+            teachers=_counts(operations_repo.qualified_counts(connection, str(month), "teacher_id")),
+            schools=_counts(operations_repo.qualified_counts(connection, str(month), "school_code")),
+            assessments={
+                (teacher_id, ind.code): _score(attributes.get(ind.assessment_attribute))
+                for ind in rules.indicators if ind.scoring == "assessment"
+                for teacher_id, attributes in operations_repo.qualified_attributes(connection, str(month), ind.code)
+            },
+        )
+        result = settle(rules, roster, counts, region)
+        version = repo.next_version(connection, str(month))
+        settlement_id = repo.create(connection, {
+            "month": str(month), "version": version, "status": "draft",
+            "ruleset_name": ruleset.name, "ruleset_version": ruleset.version, "ruleset_sha256": ruleset.sha256,
+            "region_code": region[0], "region_name": region[1], "created_at": now,
+        })
+        repo.add_units(connection, _unit_rows(settlement_id, result))
+        repo.add_indicators(connection, _indicator_rows(settlement_id, result))
+    units = result.units
+    return SettleSummary(str(month), version, len(units["teacher"]), len(units["school"]), len(units["county"]),
+                         round_half_up(units["region"][0].total, POINTS_PLACES) if units["region"] else Decimal(0))
+
+
+def _counts(rows: list[tuple[str, str, int]]) -> dict[tuple[str, str], int]:
+    return {(code, indicator): count for code, indicator, count in rows}
+
+
+def _score(value: Any) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return Fraction(0)
+    return Fraction(Decimal(str(value)))
+
+
+def _unit_rows(settlement_id: int, result: Settlement) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for level, units in result.units.items():
+        siblings: dict[str | None, list[Unit]] = defaultdict(list)
+        for unit in units:
+            siblings[unit.parent_code].append(unit)
+        for group in siblings.values():
+            totals = {u.code: round_half_up(u.total, POINTS_PLACES) for u in group}
+            ranks = {code: rank for code, _total, rank in competition_ranks(list(totals.items()))}
+            rows.extend({
+                "settlement_id": settlement_id, "level": level, "code": u.code, "name": u.name,
+                "parent_code": u.parent_code, "total": totals[u.code], "rank": ranks[u.code],
+                "teacher_average": _rounded(u.teacher_average), "school_points": _rounded(u.school_points),
+            } for u in group)
+    return rows
+
+
+def _rounded(value: Fraction | None) -> Decimal | None:
+    return None if value is None else round_half_up(value, POINTS_PLACES)
+
+
+def _indicator_rows(settlement_id: int, result: Settlement) -> list[dict[str, Any]]:
+    return [
+        {
+            "settlement_id": settlement_id, "level": level, "code": unit.code, "indicator": score.code,
+            "count": round_half_up(score.count, AVERAGE_PLACES),
+            "average": round_half_up(score.average, AVERAGE_PLACES),
+            "points": round_half_up(score.points, POINTS_PLACES),
+        }
+        for level in ("teacher", "school")
+        for unit in result.units[level]
+        for score in unit.indicators
+    ]

@@ -1,0 +1,57 @@
+"""Apps, their API tokens, and users with their report tokens. Only token hashes are stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from jifen.store.tables import app_tokens, apps, users
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    scope_code: str
+
+
+def app_exists(connection: Connection, code: str) -> bool:
+    return connection.scalar(select(apps.c.code).where(apps.c.code == code)) is not None
+
+
+def add_app(connection: Connection, code: str, name: str, now: datetime) -> None:
+    connection.execute(apps.insert().values(code=code, name=name, registered_at=now))
+
+
+def add_app_token(connection: Connection, code: str, token_sha256: str, now: datetime) -> None:
+    connection.execute(app_tokens.insert().values(app_code=code, token_sha256=token_sha256, created_at=now))
+
+
+def app_for_token(connection: Connection, token_sha256: str) -> str | None:
+    return connection.scalar(select(app_tokens.c.app_code).where(app_tokens.c.token_sha256 == token_sha256))
+
+
+def registered_apps(connection: Connection) -> list[tuple[str, str, datetime]]:
+    rows = connection.execute(select(apps.c.code, apps.c.name, apps.c.registered_at).order_by(apps.c.code))
+    return [(r.code, r.name, r.registered_at) for r in rows]
+
+
+def user_exists(connection: Connection, name: str) -> bool:
+    return connection.scalar(select(users.c.id).where(users.c.name == name)) is not None
+
+
+def add_user(connection: Connection, user: User, token_sha256: str, now: datetime) -> None:
+    connection.execute(
+        users.insert().values(
+            name=user.name, role=user.role, scope_code=user.scope_code, token_sha256=token_sha256, created_at=now
+        )
+    )
+
+
+def user_for_token(connection: Connection, token_sha256: str) -> User | None:
+    row = connection.execute(
+        select(users.c.name, users.c.role, users.c.scope_code).where(users.c.token_sha256 == token_sha256)
+    ).first()
+    return User(row.name, row.role, row.scope_code) if row else None

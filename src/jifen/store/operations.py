@@ -1,0 +1,152 @@
+"""Operations repository: what apps reported, with status and reason; the region's content hashes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from jifen.domain.operations import Status
+from jifen.store.tables import content_hashes, operations, rejections
+
+_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    app_code: str
+    external_id: str
+    action: str
+    indicator: str
+    teacher_id: str | None
+    school_code: str | None
+    occurred_at: datetime
+    duration_s: float | None
+    attributes: dict[str, Any]
+    status: str
+    reason: str | None
+    received_at: datetime
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _stored(row: Any) -> Stored:
+    return Stored(**{k: row._mapping[k] for k in Stored.__dataclass_fields__})
+
+
+def existing(connection: Connection, app_code: str, external_ids: Iterable[str]) -> dict[str, Stored]:
+    found: dict[str, Stored] = {}
+    for chunk in _chunks(external_ids):
+        rows = connection.execute(
+            select(operations).where(operations.c.app_code == app_code, operations.c.external_id.in_(chunk))
+        )
+        found.update((row.external_id, _stored(row)) for row in rows)
+    return found
+
+
+def get(connection: Connection, app_code: str, external_id: str) -> Stored | None:
+    return existing(connection, app_code, [external_id]).get(external_id)
+
+
+def last_rejection(connection: Connection, app_code: str, external_id: str) -> dict[str, Any] | None:
+    row = connection.execute(
+        select(rejections)
+        .where(rejections.c.app_code == app_code, rejections.c.external_id == external_id)
+        .order_by(rejections.c.id.desc())
+        .limit(1)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def seen_contents(connection: Connection, hashes: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    for chunk in _chunks(hashes):
+        seen.update(connection.scalars(select(content_hashes.c.sha256).where(content_hashes.c.sha256.in_(chunk))))
+    return seen
+
+
+def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str) -> set[tuple[str, int]]:
+    """(teacher, year) pairs that already have a qualified report of the yearly indicator."""
+    found: set[tuple[str, int]] = set()
+    for chunk in _chunks(teacher_ids):
+        rows = connection.execute(
+            select(operations.c.teacher_id, operations.c.month).where(
+                operations.c.indicator == indicator,
+                operations.c.status == Status.QUALIFIED,
+                operations.c.teacher_id.in_(chunk),
+            )
+        )
+        found.update((r.teacher_id, int(r.month[:4])) for r in rows)
+    return found
+
+
+def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    result = connection.execute(
+        operations.insert().returning(operations.c.id, sort_by_parameter_order=True), rows
+    )
+    return [r.id for r in result]
+
+
+def add_contents(connection: Connection, pairs: list[tuple[str, int]]) -> None:
+    if pairs:
+        connection.execute(content_hashes.insert(), [{"sha256": s, "operation_id": i} for s, i in pairs])
+
+
+def add_rejections(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(rejections.insert(), rows)
+
+
+def pending(connection: Connection) -> list[Stored]:
+    rows = connection.execute(
+        select(operations).where(operations.c.status == Status.PENDING).order_by(operations.c.id)
+    )
+    return [_stored(r) for r in rows]
+
+
+def set_outcome(connection: Connection, operation_id: int, status: str, reason: str | None) -> None:
+    connection.execute(
+        update(operations).where(operations.c.id == operation_id).values(status=status, reason=reason)
+    )
+
+
+def qualified_counts(connection: Connection, month: str, subject_column: str) -> list[tuple[str, str, int]]:
+    """(subject code, indicator, count) of the month's qualified operations, per teacher or per school."""
+    column = operations.c[subject_column]
+    rows = connection.execute(
+        select(column, operations.c.indicator, func.count())
+        .where(operations.c.month == month, operations.c.status == Status.QUALIFIED, column.is_not(None))
+        .group_by(column, operations.c.indicator)
+    )
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+def qualified_attributes(connection: Connection, month: str, indicator: str) -> list[tuple[str, dict[str, Any]]]:
+    rows = connection.execute(
+        select(operations.c.teacher_id, operations.c.attributes).where(
+            operations.c.month == month,
+            operations.c.status == Status.QUALIFIED,
+            operations.c.indicator == indicator,
+        )
+    )
+    return [(r.teacher_id, r.attributes) for r in rows]
+
+
+def status_counts(connection: Connection, month: str | None = None) -> dict[str, int]:
+    query = select(operations.c.status, func.count()).group_by(operations.c.status)
+    if month:
+        query = query.where(operations.c.month == month)
+    counts = {r[0]: int(r[1]) for r in connection.execute(query)}
+    rejected = select(func.count()).select_from(rejections)
+    counts[Status.REJECTED] = int(connection.scalar(rejected) or 0)
+    return counts

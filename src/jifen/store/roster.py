@@ -1,0 +1,129 @@
+"""Roster repository: cities, counties, schools and teachers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from jifen.domain.organisations import City, County, Roster, RosterRow, School, Teacher
+from jifen.store.tables import cities, counties, schools, teachers
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    unchanged: int
+    left: int
+    schools: int
+
+
+def load(connection: Connection) -> Roster:
+    school_rows = connection.execute(select(schools).where(schools.c.active.is_(True))).all()
+    active_schools = {r.code: School(r.code, r.name, r.county_code, r.online_classrooms) for r in school_rows}
+    teacher_rows = connection.execute(
+        select(teachers.c.id, teachers.c.name, teachers.c.subject, teachers.c.school_code).where(
+            teachers.c.active.is_(True)
+        )
+    ).all()
+    county_codes = {s.county_code for s in active_schools.values()}
+    all_counties = {r.code: County(r.code, r.name, r.city_code) for r in connection.execute(select(counties))}
+    used_counties = {code: c for code, c in all_counties.items() if code in county_codes}
+    city_codes = {c.city_code for c in used_counties.values()}
+    all_cities = {r.code: City(r.code, r.name) for r in connection.execute(select(cities))}
+    return Roster(
+        cities={code: c for code, c in all_cities.items() if code in city_codes},
+        counties=used_counties,
+        schools=active_schools,
+        teachers={
+            r.id: Teacher(r.id, r.name, r.subject, r.school_code)
+            for r in teacher_rows
+            if r.school_code in active_schools
+        },
+    )
+
+
+def active_teachers(connection: Connection, ids: Iterable[str]) -> set[str]:
+    return _present(connection, teachers.c.id, teachers.c.active, ids)
+
+
+def active_schools(connection: Connection, codes: Iterable[str]) -> set[str]:
+    return _present(connection, schools.c.code, schools.c.active, codes)
+
+
+def _present(connection: Connection, key, active, values: Iterable[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    wanted = list(set(values))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found.update(connection.scalars(select(key).where(key.in_(chunk), active.is_(True))))
+    return found
+
+
+def apply(connection: Connection, rows: list[RosterRow], *, full: bool, now: datetime) -> ImportSummary:
+    """Add and update the roster from validated rows; with ``full`` the rows are the whole roster."""
+    _upsert(connection, cities, "code", {r.city_code: {"name": r.city_name} for r in rows})
+    _upsert(
+        connection, counties, "code",
+        {r.county_code: {"name": r.county_name, "city_code": r.city_code} for r in rows},
+    )
+    school_values = {
+        r.school_code: {"name": r.school_name, "county_code": r.county_code,
+                        "online_classrooms": r.online_classrooms, "active": True}
+        for r in rows
+    }
+    _upsert(connection, schools, "code", school_values)
+    before = {r.id: r for r in connection.execute(select(teachers))}
+    added = updated = unchanged = 0
+    inserts: list[dict[str, object]] = []
+    for row in rows:
+        values = {"name": row.teacher_name, "subject": row.subject, "school_code": row.school_code, "active": True}
+        old = before.get(row.teacher_id)
+        if old is None:
+            inserts.append({"id": row.teacher_id, "updated_at": now, **values})
+            added += 1
+        elif any(getattr(old, k) != v for k, v in values.items()):
+            connection.execute(
+                update(teachers).where(teachers.c.id == row.teacher_id).values(updated_at=now, **values)
+            )
+            updated += 1
+        else:
+            unchanged += 1
+    if inserts:
+        connection.execute(teachers.insert(), inserts)
+    left = 0
+    if full:
+        listed = {r.teacher_id for r in rows}
+        leaving = [tid for tid, old in before.items() if old.active and tid not in listed]
+        _set_inactive(connection, teachers.c.id, leaving, updated_at=now)
+        left = len(leaving)
+        closed = [
+            code for code in connection.scalars(select(schools.c.code).where(schools.c.active.is_(True)))
+            if code not in school_values
+        ]
+        _set_inactive(connection, schools.c.code, closed)
+    return ImportSummary(added=added, updated=updated, unchanged=unchanged, left=left,
+                         schools=len(school_values))
+
+
+def _set_inactive(connection: Connection, key, values: list[str], **extra: object) -> None:  # type: ignore[no-untyped-def]
+    for start in range(0, len(values), 900):
+        chunk = values[start : start + 900]
+        connection.execute(key.table.update().where(key.in_(chunk)).values(active=False, **extra))
+
+
+def _upsert(connection: Connection, table, key: str, values: dict[str, dict[str, object]]) -> None:  # type: ignore[no-untyped-def]
+    column = table.c[key]
+    existing = {r._mapping[key]: r._mapping for r in connection.execute(select(table))}
+    inserts = []
+    for code, fields in values.items():
+        old = existing.get(code)
+        if old is None:
+            inserts.append({key: code, **fields})
+        elif any(old[k] != v for k, v in fields.items()):
+            connection.execute(table.update().where(column == code).values(**fields))
+    if inserts:
+        connection.execute(table.insert(), inserts)

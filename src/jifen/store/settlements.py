@@ -1,0 +1,116 @@
+"""Settlement repository: versions of a month's settlement, never changed once written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from jifen.store.tables import settlement_indicators, settlement_units, settlements
+
+
+@dataclass(frozen=True)
+class SettlementRecord:
+    id: int
+    month: str
+    version: int
+    status: str
+    ruleset_name: str
+    ruleset_version: int
+    ruleset_sha256: str
+    region_code: str
+    region_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    level: str
+    code: str
+    name: str
+    parent_code: str | None
+    total: Decimal
+    rank: int | None
+    teacher_average: Decimal | None
+    school_points: Decimal | None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator: str
+    count: Decimal
+    average: Decimal
+    points: Decimal
+
+
+def next_version(connection: Connection, month: str) -> int:
+    latest = connection.scalar(select(func.max(settlements.c.version)).where(settlements.c.month == month))
+    return int(latest or 0) + 1
+
+
+def create(connection: Connection, values: dict[str, Any]) -> int:
+    return int(connection.execute(settlements.insert().returning(settlements.c.id), values).scalar_one())
+
+
+def add_units(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        connection.execute(settlement_units.insert(), rows[start : start + 5000])
+
+
+def add_indicators(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        connection.execute(settlement_indicators.insert(), rows[start : start + 5000])
+
+
+def find(connection: Connection, month: str, version: int | None = None) -> SettlementRecord | None:
+    query = select(settlements).where(settlements.c.month == month)
+    query = query.where(settlements.c.version == version) if version else query.order_by(settlements.c.version.desc())
+    row = connection.execute(query.limit(1)).first()
+    return SettlementRecord(**row._mapping) if row else None
+
+
+def versions(connection: Connection, month: str) -> list[SettlementRecord]:
+    rows = connection.execute(select(settlements).where(settlements.c.month == month).order_by(settlements.c.version))
+    return [SettlementRecord(**r._mapping) for r in rows]
+
+
+def unit(connection: Connection, settlement_id: int, level: str, code: str) -> UnitRow | None:
+    row = connection.execute(
+        select(settlement_units).where(
+            settlement_units.c.settlement_id == settlement_id,
+            settlement_units.c.level == level,
+            settlement_units.c.code == code,
+        )
+    ).first()
+    return _unit(row) if row else None
+
+
+def children(connection: Connection, settlement_id: int, level: str, parent_code: str) -> list[UnitRow]:
+    rows = connection.execute(
+        select(settlement_units)
+        .where(
+            settlement_units.c.settlement_id == settlement_id,
+            settlement_units.c.level == level,
+            settlement_units.c.parent_code == parent_code,
+        )
+        .order_by(settlement_units.c.rank, settlement_units.c.code)
+    )
+    return [_unit(r) for r in rows]
+
+
+def indicators(connection: Connection, settlement_id: int, level: str, code: str) -> list[IndicatorRow]:
+    rows = connection.execute(
+        select(settlement_indicators).where(
+            settlement_indicators.c.settlement_id == settlement_id,
+            settlement_indicators.c.level == level,
+            settlement_indicators.c.code == code,
+        )
+    )
+    return [IndicatorRow(r.indicator, r.count, r.average, r.points) for r in rows]
+
+
+def _unit(row: Any) -> UnitRow:
+    return UnitRow(**{k: row._mapping[k] for k in UnitRow.__dataclass_fields__})

@@ -1,0 +1,192 @@
+"""The tables, as SQLAlchemy Core. Alembic migrations create them; this module only describes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as UTC; read back timezone-aware on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+cities = Table(
+    "cities", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+counties = Table(
+    "counties", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("city_code", String(32), ForeignKey("cities.code"), nullable=False),
+)
+
+schools = Table(
+    "schools", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("county_code", String(32), ForeignKey("counties.code"), nullable=False),
+    Column("online_classrooms", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+teachers = Table(
+    "teachers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("school_code", String(64), ForeignKey("schools.code"), nullable=False, index=True),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+apps = Table(
+    "apps", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+)
+
+app_tokens = Table(
+    "app_tokens", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("app_code", String(64), ForeignKey("apps.code"), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("scope_code", String(64), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+operations = Table(
+    "operations", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("app_code", String(64), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("teacher_id", String(64), nullable=True, index=True),
+    Column("school_code", String(64), nullable=True, index=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("duration_s", Float, nullable=True),
+    Column("attributes", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("app_code", "external_id"),
+    Index("ix_operations_month_status_indicator", "month", "status", "indicator"),
+    Index("ix_operations_status", "status"),
+)
+
+content_hashes = Table(
+    "content_hashes", metadata,
+    Column("sha256", String(128), primary_key=True),
+    Column("operation_id", Id, ForeignKey("operations.id"), nullable=False),
+)
+
+rejections = Table(
+    "rejections", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("app_code", String(64), nullable=False),
+    Column("external_id", String(128), nullable=True),
+    Column("action", String(64), nullable=True),
+    Column("payload", JSON, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_rejections_app_code_external_id", "app_code", "external_id"),
+)
+
+settlements = Table(
+    "settlements", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", String(7), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("ruleset_name", String(64), nullable=False),
+    Column("ruleset_version", Integer, nullable=False),
+    Column("ruleset_sha256", String(64), nullable=False),
+    Column("region_code", String(32), nullable=False),
+    Column("region_name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("month", "version"),
+)
+
+settlement_units = Table(
+    "settlement_units", metadata,
+    Column("settlement_id", Id, ForeignKey("settlements.id"), primary_key=True),
+    Column("level", String(8), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_code", String(64), nullable=True),
+    Column("total", Numeric(12, 2), nullable=False),
+    Column("rank", Integer, nullable=True),
+    Column("teacher_average", Numeric(12, 2), nullable=True),
+    Column("school_points", Numeric(12, 2), nullable=True),
+    Index("ix_settlement_units_settlement_id_level_parent_code", "settlement_id", "level", "parent_code"),
+)
+
+settlement_indicators = Table(
+    "settlement_indicators", metadata,
+    Column("settlement_id", Id, ForeignKey("settlements.id"), primary_key=True),
+    Column("level", String(8), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("indicator", String(64), primary_key=True),
+    Column("count", Numeric(18, 4), nullable=False),
+    Column("average", Numeric(18, 4), nullable=False),
+    Column("points", Numeric(12, 2), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The web front door: FastAPI app, thin routers over the services."""

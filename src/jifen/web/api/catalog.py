@@ -1,0 +1,38 @@
+"""GET /api/v1/catalog: the apps, their actions and the conditions under which a report qualifies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from jifen.web.deps import RuntimeDep
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/catalog")
+def catalog(runtime: RuntimeDep) -> dict[str, Any]:
+    loaded = runtime.ruleset
+    rules = loaded.rules
+    return {
+        "ruleset": {"name": rules.name, "version": rules.version, "effective_from": rules.effective_from,
+                    "title": rules.title, "sha256": loaded.sha256},
+        "indicators": [i.model_dump(mode="json") for i in rules.indicators],
+        "apps": [
+            {
+                "code": app.code, "name": app.name, "status": app.status,
+                "actions": [
+                    {
+                        "action": a.action, "indicator": a.indicator,
+                        "subject": rules.indicator(a.indicator).subject, "guide": a.guide,
+                        "condition": a.describe(),
+                        "requires": [c.model_dump(mode="json") for c in a.requires],
+                        "qualifies": a.qualifies.model_dump(mode="json") if a.qualifies else None,
+                    }
+                    for a in app.actions
+                ],
+            }
+            for app in rules.apps
+        ],
+    }

@@ -1,0 +1,86 @@
+"""POST /api/v1/operations and GET /api/v1/operations/{id}: apps report operations and read their status."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from jifen.errors import InvalidInput, NotFound, PayloadTooLarge
+from jifen.ingest.service import Ingest
+from jifen.store import operations as repo
+from jifen.web.deps import AppCode, RuntimeDep
+from jifen.web.errors import validation_details
+
+router = APIRouter(prefix="/api/v1")
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    operations: list[Any]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body of {int(declared)} bytes is over the limit of {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
+    return bytes(body)
+
+
+def _envelope(body: bytes) -> Envelope:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"body is not valid JSON: {exc}", details=[{"path": "", "message": str(exc)}]) from exc
+    try:
+        return Envelope.model_validate(data)
+    except ValidationError as exc:
+        details = validation_details(list(exc.errors(include_url=False)))
+        if not isinstance(data, dict):
+            details = [{"path": "", "message": "body must be a JSON object with an 'operations' list"}]
+        first = details[0]
+        raise InvalidInput(f"{first['path'] or 'body'}: {first['message']}", details=details) from exc
+
+
+@router.post("/operations")
+async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
+    settings = runtime.settings
+    envelope = _envelope(await _read_body(request, settings.max_body_bytes))
+    if len(envelope.operations) > settings.max_batch_items:
+        raise PayloadTooLarge(
+            f"operations holds {len(envelope.operations)} items; at most {settings.max_batch_items} per request"
+        )
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz,
+                    future_tolerance_s=settings.future_tolerance_s)
+    results = await run_in_threadpool(ingest.submit, app_code, envelope.operations, datetime.now(UTC))
+    return {"results": [r.as_json() for r in results]}
+
+
+@router.get("/operations/{external_id:path}")
+def status(external_id: str, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
+    with runtime.database.read() as connection:
+        stored = repo.get(connection, app_code, external_id)
+        rejected = None if stored else repo.last_rejection(connection, app_code, external_id)
+    if stored is not None:
+        return {"id": stored.external_id, "status": stored.status, "indicator": stored.indicator,
+                "reason": stored.reason, "action": stored.action, "month": _month(stored.occurred_at, runtime),
+                "occurred_at": stored.occurred_at.isoformat(), "received_at": stored.received_at.isoformat()}
+    if rejected is not None:
+        return {"id": external_id, "status": "rejected", "indicator": None, "reason": rejected["reason"],
+                "action": rejected["action"], "received_at": rejected["received_at"].isoformat()}
+    raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
+
+
+def _month(instant: datetime, runtime: RuntimeDep) -> str:
+    local = instant.astimezone(runtime.tz)
+    return f"{local.year:04d}-{local.month:02d}"

@@ -1,0 +1,234 @@
+"""Roster files (CSV or XLSX): read, check and turn into RosterRow values. No database work here.
+
+Every problem names the file, the row as Excel shows it (the header is row 1) and the column at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import pathlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from jifen.domain.organisations import RosterRow
+from jifen.errors import RosterError
+
+COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(RosterRow))
+OPTIONAL_COLUMNS = frozenset({"subject"})
+SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+MAX_PROBLEMS_SHOWN = 20
+WHOLE_NUMBER = re.compile(r"\d+(\.0*)?")
+
+# A row as read from the file: (row number as Excel shows it, cell values).
+RawRow = tuple[int, list[object]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file} row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+def read_roster(path: pathlib.Path) -> list[RosterRow]:
+    """The rows of a roster file, checked; raises RosterError naming every problem (the first 20)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raw_rows = _read_csv(path)
+    elif suffix == ".xlsx":
+        raw_rows = _read_xlsx(path)
+    else:
+        raise RosterError(
+            f"{path.name}: unsupported file format {path.suffix or '(no extension)'!r}; "
+            f"supported formats: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    rows, problems = _check_rows(path.name, raw_rows)
+    if problems:
+        raise _roster_error(problems)
+    return rows
+
+
+def _read_csv(path: pathlib.Path) -> list[RawRow]:
+    """CSV as UTF-8 (with or without BOM) or, failing that, GB18030 as Chinese Excel saves it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"{path.name}: cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise RosterError(f"{path.name}: the file is neither UTF-8 nor GB18030 text") from exc
+    try:
+        # csv counts records, not physical lines, which is what Excel numbers as rows.
+        records = csv.reader(io.StringIO(text, newline=""))
+        return [(number, list(cells)) for number, cells in enumerate(records, 1)]
+    except csv.Error as exc:
+        raise RosterError(f"{path.name}: not a readable CSV file: {exc}") from exc
+
+
+def _read_xlsx(path: pathlib.Path) -> list[RawRow]:
+    """The first worksheet of a workbook; cached values of formulas."""
+    try:
+        with path.open("rb") as handle:
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                if not workbook.worksheets:
+                    raise RosterError(f"{path.name}: the workbook has no worksheet")
+                sheet = workbook.worksheets[0]
+                # Some writers store a wrong sheet size; read the rows that are really there.
+                sheet.reset_dimensions()
+                # Rows missing from the file come back empty, so row numbers match Excel's.
+                records = sheet.iter_rows(values_only=True)
+                return [(number, list(cells)) for number, cells in enumerate(records, 1)]
+            finally:
+                workbook.close()
+    except RosterError:
+        raise
+    except Exception as exc:  # a corrupt workbook fails in many ways (zip, XML, openpyxl's own)
+        raise RosterError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+
+
+def _cell_text(value: object) -> str:
+    """A cell as trimmed text; a number Excel stored as 640100.0 becomes '640100'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_rows(file: str, raw_rows: Iterable[RawRow]) -> tuple[list[RosterRow], list[Problem]]:
+    rows = iter(raw_rows)
+    for header_number, header_cells in rows:
+        header = [_cell_text(cell) for cell in header_cells]
+        if any(header):
+            break
+    else:
+        expected = ", ".join(COLUMNS)
+        return [], [Problem(file, None, None, f"the file is empty; expected a header row with columns {expected}")]
+
+    positions, problems = _column_positions(file, header_number, header)
+    if problems:
+        return [], problems
+
+    checker = ConsistencyCheck(file)
+    result: list[RosterRow] = []
+    for number, cells in rows:
+        texts = [_cell_text(cell) for cell in cells]
+        if not any(texts):
+            continue
+        values = {name: texts[index] if index < len(texts) else "" for name, index in positions.items()}
+        row, row_problems = _row_from_values(file, number, values)
+        problems.extend(row_problems)
+        if row is not None:
+            problems.extend(checker.add(number, row))
+            result.append(row)
+    return result, problems
+
+
+def _column_positions(file: str, number: int, header: list[str]) -> tuple[dict[str, int], list[Problem]]:
+    """Where each roster column is in the header (0-based); extra columns are ignored."""
+    positions: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, name in enumerate(header):
+        if name not in COLUMNS:
+            continue
+        if name in positions:
+            cells = f"{get_column_letter(positions[name] + 1)}{number} and {get_column_letter(index + 1)}{number}"
+            problems.append(Problem(file, number, name, f"appears twice in the header, in cells {cells}"))
+        else:
+            positions[name] = index
+    if not positions:
+        what = f"not a roster header row; expected a header with columns {', '.join(COLUMNS)}"
+        return positions, [Problem(file, number, None, what)]
+    for name in COLUMNS:
+        if name not in positions:
+            problems.append(Problem(file, number, name, "missing from the header row"))
+    return positions, problems
+
+
+def _row_from_values(file: str, number: int, values: dict[str, str]) -> tuple[RosterRow | None, list[Problem]]:
+    problems = [
+        Problem(file, number, name, "empty, but a value is required")
+        for name in COLUMNS
+        if name not in OPTIONAL_COLUMNS and not values[name]
+    ]
+    classrooms_text = values["online_classrooms"]
+    if classrooms_text and not WHOLE_NUMBER.fullmatch(classrooms_text):
+        problems.append(
+            Problem(file, number, "online_classrooms", f"{classrooms_text!r} is not a whole number of 0 or more")
+        )
+    if problems:
+        return None, problems
+    return RosterRow(
+        city_code=values["city_code"],
+        city_name=values["city_name"],
+        county_code=values["county_code"],
+        county_name=values["county_name"],
+        school_code=values["school_code"],
+        school_name=values["school_name"],
+        online_classrooms=int(classrooms_text.split(".")[0]),
+        teacher_id=values["teacher_id"],
+        teacher_name=values["teacher_name"],
+        subject=values["subject"],
+    ), []
+
+
+class ConsistencyCheck:
+    """Across the rows of one file: each teacher once; each school, county and city described alike."""
+
+    # (code column, the columns that must agree wherever that code appears, the noun used in messages)
+    GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+        ("school_code", ("school_name", "county_code", "online_classrooms"), "school"),
+        ("county_code", ("county_name", "city_code"), "county"),
+        ("city_code", ("city_name",), "city"),
+    )
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.teacher_rows: dict[str, int] = {}
+        self.first_seen: dict[tuple[str, str], tuple[int, RosterRow]] = {}
+
+    def add(self, number: int, row: RosterRow) -> list[Problem]:
+        problems: list[Problem] = []
+        if row.teacher_id in self.teacher_rows:
+            what = f"teacher {row.teacher_id!r} already appears in row {self.teacher_rows[row.teacher_id]}"
+            problems.append(Problem(self.file, number, "teacher_id", what))
+        else:
+            self.teacher_rows[row.teacher_id] = number
+        for code_column, agreeing_columns, noun in self.GROUPS:
+            code = getattr(row, code_column)
+            first_number, first_row = self.first_seen.setdefault((code_column, code), (number, row))
+            for column in agreeing_columns:
+                before, now = getattr(first_row, column), getattr(row, column)
+                if before != now:
+                    what = f"{noun} {code!r} has {column} {before!r} in row {first_number} but {now!r} here"
+                    problems.append(Problem(self.file, number, column, what))
+        return problems
+
+
+def _roster_error(problems: list[Problem]) -> RosterError:
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    message = "\n".join(str(problem) for problem in shown)
+    if len(problems) > len(shown):
+        message += f"\n... and {len(problems) - len(shown)} more problems"
+    details: list[dict[str, Any]] = [
+        {"file": p.file, "row": p.row, "column": p.column, "message": p.message} for p in shown
+    ]
+    return RosterError(message, details=details)

@@ -24,12 +24,29 @@ def _postgres_answers() -> str | None:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _reset_postgres() -> None:
+# Each test process works in a schema of its own, so test runs sharing the server do not meet.
+PG_SCHEMA = f"jifen_test_{os.getpid()}"
+
+
+def _reset_postgres() -> str:
+    """Empty this process's schema; returns a URL whose connections use it."""
     import psycopg
 
     with psycopg.connect(PG_URL, autocommit=True) as connection:
-        connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        connection.execute("CREATE SCHEMA public")
+        connection.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        connection.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+    separator = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{separator}options=-csearch_path%3D{PG_SCHEMA}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema() -> Iterator[None]:
+    yield
+    if _postgres_answers() is None:
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -42,8 +59,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         if REQUIRE_PG:
             pytest.fail(message + "; JIFEN_TEST_POSTGRES=require")
         pytest.skip(message + "; skipping the PostgreSQL run (set JIFEN_TEST_POSTGRES=require to fail instead)")
-    _reset_postgres()
-    return PG_URL
+    return _reset_postgres()
 
 
 @pytest.fixture

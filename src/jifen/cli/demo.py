@@ -1,10 +1,136 @@
-"""jifen demo: a synthetic region sent through the real API, settled and served."""
+"""jifen demo: a synthetic region sent through the real HTTP API, settled, then served."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jifen.cli.context import console, reports_errors
+from jifen.config import Settings
+from jifen.errors import InvalidInput
+from jifen.runtime import Runtime
+
+STATUS_NAMES = {"qualified": "达标 qualified", "not_qualified": "未达标 not_qualified",
+                "duplicate": "重复 duplicate", "pending": "待定 pending", "rejected": "拒收 rejected"}
 
 
-def demo() -> None:
+@reports_errors
+def demo(
+    teachers: Annotated[int, typer.Option(help="number of teachers in the synthetic region", min=20)] = 2000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 2024,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on (another free one if taken)")] = 8000,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="keep serving after the demo")] = True,
+    database_url: Annotated[str | None, typer.Option(
+        help="database for the demo (default: a fresh SQLite file demo.sqlite3 in the data directory)")] = None,
+) -> None:
     """Build a synthetic region, send a month of operations through the HTTP API, settle, and serve."""
-    raise typer.Exit(0)
+    from jifen.demo import run
+    from jifen.demo.server import BackgroundServer, free_port, port_free
+    from jifen.web.app import create_app
+
+    started = time.monotonic()
+    base = Settings()
+    settings = base.model_copy(update={"database_url": database_url or _fresh_sqlite(base.data_dir)})
+    runtime = Runtime.open(settings)
+    try:
+        _require_empty(runtime)
+        console.print(f"[bold]Jifen 积分 demo[/] database: {runtime.database.display_url}")
+        rows, traffic, month = run.plan(runtime, teachers, seed)
+        roster_file = run.load_region(runtime, rows)
+        schools = len({r.school_code for r in rows})
+        console.print(f"region 区域: {len(rows)} teachers, {schools} schools, "
+                      f"{len({r.county_code for r in rows})} counties, {len({r.city_code for r in rows})} cities "
+                      f"(roster {roster_file})")
+        tokens = run.register_apps(runtime)
+        if not port_free(host, port):
+            taken, port = port, free_port(host)
+            console.print(f"port {taken} is taken; using {port}")
+        server = BackgroundServer(create_app(runtime), host, port)
+        server.start()
+        total = sum(len(items) for items in traffic.batches.values())
+        resent = sum(len(items) for items in traffic.resent.values())
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as progress:
+            task = progress.add_task(f"POST {server.url}/api/v1/operations ({month})", total=total + resent)
+            statuses = run.send(server.url, tokens, traffic.batches, lambda n: progress.advance(task, n))
+            statuses += run.send(server.url, tokens, traffic.resent, lambda n: progress.advance(task, n))
+        resolved = run.bring_in_late_teachers(runtime, traffic.late_roster)
+        version, counties = run.settle(runtime, month)
+        _print_ranking(month, version, counties)
+        _print_statuses(statuses, resolved)
+        accounts = run.demo_accounts(runtime, month, rows)
+        console.print(f"everything above took {time.monotonic() - started:.1f} s")
+        _print_accounts(server.url, str(month), accounts, runtime.database.display_url)
+        if serve:
+            console.print(f"[bold]serving at {server.url}[/] (Ctrl-C to stop)")
+            try:
+                server.wait()
+            except KeyboardInterrupt:
+                pass
+        server.stop()
+    finally:
+        runtime.close()
+
+
+def _fresh_sqlite(data_dir: Path) -> str:
+    path = data_dir / "demo.sqlite3"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _require_empty(runtime: Runtime) -> None:
+    from sqlalchemy import func, select
+
+    from jifen.store.tables import teachers
+
+    with runtime.database.read() as connection:
+        if connection.scalar(select(func.count()).select_from(teachers)):
+            raise InvalidInput(f"the demo needs an empty database; {runtime.database.display_url} has a roster")
+
+
+def _print_ranking(month: object, version: int, counties: list[dict[str, object]]) -> None:
+    table = Table(title=f"{month} 县区积分排名 county ranking (settlement version {version})", title_justify="left")
+    for header, justify in (("排名", "right"), ("县区代码", "left"), ("县区", "left"), ("市", "left"),
+                            ("总分", "right")):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for county in counties:
+        table.add_row(str(county["region_rank"]), str(county["county_code"]), str(county["county_name"]),
+                      str(county["city_name"]), f"{county['total']:.2f}")
+    console.print(table)
+
+
+def _print_statuses(statuses: dict[str, int], resolved: dict[str, int]) -> None:
+    total = sum(statuses.values()) or 1
+    table = Table(title="上报结果 report statuses", title_justify="left")
+    table.add_column("状态 status")
+    table.add_column("条数 items", justify="right")
+    table.add_column("占比 share", justify="right")
+    for status, label in STATUS_NAMES.items():
+        count = statuses.get(status, 0)
+        table.add_row(label, str(count), f"{100 * count / total:.1f}%")
+    console.print(table)
+    if resolved:
+        done = ", ".join(f"{k} {v}" for k, v in sorted(resolved.items()))
+        console.print(f"late roster import: pending reports now {done}")
+
+
+def _print_accounts(url: str, month: str, accounts: list[tuple[str, str, str, str]], database: str) -> None:
+    table = Table(title="演示账号 demo accounts (bearer tokens for the reports API)", title_justify="left")
+    for header in ("用户 user", "角色 role", "范围 scope", "token"):
+        table.add_column(header, overflow="fold")
+    for name, role, scope, token in accounts:
+        table.add_row(name, role, scope, token)
+    console.print(table)
+    kinds = {"teacher": "teachers", "school_admin": "schools", "county_admin": "counties",
+             "city_admin": "cities", "region_admin": "regions"}
+    for _name, role, scope, token in accounts:
+        print(f"curl -H 'Authorization: Bearer {token}' '{url}/api/v1/reports/{kinds[role]}/{scope}?month={month}'")
+    print(f"JIFEN_DATABASE_URL={database} jifen report region {accounts[-1][2]} --month {month}")

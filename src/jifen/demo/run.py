@@ -1,0 +1,141 @@
+"""The demo: a synthetic region, a month of its operations sent through the real HTTP API, settled."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from jifen.access.service import add_user, register_app
+from jifen.demo.region import build_region
+from jifen.demo.usage import generate_month
+from jifen.domain.organisations import RosterRow
+from jifen.domain.periods import Month
+from jifen.ingest.roster_import import import_file, import_rows
+from jifen.ingest.service import Ingest
+from jifen.reports import datasets
+from jifen.runtime import Runtime
+from jifen.settle.service import settle_month
+
+BATCH = 1000
+ROSTER_COLUMNS = ["city_code", "city_name", "county_code", "county_name", "school_code", "school_name",
+                  "online_classrooms", "teacher_id", "teacher_name", "subject"]
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class DemoResult:
+    month: str
+    version: int
+    teachers: int
+    schools: int
+    sent: int
+    statuses: Counter[str]
+    counties: list[dict[str, Any]]
+    accounts: list[tuple[str, str, str, str]] = field(default_factory=list)  # name, role, scope, token
+    roster_file: Path | None = None
+
+
+def demo_month(now: datetime, tz: Any) -> Month:
+    """The month before the current one: the month a bureau settles early in this one."""
+    return Month.of(now, tz).previous()
+
+
+def write_roster(rows: list[RosterRow], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ROSTER_COLUMNS)
+        writer.writerows([getattr(r, c) for c in ROSTER_COLUMNS] for r in rows)
+    return path
+
+
+def plan(runtime: Runtime, teachers: int, seed: int) -> tuple[list[RosterRow], Any, Month]:
+    now = datetime.now(UTC)
+    month = demo_month(now, runtime.tz)
+    rows = build_region(teachers, seed)
+    traffic = generate_month(rows, runtime.ruleset.rules, str(month), seed)
+    return rows, traffic, month
+
+
+def load_region(runtime: Runtime, rows: list[RosterRow]) -> Path:
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    path = write_roster(rows, runtime.settings.data_dir / "demo-roster.csv")
+    import_file(ingest, path, full=True, now=datetime.now(UTC))
+    return path
+
+
+def register_apps(runtime: Runtime) -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {app.code: register_app(runtime.database, runtime.ruleset.rules, app.code, now)
+            for app in runtime.ruleset.rules.apps}
+
+
+def send(base_url: str, tokens: dict[str, str], batches: dict[str, list[dict[str, Any]]],
+         progress: Progress) -> Counter[str]:
+    """POST every app's items in batches; returns how many items got each status."""
+    statuses: Counter[str] = Counter()
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        for app_code, items in batches.items():
+            headers = {"Authorization": f"Bearer {tokens[app_code]}"}
+            for start in range(0, len(items), BATCH):
+                chunk = items[start : start + BATCH]
+                response = client.post("/api/v1/operations", json={"operations": chunk}, headers=headers)
+                response.raise_for_status()
+                statuses.update(r["status"] for r in response.json()["results"])
+                progress(len(chunk))
+    return statuses
+
+
+def bring_in_late_teachers(runtime: Runtime, late: list[RosterRow]) -> dict[str, int]:
+    """Half of the teachers missing from the roster arrive now; their pending reports are checked."""
+    arriving = late[: len(late) // 2]
+    if not arriving:
+        return {}
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    return import_rows(ingest, arriving, full=False, now=datetime.now(UTC), source="late roster").resolved
+
+
+def settle(runtime: Runtime, month: Month) -> tuple[int, list[dict[str, Any]]]:
+    settings = runtime.settings
+    summary = settle_month(runtime.database, runtime.ruleset, month, (settings.region_code, settings.region_name),
+                           datetime.now(UTC))
+    with runtime.database.read() as connection:
+        region = datasets.report(connection, "region", settings.region_code, str(month))
+        counties: list[dict[str, Any]] = []
+        for city in region["cities"]:
+            report = datasets.report(connection, "city", city["city_code"], str(month))
+            counties.extend({**c, "city_name": city["city_name"]} for c in report["counties"])
+    counties.sort(key=lambda c: (-c["total"], c["county_code"]))
+    rank = 0
+    for position, county in enumerate(counties, start=1):
+        if position == 1 or county["total"] != counties[position - 2]["total"]:
+            rank = position
+        county["region_rank"] = rank
+    return summary.version, counties
+
+
+def demo_accounts(runtime: Runtime, month: Month, rows: list[RosterRow]) -> list[tuple[str, str, str, str]]:
+    """One account per role, scoped to the best county's best school and its best teacher."""
+    settings = runtime.settings
+    with runtime.database.read() as connection:
+        region = datasets.report(connection, "region", settings.region_code, str(month))
+        city = region["cities"][0]["city_code"]
+        county = datasets.report(connection, "city", city, str(month))["counties"][0]["county_code"]
+        school = datasets.report(connection, "county", county, str(month))["schools"][0]["school_code"]
+        teacher = datasets.report(connection, "school", school, str(month))["teachers"][0]["teacher_id"]
+    now = datetime.now(UTC)
+    accounts = []
+    for name, role, scope in [("demo-teacher", "teacher", teacher), ("demo-school", "school_admin", school),
+                              ("demo-county", "county_admin", county), ("demo-city", "city_admin", city),
+                              ("demo-region", "region_admin", settings.region_code)]:
+        token = add_user(runtime.database, name, role, scope, settings.region_code, now)
+        accounts.append((name, role, scope, token))
+    return accounts

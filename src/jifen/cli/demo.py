@@ -48,7 +48,9 @@ def demo(
                       f"{len({r.county_code for r in rows})} counties, {len({r.city_code for r in rows})} cities "
                       f"(roster {roster_file})")
         tokens = run.register_apps(runtime)
-        if not port_free(host, port):
+        if port == 0:
+            port = free_port(host)
+        elif not port_free(host, port):
             taken, port = port, free_port(host)
             console.print(f"port {taken} is taken; using {port}")
         server = BackgroundServer(create_app(runtime), host, port)

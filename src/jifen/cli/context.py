@@ -18,8 +18,9 @@ from jifen.runtime import Runtime
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: long lines (paths, tokens, messages) stay whole when the output is a pipe or a file.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager
@@ -41,7 +42,10 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except JifenError as exc:
             print(f"错误 error: {exc.message}", file=sys.stderr)
             for detail in exc.details[1:20]:
-                print(f"  - {detail}", file=sys.stderr)
+                text = str(detail.get("message", detail))
+                if text not in exc.message:
+                    where = detail.get("path")
+                    print(f"  - {where}: {text}" if where else f"  - {text}", file=sys.stderr)
             raise typer.Exit(2 if exc.status in {400, 413, 422} else 1) from None
 
     return wrapper

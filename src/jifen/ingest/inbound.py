@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jifen.domain.operations import Report
@@ -12,6 +12,9 @@ from jifen.domain.operations import Report
 ENVELOPE_FIELDS = {"id", "action", "teacher_id", "school_id", "occurred_at", "duration_s", "attributes"}
 MAX_ID_LENGTH = 128
 MAX_CODE_LENGTH = 64
+# a day's margin either side, so that every accepted instant converts to any time zone
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,8 @@ def item_id(raw: Any) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip() and len(value.strip()) <= MAX_ID_LENGTH:
+        value = str(value)
+    if isinstance(value, str) and value.strip() and len(value.strip()) <= MAX_ID_LENGTH and "\x00" not in value:
         return value.strip()
     return None
 
@@ -42,6 +45,8 @@ def parse_item(raw: Any) -> Report | Malformed:
         return Malformed(None, "item must be a JSON object")
     ident = item_id(raw)
     if ident is None:
+        if isinstance(raw.get("id"), str) and "\x00" in raw["id"]:
+            return Malformed(None, "id must not contain NUL characters")
         return Malformed(None, f"id is {'missing' if raw.get('id') is None else 'not a string of 1-128 characters'}")
     action = raw.get("action")
     if not isinstance(action, str) or not action.strip():
@@ -50,20 +55,24 @@ def parse_item(raw: Any) -> Report | Malformed:
     extra = sorted(set(raw) - ENVELOPE_FIELDS)
     if extra:
         return Malformed(ident, f"field {extra[0]!r} is not part of the envelope; put it in attributes", action)
+    holding_nul = _nul_field(raw)
+    if holding_nul:
+        return Malformed(ident, f"{holding_nul} must not contain NUL characters", action)
     subject: dict[str, str | None] = {}
     for name in ("teacher_id", "school_id"):
         value = raw.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > MAX_CODE_LENGTH):
-            return Malformed(ident, f"{name} must be a non-empty string", action)
+            return Malformed(ident, f"{name} must be a non-empty string of at most {MAX_CODE_LENGTH} characters",
+                             action)
         subject[name] = value.strip() if isinstance(value, str) else None
     occurred_at = _instant(raw.get("occurred_at"))
     if isinstance(occurred_at, str):
         return Malformed(ident, occurred_at, action)
     duration = raw.get("duration_s")
     if duration is not None:
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration):
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not _finite(duration):
             return Malformed(ident, "duration_s must be a number of seconds", action)
         if duration < 0:
             return Malformed(ident, "duration_s must not be negative", action)
@@ -83,6 +92,41 @@ def parse_item(raw: Any) -> Report | Malformed:
     )
 
 
+def _finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _nul_field(raw: dict[str, Any]) -> str | None:
+    """The field holding a NUL character (U+0000) anywhere inside it: PostgreSQL text cannot store one."""
+    for name in sorted(ENVELOPE_FIELDS & set(raw)):
+        value = raw[name]
+        if name == "attributes" and isinstance(value, dict):
+            for key, inner in value.items():
+                if _holds_nul(key) or _holds_nul(inner):
+                    return f"attributes.{key}" if "\x00" not in key else "attributes"
+        elif _holds_nul(value):
+            return name
+    return None
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]  # iterative: attributes may nest as deep as the JSON parser allows
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _instant(value: Any) -> datetime | str:
     """A timezone-aware datetime, or the reason the value is not one."""
     if value is None:
@@ -98,4 +142,10 @@ def _instant(value: Any) -> datetime | str:
         return f"occurred_at {value!r} is not ISO 8601"
     if parsed.tzinfo is None:
         return f"occurred_at {value!r} has no UTC offset"
+    try:
+        utc: datetime | None = parsed.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        return f"occurred_at {value!r} is out of range"
     return parsed

@@ -213,5 +213,7 @@ def _duplicate(ident: str, indicator: str | None, status: str) -> ItemResult:
 
 def _rejection(app_code: str, ident: str | None, raw: Any, reason: str, now: datetime) -> dict[str, Any]:
     action = raw.get("action") if isinstance(raw, dict) and isinstance(raw.get("action"), str) else None
+    if action is not None and "\x00" in action:
+        action = None  # PostgreSQL text cannot hold U+0000; the payload keeps it, escaped
     return {"app_code": app_code, "external_id": ident, "action": action and action[:64],
             "payload": raw if isinstance(raw, dict) else {"item": raw}, "reason": reason, "received_at": now}

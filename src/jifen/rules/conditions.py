@@ -16,6 +16,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from jifen.domain.operations import MISSING, FieldProblem, Report
 
 
+MAX_CONTENT_KEY = 128  # the width of content_hashes.sha256
+
+
 class History(Protocol):
     """What a condition may ask about reports received before this one."""
 
@@ -153,6 +156,8 @@ class UniqueContent(_Kind):
         value = _present(report, self.field)
         if not isinstance(value, str) or not value.strip():
             raise FieldProblem(self.field, "must be a non-empty string")
+        if len(value.strip()) > MAX_CONTENT_KEY:
+            raise FieldProblem(self.field, f"must be at most {MAX_CONTENT_KEY} characters (a SHA-256 hex digest has 64)")
         return "duplicate_content" if ctx.history.content_seen(value.strip().lower()) else None
 
     def describe(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,9 +38,23 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number {text if len(text) <= 32 else text[:32] + '...'} is out of range")
+    return number
+
+
 def _envelope(body: bytes) -> Envelope:
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        message = "JSON is nested too deeply"
+        raise InvalidInput(f"body is not valid JSON: {message}", details=[{"path": "", "message": message}]) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"body is not valid JSON: {exc}", details=[{"path": "", "message": str(exc)}]) from exc
     try:
@@ -68,6 +83,7 @@ async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> di
 
 @router.get("/operations/{external_id:path}")
 def status(external_id: str, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
+    external_id = external_id.strip()  # as ingestion stores it (jifen.ingest.inbound.item_id)
     with runtime.database.read() as connection:
         stored = repo.get(connection, app_code, external_id)
         rejected = None if stored else repo.last_rejection(connection, app_code, external_id)

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from jifen.access.scopes import covers
-from jifen.errors import Forbidden, NotFound
+from jifen.domain.periods import Month
+from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.reports import datasets
 from jifen.web.deps import CurrentUser, RuntimeDep
 
@@ -23,6 +24,11 @@ def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
     level = PLURALS.get(kind)
     if level is None:
         raise NotFound(f"no report kind {kind!r}; one of {', '.join(PLURALS)}")
+    try:
+        Month.parse(month)
+    except InvalidInput as exc:  # e.g. 2026-13: the pattern admits it, the calendar does not
+        detail = {"path": "query.month", "message": exc.message}
+        raise InvalidInput(f"query.month: {exc.message}", details=[detail]) from exc
     with runtime.database.read() as connection:
         record = datasets.settlement_for(connection, month, version)
         try:

@@ -1,0 +1,145 @@
+"""Every error the API answers has one shape: {"error": {"status", "code", "message", "details"}}."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from factories import CST, op, row
+from jifen.access.service import add_user, register_app
+from jifen.domain.periods import Month
+from jifen.ingest.roster_import import import_rows
+from jifen.ingest.service import Ingest
+from jifen.runtime import Runtime
+from jifen.settle.service import settle_month
+from jifen.web.app import create_app
+
+with warnings.catch_warnings():
+    # starlette asks for httpx2 on import; the pinned httpx 0.28 works, and warnings are errors in this suite.
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+NOW = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+REGION = ("640000", "宁夏回族自治区")
+OPS = "/api/v1/operations"
+TEN_MB = 10 * 1024 * 1024
+
+
+@dataclass
+class Ctx:
+    client: TestClient
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def post_ops(self, body: bytes, who: str = "app") -> Any:
+        return self.client.post(OPS, content=body, headers={**self.auth(who), "content-type": "application/json"})
+
+    def report(self, who: str | None, path: str, **params: str) -> Any:
+        headers = self.auth(who) if who else {}
+        return self.client.get(f"/api/v1/reports/{path}", params=params, headers=headers)
+
+
+@pytest.fixture
+def ctx(runtime: Runtime) -> Iterator[Ctx]:
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    import_rows(ingest, [row("T1", "S1"), row("T2", "S2")], full=False, now=NOW)
+    settle_month(runtime.database, runtime.ruleset, Month.parse("2026-09"), REGION, NOW)
+    tokens = {
+        "app": register_app(runtime.database, runtime.ruleset.rules, "seewo-easinote5", NOW),
+        "teacher": add_user(runtime.database, "t1", "teacher", "T1", REGION[0], NOW),
+        "region": add_user(runtime.database, "region", "region_admin", REGION[0], REGION[0], NOW),
+    }
+    with TestClient(create_app(runtime)) as client:
+        yield Ctx(client, tokens)
+
+
+def _ops(items: Any) -> bytes:
+    return json.dumps({"operations": items}).encode()
+
+
+Request = Callable[[Ctx], Any]
+
+CASES: list[tuple[str, int, str, Request]] = [
+    # 401
+    ("post without token", 401, "unauthorized", lambda c: c.client.post(OPS, json={"operations": []})),
+    ("post with unknown token", 401, "unauthorized",
+     lambda c: c.client.post(OPS, json={"operations": []}, headers={"Authorization": "Bearer jfa_nope"})),
+    ("post with Basic scheme", 401, "unauthorized",
+     lambda c: c.client.post(OPS, json={"operations": []}, headers={"Authorization": f"Basic {c.tokens['app']}"})),
+    ("post with a user token", 401, "unauthorized", lambda c: c.post_ops(_ops([]), who="region")),
+    ("get operation without token", 401, "unauthorized", lambda c: c.client.get(f"{OPS}/x")),
+    ("report without token", 401, "unauthorized", lambda c: c.report(None, "teachers/T1", month="2026-09")),
+    ("report with unknown token", 401, "unauthorized",
+     lambda c: c.client.get("/api/v1/reports/teachers/T1", params={"month": "2026-09"},
+                            headers={"Authorization": "Bearer jfu_nope"})),
+    # 403
+    ("report with an app token", 403, "forbidden", lambda c: c.report("app", "teachers/T1", month="2026-09")),
+    ("report outside the scope", 403, "forbidden", lambda c: c.report("teacher", "teachers/T2", month="2026-09")),
+    ("report above the scope", 403, "forbidden", lambda c: c.report("teacher", "schools/S1", month="2026-09")),
+    # 404
+    ("unknown route", 404, "not_found", lambda c: c.client.get("/api/v1/nothing-here")),
+    ("unknown route outside the api", 404, "not_found", lambda c: c.client.get("/")),
+    ("unknown report kind", 404, "not_found", lambda c: c.report("region", "provinces/640000", month="2026-09")),
+    ("unknown operation id", 404, "not_found", lambda c: c.client.get(f"{OPS}/never", headers=c.auth("app"))),
+    ("unknown unit", 404, "not_found", lambda c: c.report("region", "teachers/NOBODY", month="2026-09")),
+    ("month not settled", 404, "not_settled", lambda c: c.report("region", "regions/640000", month="2026-08")),
+    ("version not settled", 404, "not_settled",
+     lambda c: c.report("region", "regions/640000", month="2026-09", version="2")),
+    # 405
+    ("PUT operations", 405, "method_not_allowed", lambda c: c.client.put(OPS, json={"operations": []})),
+    ("GET operations list", 405, "method_not_allowed", lambda c: c.client.get(OPS, headers=c.auth("app"))),
+    ("DELETE catalog", 405, "method_not_allowed", lambda c: c.client.delete("/api/v1/catalog")),
+    ("POST report", 405, "method_not_allowed",
+     lambda c: c.client.post("/api/v1/reports/teachers/T1?month=2026-09", headers=c.auth("region"))),
+    # 413
+    ("more than 5000 items", 413, "payload_too_large",
+     lambda c: c.post_ops(_ops([op("research.activity", teacher="T1") for _ in range(5001)]))),
+    ("body over 10 MB", 413, "payload_too_large",
+     lambda c: c.post_ops(_ops([op("research.activity", teacher="T1", pad="x" * TEN_MB)]))),
+    ("chunked body over 10 MB", 413, "payload_too_large",
+     lambda c: c.client.post(OPS, content=iter([b'{"operations": [' + b" " * TEN_MB, b"]}"]), headers=c.auth("app"))),
+    # 422
+    ("body not JSON", 422, "invalid", lambda c: c.post_ops(b"{not json")),
+    ("body not UTF-8", 422, "invalid", lambda c: c.post_ops(b"\xff\xfe\xfd")),
+    ("body empty", 422, "invalid", lambda c: c.post_ops(b"")),
+    ("body a list", 422, "invalid", lambda c: c.post_ops(b"[]")),
+    ("operations missing", 422, "invalid", lambda c: c.post_ops(b'{"ops": []}')),
+    ("operations not a list", 422, "invalid", lambda c: c.post_ops(b'{"operations": {}}')),
+    ("NaN in the body", 422, "invalid", lambda c: c.post_ops(b'{"operations": [NaN]}')),
+    ("JSON nested too deeply", 422, "invalid",
+     lambda c: c.post_ops(b'{"operations": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")),
+    ("report month missing", 422, "invalid", lambda c: c.report("region", "teachers/T1")),
+    ("report month malformed", 422, "invalid", lambda c: c.report("region", "teachers/T1", month="09/2026")),
+    ("report month 13", 422, "invalid", lambda c: c.report("region", "teachers/T1", month="2026-13")),
+    ("report version 0", 422, "invalid",
+     lambda c: c.report("region", "teachers/T1", month="2026-09", version="0")),
+]
+
+
+@pytest.mark.parametrize("status, code, send", [pytest.param(s, c, f, id=name) for name, s, c, f in CASES])
+def test_every_error_has_the_one_shape(ctx: Ctx, status: int, code: str, send: Request) -> None:
+    response = send(ctx)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["error"]
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}
+    assert error["status"] == status
+    assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"].strip()
+    assert isinstance(error["details"], list)
+    for detail in error["details"]:
+        assert set(detail) == {"path", "message"} and isinstance(detail["path"], str) and detail["message"]
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+    if status == 422:
+        assert error["details"], "a 422 names the path at fault"

@@ -620,7 +620,7 @@ def test_get_shows_an_app_its_own_operations_only(api: Api) -> None:
     assert datetime.fromisoformat(stored["received_at"]).tzinfo is not None
     rejected = api.stored("seewo-easinote5", "bad/one")
     assert (rejected["status"], rejected["reason"], rejected["indicator"]) == (
-        "rejected", "duration_s is missing", None)
+        "rejected", "duration_s is missing", "interactive_teaching"), "GET repeats the POST's answer"
 
     error = _error(api.get("hite-pi6", "mine"), 404, "not_found")
     assert "mine" in error["message"]

@@ -95,7 +95,7 @@ class Ingest:
             checked = self._check(app_code, raw, now)
             if isinstance(checked, Outcome):
                 results[index] = ItemResult(ident, checked.status, checked.indicator, checked.reason)
-                rejections.append(_rejection(app_code, ident, raw, checked.reason or "", now))
+                rejections.append(_rejection(app_code, ident, raw, checked, now))
                 continue
             report, rule, indicator = checked
             claimed[report.id] = ItemResult(report.id, Status.PENDING, indicator.code)  # settled below
@@ -211,9 +211,10 @@ def _duplicate(ident: str, indicator: str | None, status: str) -> ItemResult:
     return ItemResult(ident, Status.DUPLICATE, indicator, f"id already received as {status}")
 
 
-def _rejection(app_code: str, ident: str | None, raw: Any, reason: str, now: datetime) -> dict[str, Any]:
+def _rejection(app_code: str, ident: str | None, raw: Any, outcome: Outcome, now: datetime) -> dict[str, Any]:
     action = raw.get("action") if isinstance(raw, dict) and isinstance(raw.get("action"), str) else None
     if action is not None and "\x00" in action:
         action = None  # PostgreSQL text cannot hold U+0000; the payload keeps it, escaped
     return {"app_code": app_code, "external_id": ident, "action": action and action[:64],
-            "payload": raw if isinstance(raw, dict) else {"item": raw}, "reason": reason, "received_at": now}
+            "indicator": outcome.indicator, "payload": raw if isinstance(raw, dict) else {"item": raw},
+            "reason": outcome.reason or "", "received_at": now}

@@ -145,6 +145,7 @@ rejections = Table(
     Column("app_code", String(64), nullable=False),
     Column("external_id", String(128), nullable=True),
     Column("action", String(64), nullable=True),
+    Column("indicator", String(64), nullable=True),
     Column("payload", JSON, nullable=True),
     Column("reason", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),

@@ -92,7 +92,7 @@ def status(external_id: str, app_code: AppCode, runtime: RuntimeDep) -> dict[str
                 "reason": stored.reason, "action": stored.action, "month": _month(stored.occurred_at, runtime),
                 "occurred_at": stored.occurred_at.isoformat(), "received_at": stored.received_at.isoformat()}
     if rejected is not None:
-        return {"id": external_id, "status": "rejected", "indicator": None, "reason": rejected["reason"],
+        return {"id": external_id, "status": "rejected", "indicator": rejected["indicator"], "reason": rejected["reason"],
                 "action": rejected["action"], "received_at": rejected["received_at"].isoformat()}
     raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
 

@@ -58,6 +58,7 @@ def upgrade() -> None:
     sa.Column('app_code', sa.String(length=64), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=True),
     sa.Column('action', sa.String(length=64), nullable=True),
+    sa.Column('indicator', sa.String(length=64), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +50,11 @@ class Report:
     school_id: str | None = None
     duration_s: float | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """The end of a session: occurred_at + duration_s; None for reports without a duration."""
+        return None if self.duration_s is None else self.occurred_at + timedelta(seconds=self.duration_s)
 
     def value(self, path: str) -> Any:
         """The value at ``duration_s`` or ``attributes.NAME``; MISSING when absent or null."""

@@ -166,6 +166,8 @@ class Ingest:
             "school_code": report.school_id,
             "occurred_at": report.occurred_at,
             "month": str(Month.of(report.occurred_at, self.tz)),
+            "day": report.occurred_at.astimezone(self.tz).date().isoformat(),
+            "ends_at": report.ends_at,
             "duration_s": report.duration_s,
             "attributes": report.attributes,
             "status": str(outcome.status),

@@ -14,18 +14,59 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Cap(_Strict):
+    """At most ``count`` qualifying actions score per period; the earliest of the period are admitted."""
+
+    period: Literal["day", "week", "month", "year"]
+    count: int = Field(ge=1)
+
+
+class Streak(_Strict):
+    """Points per day of activity: ``points`` a day, ``raised`` from day ``raise_from`` of an unbroken run."""
+
+    raise_from: int = Field(ge=2)
+    raised: Decimal = Field(gt=0)
+
+
+class DailyCap(_Strict):
+    """Anti-gaming: reports of an indicator beyond ``count`` a day (local time) are not_qualified (daily_cap)."""
+
+    count: int = Field(ge=1)
+    why: str = Field(min_length=1)
+
+
 class Indicator(_Strict):
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """One scored item. Relative and assessment indicators have maxima; fixed and streak ones points."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
     name: str
     category: str
     subject: Literal["teacher", "school"]
-    monthly_max: Decimal = Field(gt=0)
-    annual_max: Decimal = Field(gt=0)
+    monthly_max: Decimal | None = Field(default=None, gt=0)
+    annual_max: Decimal | None = Field(default=None, gt=0)
     description: str = ""
-    scoring: Literal["relative", "assessment"] = "relative"
+    scoring: Literal["relative", "assessment", "fixed", "streak"] = "relative"
     per_online_classroom: bool = False
     assessment_attribute: str = "score"
     assessment_full_score: Decimal = Field(default=Decimal(100), gt=0)
+    points: Decimal | None = Field(default=None, gt=0)
+    caps: list[Cap] = Field(default_factory=list)
+    streak: Streak | None = None
+    daily_cap: DailyCap | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_scoring(self) -> Indicator:
+        if self.scoring in {"relative", "assessment"} and self.monthly_max is None:
+            raise ValueError(f"indicator {self.code}: {self.scoring} scoring needs monthly_max")
+        if self.scoring in {"fixed", "streak"} and self.points is None:
+            raise ValueError(f"indicator {self.code}: {self.scoring} scoring needs points")
+        if self.scoring == "streak" and self.streak is None:
+            raise ValueError(f"indicator {self.code}: streak scoring needs streak (raise_from, raised)")
+        if self.scoring not in {"fixed", "streak"} and (self.caps or self.streak):
+            raise ValueError(f"indicator {self.code}: caps and streak belong to fixed or streak scoring")
+        if len({c.period for c in self.caps}) != len(self.caps):
+            raise ValueError(f"indicator {self.code}: one cap per period")
+        return self
 
 
 class ActionRule(_Strict):
@@ -58,8 +99,17 @@ class App(_Strict):
 
 
 class Scoring(_Strict):
-    kind: Literal["relative"] = "relative"
+    """Relative scoring: full marks at ``full_at`` times the region average, half at the average."""
+
     full_at: Decimal = Field(default=Decimal(2), gt=0)
+
+
+class Review(_Strict):
+    """Counts a bureau should look at before publishing: above ``ratio`` times the region average and in
+    the top ``top_share`` of the scored population for that indicator."""
+
+    ratio: Decimal = Field(default=Decimal(5), gt=0)
+    top_share: Decimal = Field(default=Decimal("0.001"), gt=0, le=1)
 
 
 class RuleSet(_Strict):
@@ -68,6 +118,7 @@ class RuleSet(_Strict):
     effective_from: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     title: str
     scoring: Scoring = Scoring()
+    review: Review = Review()
     indicators: list[Indicator] = Field(min_length=1)
     apps: list[App] = Field(min_length=1)
 

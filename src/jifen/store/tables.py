@@ -123,6 +123,8 @@ operations = Table(
     Column("school_code", String(64), nullable=True, index=True),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("month", String(7), nullable=False),
+    Column("day", String(10), nullable=True),  # local date, for daily caps
+    Column("ends_at", UtcDateTime, nullable=True),  # occurred_at + duration_s, for overlapping sessions
     Column("duration_s", Float, nullable=True),
     Column("attributes", JSON, nullable=False),
     Column("status", String(16), nullable=False),
@@ -131,6 +133,8 @@ operations = Table(
     UniqueConstraint("app_code", "external_id"),
     Index("ix_operations_month_status_indicator", "month", "status", "indicator"),
     Index("ix_operations_status", "status"),
+    Index("ix_operations_teacher_id_day", "teacher_id", "day"),
+    Index("ix_operations_school_code_day", "school_code", "day"),
 )
 
 content_hashes = Table(
@@ -190,4 +194,72 @@ settlement_indicators = Table(
     Column("count", Numeric(18, 4), nullable=False),
     Column("average", Numeric(18, 4), nullable=False),
     Column("points", Numeric(12, 2), nullable=False),
+    Column("adjustment", Numeric(12, 2), nullable=False, server_default="0"),
+)
+
+settlement_reviews = Table(
+    "settlement_reviews", metadata,
+    Column("settlement_id", Id, ForeignKey("settlements.id"), primary_key=True),
+    Column("level", String(8), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("indicator", String(64), primary_key=True),
+    Column("parent_code", String(64), nullable=True),
+    Column("count", Numeric(18, 4), nullable=False),
+    Column("average", Numeric(18, 4), nullable=False),
+)
+
+rulesets = Table(
+    "rulesets", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("effective_from", String(7), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("content", Text, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+region_rulesets = Table(
+    "region_rulesets", metadata,
+    Column("from_month", String(7), primary_key=True),
+    Column("ruleset_name", String(64), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+)
+
+roster_history = Table(
+    "roster_history", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("teacher_id", String(64), nullable=False),
+    Column("from_month", String(7), nullable=False),
+    Column("school_code", String(64), nullable=True),  # null: the teacher left
+    Column("teacher_name", String(200), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_roster_history_teacher_id_from_month", "teacher_id", "from_month"),
+)
+
+school_history = Table(
+    "school_history", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("school_code", String(64), nullable=False),
+    Column("from_month", String(7), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("county_code", String(32), nullable=False),
+    Column("online_classrooms", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_school_history_school_code_from_month", "school_code", "from_month"),
+)
+
+adjustments = Table(
+    "adjustments", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("month", String(7), nullable=False, index=True),
+    Column("level", String(8), nullable=False),  # teacher or school
+    Column("code", String(64), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("points", Numeric(12, 2), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

@@ -22,6 +22,8 @@ class MonthCounts:
     teachers: dict[tuple[str, str], int] = field(default_factory=dict)
     schools: dict[tuple[str, str], int] = field(default_factory=dict)
     assessments: dict[tuple[str, str], Fraction] = field(default_factory=dict)
+    # manual adjustments per (level, code, indicator): added after scoring, they move no average or cap
+    adjustments: dict[tuple[str, str, str], Fraction] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,12 @@ class IndicatorScore:
     count: Fraction
     average: Fraction
     points: Fraction
-    maximum: Fraction
+    maximum: Fraction | None
+    adjustment: Fraction = Fraction(0)
+
+    @property
+    def total(self) -> Fraction:
+        return self.points + self.adjustment
 
 
 @dataclass
@@ -73,12 +80,12 @@ def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[st
     teachers: list[Unit] = []
     for tid, teacher in roster.teachers.items():
         scores = [
-            _score(ind, teacher_figures[ind.code][tid], averages[ind.code], full_at,
-                   counts.assessments.get((tid, ind.code)))
+            _adjusted(_score(ind, teacher_figures[ind.code][tid], averages[ind.code], full_at,
+                             counts.assessments.get((tid, ind.code))), counts.adjustments.get(("teacher", tid, ind.code)))
             for ind in teacher_indicators
         ]
         teachers.append(Unit("teacher", tid, teacher.name, teacher.school_code,
-                             sum((s.points for s in scores), Fraction(0)), scores))
+                             sum((s.total for s in scores), Fraction(0)), scores))
 
     by_school: dict[str, list[Unit]] = defaultdict(list)
     for unit in teachers:
@@ -86,13 +93,15 @@ def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[st
     schools: list[Unit] = []
     for code, school in roster.schools.items():
         staff = by_school.get(code, [])
-        own = [_score(ind, school_figures[ind.code][code], averages[ind.code], full_at, None)
+        own = [_adjusted(_score(ind, school_figures[ind.code][code], averages[ind.code], full_at, None),
+                         counts.adjustments.get(("school", code, ind.code)))
                for ind in school_indicators]
         teacher_average = mean(u.total for u in staff)
-        school_points = sum((s.points for s in own), Fraction(0))
+        school_points = sum((s.total for s in own), Fraction(0))
         rolled = [
             IndicatorScore(ind.code, mean(u.indicators[i].count for u in staff), averages[ind.code],
-                           mean(u.indicators[i].points for u in staff), Fraction(ind.monthly_max))
+                           mean(u.indicators[i].points for u in staff), _maximum(ind),
+                           mean(u.indicators[i].adjustment for u in staff))
             for i, ind in enumerate(teacher_indicators)
         ]
         schools.append(Unit("school", code, school.name, school.county_code, teacher_average + school_points,
@@ -113,13 +122,23 @@ def _school_figure(indicator: Indicator, count: int, classrooms: int) -> Fractio
 
 def _score(indicator: Indicator, figure: Fraction, average: Fraction, full_at: Fraction,
            assessment: Fraction | None) -> IndicatorScore:
-    maximum = Fraction(indicator.monthly_max)
+    maximum = Fraction(indicator.monthly_max or 0)
     if indicator.scoring == "assessment":
         score = assessment if assessment is not None else Fraction(0)
         points = maximum * score / Fraction(indicator.assessment_full_score)
     else:
         points = relative_points(maximum, figure, average, full_at)
     return IndicatorScore(indicator.code, figure, average, points, maximum)
+
+
+def _maximum(indicator: Indicator) -> Fraction | None:
+    return None if indicator.monthly_max is None else Fraction(indicator.monthly_max)
+
+
+def _adjusted(score: IndicatorScore, adjustment: Fraction | None) -> IndicatorScore:
+    if not adjustment:
+        return score
+    return IndicatorScore(score.code, score.count, score.average, score.points, score.maximum, adjustment)
 
 
 def _in_rule_order(rules: RuleSet, scores: list[IndicatorScore]) -> list[IndicatorScore]:

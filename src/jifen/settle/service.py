@@ -97,6 +97,7 @@ def _indicator_rows(settlement_id: int, result: Settlement) -> list[dict[str, An
             "count": round_half_up(score.count, AVERAGE_PLACES),
             "average": round_half_up(score.average, AVERAGE_PLACES),
             "points": round_half_up(score.points, POINTS_PLACES),
+            "adjustment": round_half_up(score.adjustment, POINTS_PLACES),
         }
         for level in ("teacher", "school")
         for unit in result.units[level]

@@ -7,6 +7,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from jifen.config import Settings
+from jifen.rulebook import RuleBook
 from jifen.rules.loader import LoadedRuleSet, load_shipped
 from jifen.store.database import Database
 
@@ -29,6 +30,10 @@ class Runtime:
     @cached_property
     def ruleset(self) -> LoadedRuleSet:
         return load_shipped(self.settings.ruleset)
+
+    @cached_property
+    def rulebook(self) -> RuleBook:
+        return RuleBook(self.database, self.settings.ruleset, self.tz)
 
     @cached_property
     def tz(self) -> ZoneInfo:

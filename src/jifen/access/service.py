@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from jifen.access.scopes import ROLE_LEVELS
@@ -15,12 +16,17 @@ from jifen.store.tables import cities, counties, schools, teachers
 SCOPE_TABLES = {"teacher": teachers.c.id, "school": schools.c.code, "county": counties.c.code, "city": cities.c.code}
 
 
-def register_app(database: Database, rules: RuleSet, code: str, now: datetime) -> str:
-    """Register an app of the catalog (again: a further token) and return a new API token."""
-    app = rules.app(code)
+def register_app(database: Database, rules: RuleSet | Sequence[RuleSet], code: str, now: datetime) -> str:
+    """Register an app of the catalog (again: a further token) and return a new API token.
+
+    ``rules``: the rule set, or the rule sets in force from now on; the app must be in one of their catalogs.
+    """
+    catalogs = [rules] if isinstance(rules, RuleSet) else list(rules)
+    app = next((found for r in catalogs if (found := r.app(code)) is not None), None)
     if app is None:
-        known = ", ".join(a.code for a in rules.apps)
-        raise InvalidInput(f"app {code!r} is not in the catalog of rule set {rules.name}; known apps: {known}")
+        known = ", ".join(sorted({a.code for r in catalogs for a in r.apps}))
+        names = ", ".join(r.name for r in catalogs)
+        raise InvalidInput(f"app {code!r} is not in the catalog of rule set {names}; known apps: {known}")
     token = new_token(APP_PREFIX)
     with database.transaction() as connection:
         if not repo.app_exists(connection, code):

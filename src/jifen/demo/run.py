@@ -66,7 +66,7 @@ def plan(runtime: Runtime, teachers: int, seed: int) -> tuple[list[RosterRow], A
 
 
 def load_region(runtime: Runtime, rows: list[RosterRow]) -> Path:
-    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
     path = write_roster(rows, runtime.settings.data_dir / "demo-roster.csv")
     import_file(ingest, path, full=True, now=datetime.now(UTC))
     return path
@@ -99,14 +99,14 @@ def bring_in_late_teachers(runtime: Runtime, late: list[RosterRow]) -> dict[str,
     arriving = late[: len(late) // 2]
     if not arriving:
         return {}
-    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
     return import_rows(ingest, arriving, full=False, now=datetime.now(UTC), source="late roster").resolved
 
 
 def settle(runtime: Runtime, month: Month) -> tuple[int, list[dict[str, Any]]]:
     settings = runtime.settings
-    summary = settle_month(runtime.database, runtime.ruleset, month, (settings.region_code, settings.region_name),
-                           datetime.now(UTC))
+    summary = settle_month(runtime.database, runtime.rulebook.for_month(month), month,
+                           (settings.region_code, settings.region_name), datetime.now(UTC), runtime.tz)
     with runtime.database.read() as connection:
         region = datasets.report(connection, "region", settings.region_code, str(month))
         counties: list[dict[str, Any]] = []

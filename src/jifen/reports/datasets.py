@@ -10,7 +10,9 @@ from sqlalchemy import Connection
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, NotFound, NotSettled
 from jifen.rules.loader import load_shipped
+from jifen.reports import adjustment_entries
 from jifen.rules.schema import RuleSet
+from jifen.store import rulesets as rulesets_repo
 from jifen.store import settlements as repo
 
 LEVELS = ("teacher", "school", "county", "city", "region")
@@ -25,6 +27,12 @@ def settlement_for(connection: Connection, month: str, version: int | None = Non
         which = f"version {version} of " if version else ""
         raise NotSettled(f"{which}month {parsed} is not settled")
     return record
+
+
+def settlement_rules(connection: Connection, record: repo.SettlementRecord) -> RuleSet:
+    """The rule set a settlement was made with: its stored text, else the shipped file of that name."""
+    stored = rulesets_repo.by_sha(connection, record.ruleset_sha256)
+    return stored.rules if stored is not None else load_shipped(record.ruleset_name).rules
 
 
 def lineage(connection: Connection, settlement_id: int, level: str, code: str) -> dict[str, str]:
@@ -47,7 +55,7 @@ def lineage(connection: Connection, settlement_id: int, level: str, code: str) -
 
 def report(connection: Connection, level: str, code: str, month: str, version: int | None = None) -> dict[str, Any]:
     record = settlement_for(connection, month, version)
-    rules = load_shipped(record.ruleset_name).rules
+    rules = settlement_rules(connection, record)
     if level not in LEVELS:
         raise InvalidInput(f"level {level!r} is not one of {', '.join(LEVELS)}")
     unit = repo.unit(connection, record.id, level, code)
@@ -58,12 +66,14 @@ def report(connection: Connection, level: str, code: str, month: str, version: i
     if level == "teacher":
         return {**head, "teacher_name": unit.name, "school_code": unit.parent_code, "total": _num(unit.total),
                 "rank_in_school": unit.rank,
-                "indicators": _indicators(connection, rules, record.id, level, code)}
+                "indicators": _indicators(connection, rules, record.id, level, code),
+                "adjustments": adjustment_entries.entries(connection, record, level, code)}
     if level == "school":
         return {**head, "school_name": unit.name, "county_code": unit.parent_code,
                 "teacher_average": _num(unit.teacher_average), "school_points": _num(unit.school_points),
                 "total": _num(unit.total), "rank_in_county": unit.rank,
                 "indicators": _indicators(connection, rules, record.id, level, code),
+                "adjustments": adjustment_entries.entries(connection, record, level, code),
                 "teachers": _ranking(connection, record.id, "teacher", code)}
     child = CHILD[level]
     plural = {"school": "schools", "county": "counties", "city": "cities"}[child]
@@ -89,7 +99,7 @@ def _indicators(connection: Connection, rules: RuleSet, settlement_id: int, leve
             continue
         out.append({"code": ind.code, "name": ind.name, "category": ind.category, "subject": ind.subject,
                     "count": _num(row.count), "average": _num(row.average), "points": _num(row.points),
-                    "max": _num(ind.monthly_max)})
+                    "max": _num(ind.monthly_max), "adjustment": _num(row.adjustment)})
     return out
 
 

@@ -19,6 +19,7 @@ from jifen.rules.schema import RuleSet
 class LoadedRuleSet:
     rules: RuleSet
     sha256: str
+    content: str = ""
 
     @property
     def name(self) -> str:
@@ -53,7 +54,10 @@ def load_file(path: Path) -> LoadedRuleSet:
 
 def parse(data: bytes, *, source: str) -> LoadedRuleSet:
     try:
+        data.decode("utf-8")
         raw = yaml.safe_load(data)
+    except UnicodeDecodeError as exc:
+        raise RuleSetError(f"{source}: a rule file is UTF-8 text") from exc
     except yaml.YAMLError as exc:
         raise RuleSetError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -70,7 +74,7 @@ def parse(data: bytes, *, source: str) -> LoadedRuleSet:
         raise RuleSetError(
             f"{source}: {first['path'] or '(top)'}: {first['message']}", details=problems
         ) from exc
-    return LoadedRuleSet(rules=rules, sha256=hashlib.sha256(data).hexdigest())
+    return LoadedRuleSet(rules=rules, sha256=hashlib.sha256(data).hexdigest(), content=data.decode("utf-8"))
 
 
 _KIND_TAGS = {"at_least", "between", "one_of", "equals", "present", "unique_content", "first_of_year",

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
 
 from jifen.domain.organisations import Roster
+from jifen.domain.periods import Month
 from jifen.domain.scores import mean, relative_points
 from jifen.rules.schema import Indicator, RuleSet
+from jifen.settle import fixed
+
+FIXED = {"fixed", "streak"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class MonthCounts:
     assessments: dict[tuple[str, str], Fraction] = field(default_factory=dict)
     # manual adjustments per (level, code, indicator): added after scoring, they move no average or cap
     adjustments: dict[tuple[str, str, str], Fraction] = field(default_factory=dict)
+    # fixed and streak indicators: local times of qualifying actions per (teacher or school, indicator),
+    # from fixed.window_start() to the month's end
+    events: dict[tuple[str, str], list[datetime]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,17 +69,24 @@ class Settlement:
 LEVELS = ("teacher", "school", "county", "city", "region")
 
 
-def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[str, str]) -> Settlement:
+def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[str, str],
+           month: Month) -> Settlement:
     full_at = Fraction(rules.scoring.full_at)
     teacher_indicators = rules.indicators_for("teacher")
     school_indicators = rules.indicators_for("school")
+    scored = {
+        (code, ind.code): fixed.score(ind, counts.events.get((code, ind.code), []), month)
+        for ind in rules.indicators if ind.scoring in FIXED
+        for code in (roster.teachers if ind.subject == "teacher" else roster.schools)
+    }
 
     teacher_figures = {
-        ind.code: {tid: Fraction(counts.teachers.get((tid, ind.code), 0)) for tid in roster.teachers}
+        ind.code: {tid: _teacher_figure(ind, tid, counts, scored) for tid in roster.teachers}
         for ind in teacher_indicators
     }
     school_figures = {
         ind.code: {code: _school_figure(ind, counts.schools.get((code, ind.code), 0), school.online_classrooms)
+                   if ind.scoring not in FIXED else Fraction(scored[(code, ind.code)].count)
                    for code, school in roster.schools.items()}
         for ind in school_indicators
     }
@@ -81,7 +96,8 @@ def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[st
     for tid, teacher in roster.teachers.items():
         scores = [
             _adjusted(_score(ind, teacher_figures[ind.code][tid], averages[ind.code], full_at,
-                             counts.assessments.get((tid, ind.code))), counts.adjustments.get(("teacher", tid, ind.code)))
+                             counts.assessments.get((tid, ind.code)), scored.get((tid, ind.code))),
+                      counts.adjustments.get(("teacher", tid, ind.code)))
             for ind in teacher_indicators
         ]
         teachers.append(Unit("teacher", tid, teacher.name, teacher.school_code,
@@ -93,7 +109,8 @@ def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[st
     schools: list[Unit] = []
     for code, school in roster.schools.items():
         staff = by_school.get(code, [])
-        own = [_adjusted(_score(ind, school_figures[ind.code][code], averages[ind.code], full_at, None),
+        own = [_adjusted(_score(ind, school_figures[ind.code][code], averages[ind.code], full_at, None,
+                                scored.get((code, ind.code))),
                          counts.adjustments.get(("school", code, ind.code)))
                for ind in school_indicators]
         teacher_average = mean(u.total for u in staff)
@@ -114,6 +131,13 @@ def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[st
                                  "city": cities, "region": regions})
 
 
+def _teacher_figure(indicator: Indicator, teacher_id: str, counts: MonthCounts,
+                    scored: dict[tuple[str, str], fixed.FixedScore]) -> Fraction:
+    if indicator.scoring in FIXED:
+        return Fraction(scored[(teacher_id, indicator.code)].count)
+    return Fraction(counts.teachers.get((teacher_id, indicator.code), 0))
+
+
 def _school_figure(indicator: Indicator, count: int, classrooms: int) -> Fraction:
     if indicator.per_online_classroom:
         return Fraction(count, max(1, classrooms))
@@ -121,7 +145,9 @@ def _school_figure(indicator: Indicator, count: int, classrooms: int) -> Fractio
 
 
 def _score(indicator: Indicator, figure: Fraction, average: Fraction, full_at: Fraction,
-           assessment: Fraction | None) -> IndicatorScore:
+           assessment: Fraction | None, fixed_score: fixed.FixedScore | None) -> IndicatorScore:
+    if fixed_score is not None:
+        return IndicatorScore(indicator.code, figure, average, fixed_score.points, _maximum(indicator))
     maximum = Fraction(indicator.monthly_max or 0)
     if indicator.scoring == "assessment":
         score = assessment if assessment is not None else Fraction(0)

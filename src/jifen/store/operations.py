@@ -120,6 +120,52 @@ def set_outcome(connection: Connection, operation_id: int, status: str, reason: 
     )
 
 
+@dataclass(frozen=True)
+class SessionRow:
+    teacher_id: str
+    app_code: str
+    action: str
+    occurred_at: datetime
+    duration_s: float
+
+
+def qualified_with_duration(connection: Connection, teacher_ids: Iterable[str],
+                            days: Iterable[str]) -> list[SessionRow]:
+    """The teachers' qualified reports that carry a duration and began on one of these local days."""
+    found: list[SessionRow] = []
+    for teachers in _chunks(teacher_ids):
+        for chunk in _chunks(days):
+            rows = connection.execute(
+                select(operations.c.teacher_id, operations.c.app_code, operations.c.action,
+                       operations.c.occurred_at, operations.c.duration_s).where(
+                    operations.c.teacher_id.in_(teachers),
+                    operations.c.day.in_(chunk),
+                    operations.c.status == Status.QUALIFIED,
+                    operations.c.duration_s.is_not(None),
+                )
+            )
+            found.extend(SessionRow(*r) for r in rows)
+    return found
+
+
+def qualified_per_day(connection: Connection, subject_column: str, codes: Iterable[str], indicators: Iterable[str],
+                      days: Iterable[str]) -> list[tuple[str, str, str, int]]:
+    """(teacher or school, indicator, local day, count) of qualified operations on these days."""
+    column = operations.c[subject_column]
+    wanted = list(dict.fromkeys(indicators))
+    found: list[tuple[str, str, str, int]] = []
+    for subjects in _chunks(codes):
+        for chunk in _chunks(days):
+            rows = connection.execute(
+                select(column, operations.c.indicator, operations.c.day, func.count())
+                .where(column.in_(subjects), operations.c.day.in_(chunk), operations.c.indicator.in_(wanted),
+                       operations.c.status == Status.QUALIFIED)
+                .group_by(column, operations.c.indicator, operations.c.day)
+            )
+            found.extend((r[0], r[1], r[2], int(r[3])) for r in rows)
+    return found
+
+
 def qualified_counts(connection: Connection, month: str, subject_column: str) -> list[tuple[str, str, int]]:
     """(subject code, indicator, count) of the month's qualified operations, per teacher or per school."""
     column = operations.c[subject_column]
@@ -140,6 +186,21 @@ def qualified_attributes(connection: Connection, month: str, indicator: str) -> 
         )
     )
     return [(r.teacher_id, r.attributes) for r in rows]
+
+
+def qualified_times(connection: Connection, indicators: list[str], start: datetime, end: datetime,
+                    subject_column: str) -> list[tuple[str, str, datetime]]:
+    """(teacher or school, indicator, occurred_at) of qualified operations in [start, end)."""
+    subject = operations.c[subject_column]
+    rows = connection.execute(
+        select(subject, operations.c.indicator, operations.c.occurred_at).where(
+            operations.c.indicator.in_(indicators),
+            operations.c.status == Status.QUALIFIED,
+            operations.c.occurred_at >= start,
+            operations.c.occurred_at < end,
+        )
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def status_counts(connection: Connection, month: str | None = None) -> dict[str, int]:

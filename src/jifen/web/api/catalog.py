@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+
+from jifen.domain.periods import Month
 
 from jifen.web.deps import RuntimeDep
 
@@ -12,8 +14,10 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.get("/catalog")
-def catalog(runtime: RuntimeDep) -> dict[str, Any]:
-    loaded = runtime.ruleset
+def catalog(runtime: RuntimeDep,
+            month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$",
+                                      description="YYYY-MM; default: this month")) -> dict[str, Any]:
+    loaded = runtime.rulebook.for_month(Month.parse(month)) if month else runtime.rulebook.current()
     rules = loaded.rules
     return {
         "ruleset": {"name": rules.name, "version": rules.version, "effective_from": rules.effective_from,

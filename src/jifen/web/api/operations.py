@@ -75,7 +75,7 @@ async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> di
         raise PayloadTooLarge(
             f"operations holds {len(envelope.operations)} items; at most {settings.max_batch_items} per request"
         )
-    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz,
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz,
                     future_tolerance_s=settings.future_tolerance_s)
     results = await run_in_threadpool(ingest.submit, app_code, envelope.operations, datetime.now(UTC))
     return {"results": [r.as_json() for r in results]}

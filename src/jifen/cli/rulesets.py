@@ -1,0 +1,43 @@
+"""jifen ruleset: the region's rule sets over time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from jifen.cli.context import console, opened, reports_errors
+from jifen.domain.periods import Month
+from jifen.rules.loader import load_shipped, shipped_names
+
+ruleset_app = typer.Typer(help="Rule sets: which one is in force for which months.", no_args_is_help=True)
+
+
+@ruleset_app.command("use")
+@reports_errors
+def use(
+    name: Annotated[str, typer.Argument(help="a shipped rule set, e.g. ningxia-2022 or shihe-2022")],
+    from_month: Annotated[str, typer.Option("--from", help="YYYY-MM: the first month it applies to")],
+) -> None:
+    """Switch the region to a rule set from a month on; earlier months keep theirs."""
+    month = Month.parse(from_month)
+    with opened() as runtime:
+        loaded = runtime.rulebook.use(name, month, datetime.now(UTC))
+    console.print(f"rule set {loaded.name} v{loaded.version} ({loaded.rules.title}) in force from {month}")
+
+
+@ruleset_app.command("list")
+@reports_errors
+def list_rulesets() -> None:
+    """The shipped rule sets and the region's schedule."""
+    with opened() as runtime:
+        schedule = runtime.rulebook.schedule()
+        this_month = runtime.rulebook.current()
+    for name in shipped_names():
+        loaded = load_shipped(name)
+        console.print(f"{name}\tv{loaded.version}\teffective {loaded.rules.effective_from}\t{loaded.rules.title}")
+    console.print(f"default: {runtime.settings.ruleset}")
+    for start, name in schedule:
+        console.print(f"from {start}: {name}")
+    console.print(f"in force this month: {this_month.name} v{this_month.version}")

@@ -1,0 +1,85 @@
+"""Fixed points per qualifying action with caps per period, and daily streaks. Pure.
+
+A cap admits the earliest qualifying actions of its period (day, week Monday-Sunday, month, year, all in
+local time); an action beyond any of its caps scores nothing and uses up no cap. Streak scoring gives
+``points`` for each day with activity, and ``raised`` from day ``raise_from`` of an unbroken run of days.
+Actions before the month only fill caps and runs: the month's points come from the month's actions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+from jifen.domain.periods import Month
+from jifen.rules.schema import Cap, Indicator
+
+
+@dataclass(frozen=True)
+class FixedScore:
+    count: int  # qualifying actions (streak: active days) in the month
+    admitted: int  # of those, how many scored
+    points: Fraction
+
+
+def window_start(month: Month, indicators: list[Indicator]) -> date:
+    """The first local day whose actions can matter for the month: caps and runs reach back this far."""
+    first = date(month.year, month.month, 1)
+    start = min(date(month.year, 1, 1), first - timedelta(days=first.weekday()))
+    for indicator in indicators:
+        if indicator.streak is not None:
+            start = min(start, first - timedelta(days=indicator.streak.raise_from - 1))
+    return start
+
+
+def _period(cap: Cap, day: date) -> tuple[int, ...]:
+    if cap.period == "day":
+        return (day.toordinal(),)
+    if cap.period == "week":
+        return ((day - timedelta(days=day.weekday())).toordinal(),)
+    if cap.period == "month":
+        return (day.year, day.month)
+    return (day.year,)
+
+
+def fixed_score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:
+    """Points of a fixed indicator; ``actions`` are local times of qualifying actions, any order."""
+    assert indicator.points is not None
+    used: Counter[tuple[int, tuple[int, ...]]] = Counter()
+    count = admitted = 0
+    for moment in sorted(actions):
+        day = moment.date()
+        keys = [(i, _period(cap, day)) for i, cap in enumerate(indicator.caps)]
+        fits = all(used[key] < indicator.caps[i].count for i, key in enumerate(keys))
+        if fits:
+            used.update(keys)
+        if (day.year, day.month) == (month.year, month.month):
+            count += 1
+            admitted += fits
+    return FixedScore(count, admitted, Fraction(indicator.points) * admitted)
+
+
+def streak_score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:
+    """Points of a streak indicator: one scoring per active day, raised within long runs."""
+    assert indicator.points is not None and indicator.streak is not None
+    days = sorted({moment.date() for moment in actions})
+    points = Fraction(0)
+    count = 0
+    run = 0
+    previous: date | None = None
+    for day in days:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        previous = day
+        if (day.year, day.month) == (month.year, month.month):
+            count += 1
+            raised = run >= indicator.streak.raise_from
+            points += Fraction(indicator.streak.raised if raised else indicator.points)
+    return FixedScore(count, count, points)
+
+
+def score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:
+    if indicator.scoring == "streak":
+        return streak_score(indicator, actions, month)
+    return fixed_score(indicator, actions, month)

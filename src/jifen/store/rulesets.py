@@ -1,0 +1,50 @@
+"""Rule-set repository: every version ever used, kept verbatim, and the region's schedule of rule sets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, select
+
+from jifen.rules.loader import LoadedRuleSet, parse
+from jifen.store.tables import region_rulesets, rulesets
+
+_parsed: dict[str, LoadedRuleSet] = {}  # by content hash: a stored version never changes
+
+
+def record(connection: Connection, loaded: LoadedRuleSet, now: datetime) -> None:
+    """Keep this version's text, so the months it settled can be settled again after the file changes."""
+    if connection.scalar(select(rulesets.c.id).where(rulesets.c.sha256 == loaded.sha256)) is None:
+        connection.execute(rulesets.insert().values(
+            name=loaded.name, version=loaded.version, effective_from=loaded.rules.effective_from,
+            sha256=loaded.sha256, content=loaded.content, recorded_at=now,
+        ))
+
+
+def versions(connection: Connection, name: str) -> list[LoadedRuleSet]:
+    rows = connection.execute(select(rulesets.c.sha256, rulesets.c.content).where(rulesets.c.name == name))
+    return [_parse(sha, content) for sha, content in rows]
+
+
+def by_sha(connection: Connection, sha256: str) -> LoadedRuleSet | None:
+    if sha256 in _parsed:
+        return _parsed[sha256]
+    content = connection.scalar(select(rulesets.c.content).where(rulesets.c.sha256 == sha256))
+    return None if content is None else _parse(sha256, content)
+
+
+def _parse(sha256: str, content: str) -> LoadedRuleSet:
+    if sha256 not in _parsed:
+        _parsed[sha256] = parse(content.encode("utf-8"), source=f"stored rule set {sha256[:12]}")
+    return _parsed[sha256]
+
+
+def schedule(connection: Connection) -> list[tuple[str, str]]:
+    rows = connection.execute(select(region_rulesets.c.from_month, region_rulesets.c.ruleset_name)
+                              .order_by(region_rulesets.c.from_month))
+    return [(r.from_month, r.ruleset_name) for r in rows]
+
+
+def schedule_from(connection: Connection, month: str, name: str, now: datetime) -> None:
+    connection.execute(delete(region_rulesets).where(region_rulesets.c.from_month == month))
+    connection.execute(region_rulesets.insert().values(from_month=month, ruleset_name=name, set_at=now))

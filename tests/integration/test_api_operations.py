@@ -447,7 +447,8 @@ def test_a_rejected_report_can_be_resent_with_the_same_id_once_corrected(api: Ap
     assert again["status"] == "duplicate"
     # a rejection followed by its correction in the same batch: the corrected one is the operation
     results = api.post("seewo-easinote5", [op("teaching.session", teacher="T1", id="in-batch"),
-                                           op("teaching.session", teacher="T1", duration=950, id="in-batch")])
+                                           op("teaching.session", teacher="T1", duration=950, id="in-batch",
+                                              when=at(11))])  # after fix-me's session
     assert [r["status"] for r in results] == ["rejected", "qualified"]
     assert api.stored("seewo-easinote5", "in-batch")["status"] == "qualified"
 
@@ -572,7 +573,10 @@ def test_default_limits_are_5000_items_and_10_mb(api: Api) -> None:
     assert "5001" in error["message"] and "5000" in error["message"]
     assert api.get("hite-pi6", "n0").status_code == 404
     results = api.post("hite-pi6", items[:5000])
-    assert len(results) == 5000 and {r["status"] for r in results} == {"qualified"}
+    cap = api.runtime.ruleset.rules.indicator("lesson_prep").daily_cap
+    assert cap is not None and len(results) == 5000  # all on one day: the daily cap admits the first ones
+    assert [r["status"] for r in results] == ["qualified"] * cap.count + ["not_qualified"] * (5000 - cap.count)
+    assert {r["reason"] for r in results[cap.count:]} == {"daily_cap"}
 
     limit = 10 * 1024 * 1024
     big = op("lesson.create", teacher="T1", id="huge", note="x" * limit)
@@ -776,3 +780,12 @@ def test_a_content_sha256_longer_than_the_store_holds_does_not_fail_the_batch(ap
     results = response.json()["results"]
     assert (results[0]["status"], results[1]["status"]) == ("rejected", "qualified")
     assert results[0]["reason"].startswith("attributes.content_sha256 must be at most 128 characters")
+
+
+def test_a_session_longer_than_a_day_is_rejected(api: Api) -> None:
+    results = api.post("seewo-easinote5", [
+        op("teaching.session", teacher="T1", duration=86400, id="day-long", when=at(3, 0)),
+        op("teaching.session", teacher="T1", duration=1e15, id="forever", when=at(5, 9)),
+    ])
+    assert [(r["status"], r["reason"]) for r in results] == [
+        ("qualified", None), ("rejected", "duration_s must be at most 86400 (24 hours)")]

@@ -211,7 +211,7 @@ def test_an_unknown_report_kind_is_404(reports: Reports, kind: str) -> None:
 
 INDICATOR_FIELDS = {"code", "count", "average", "points", "max"}
 # Fields the API adds to those the issue names; pinned so that any further change is deliberate.
-INDICATOR_EXTRAS = {"name", "category", "subject"}
+INDICATOR_EXTRAS = {"name", "category", "subject", "adjustment"}
 
 
 def _check_indicators(indicators: list[dict[str, Any]], codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -224,7 +224,7 @@ def _check_indicators(indicators: list[dict[str, Any]], codes: list[str]) -> dic
 def test_teacher_report(reports: Reports) -> None:
     body = reports.ok("school", "teachers/T1")
     assert set(body) == {"month", "version", "teacher_id", "school_code", "total", "indicators",
-                         "teacher_name", "rank_in_school"}
+                         "teacher_name", "rank_in_school", "adjustments"}
     assert (body["month"], body["version"], body["teacher_id"], body["school_code"], body["total"]) == (
         MONTH, 1, "T1", S1, 20)
     by_code = _check_indicators(body["indicators"], TEACHER_INDICATORS)
@@ -242,7 +242,8 @@ def test_teacher_report(reports: Reports) -> None:
 def test_school_report_has_all_twelve_indicators(reports: Reports) -> None:
     body = reports.ok("county", f"schools/{S1}")
     assert set(body) == {"month", "version", "school_code", "teacher_average", "school_points", "total",
-                         "indicators", "school_name", "county_code", "rank_in_county", "teachers"}
+                         "indicators", "school_name", "county_code", "rank_in_county", "teachers", "adjustments",
+                         "review"}
     assert (body["month"], body["version"], body["school_code"]) == (MONTH, 1, S1)
     assert (body["teacher_average"], body["school_points"], body["total"]) == (10, 0, 10)
     by_code = _check_indicators(body["indicators"], ALL_INDICATORS)
@@ -272,7 +273,8 @@ def test_county_city_and_region_reports_rank_their_children(
         reports: Reports, kind: str, code: str, level: str, children: str, expected_total: float,
         expected_children: list[dict[str, Any]]) -> None:
     body = reports.ok("region", f"{kind}/{code}")
-    assert set(body) == {"month", "version", f"{level}_code", "total", children, f"{level}_name"}
+    review = {"review"} if level == "county" else set()  # the review list (待核查), empty in this region
+    assert set(body) == {"month", "version", f"{level}_code", "total", children, f"{level}_name"} | review
     assert (body["month"], body["version"], body[f"{level}_code"], body["total"]) == (
         MONTH, 1, code, expected_total)
     assert body[children] == expected_children

@@ -102,7 +102,7 @@ def _build(runtime: Runtime) -> dict[str, list[str]]:
     seen["sessions"] = _submit(ingest, "seewo-easinote5", [
         op("teaching.session", teacher="t01", **session),
         op("teaching.session", teacher="t03", **session),
-        *_many("teaching.session", 2, teacher="t08", **session),
+        *[op("teaching.session", teacher="t08", when=at(10, hour), **session) for hour in (10, 11)],  # apart
         # t07, on the month boundary in Asia/Shanghai:
         op("teaching.session", teacher="t07", when="2026-08-31T16:30:00Z", **session),  # 09-01 00:30 local: Sept
         op("teaching.session", teacher="t07", when="2026-09-01T00:00:00+08:00", **session),  # Sept (08-31 16:00Z)

@@ -13,6 +13,7 @@ import typer
 
 from jifen.cli import demo as demo_command
 from jifen.cli.context import console, opened, reports_errors
+from jifen.cli.rulesets import ruleset_app
 from jifen.config import Settings
 
 app = typer.Typer(help="Jifen 积分: education-platform application points.", no_args_is_help=True,
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(apps_app, name="apps")
 app.add_typer(users_app, name="users")
+app.add_typer(ruleset_app, name="ruleset")
 app.command(name="demo")(demo_command.demo)
 
 
@@ -54,7 +56,11 @@ def info() -> None:
         console.print(f"data directory 数据目录: {settings.data_dir}")
         console.print(f"database 数据库: {runtime.database.display_url}")
         console.print(f"schema revision: {runtime.database.current() or '(empty)'} (latest {runtime.database.head()})")
-        console.print(f"rule set 规则: {runtime.ruleset.name} v{runtime.ruleset.version}")
+        if runtime.database.current() == runtime.database.head():
+            current = runtime.rulebook.current()
+            console.print(f"rule set 规则: {current.name} v{current.version} (this month)")
+        else:
+            console.print(f"rule set 规则: {runtime.ruleset.name} v{runtime.ruleset.version} (default)")
         console.print(f"region 区域: {settings.region_code} {settings.region_name}")
 
 
@@ -72,15 +78,19 @@ def db_upgrade() -> None:
 def orgs_import(
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX roster, one row per teacher")],
     full: Annotated[bool, typer.Option("--full", help="the file is the whole roster: teachers not in it leave")] = False,
+    effective_from: Annotated[str | None, typer.Option(
+        "--effective-from", metavar="YYYY-MM",
+        help="the roster holds from this month on (default: every month not yet published)")] = None,
 ) -> None:
-    """Import a roster: add and update schools and teachers."""
+    """Import a roster: add and update schools and teachers, from a month on."""
     from jifen.ingest.roster_import import import_file
 
     with opened() as runtime:
-        result = import_file(_ingest(runtime), file, full=full, now=_now())
+        result = import_file(_ingest(runtime), file, full=full, now=_now(), effective_from=effective_from)
     s = result.summary
+    months = "every month not yet published" if result.applies_to_all_months else f"{result.from_month} on"
     console.print(f"{file.name}: {s.schools} schools; teachers added {s.added}, updated {s.updated}, "
-                  f"unchanged {s.unchanged}, left {s.left}")
+                  f"unchanged {s.unchanged}, left {s.left}; roster from {months}")
     if result.resolved:
         done = ", ".join(f"{k} {v}" for k, v in sorted(result.resolved.items()))
         console.print(f"pending reports now checked: {done}")
@@ -93,7 +103,8 @@ def apps_add(app_code: Annotated[str, typer.Argument(help="an app code of the ca
     from jifen.access.service import register_app
 
     with opened() as runtime:
-        token = register_app(runtime.database, runtime.ruleset.rules, app_code, _now())
+        in_force = [loaded.rules for loaded in runtime.rulebook.in_use()]
+        token = register_app(runtime.database, in_force, app_code, _now())
     console.print(f"app {app_code} registered; its API token (shown once, stored hashed):", highlight=False)
     print(token)
 
@@ -153,7 +164,8 @@ def settle(month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
     parsed = Month.parse(month)
     with opened() as runtime:
         s = runtime.settings
-        summary = settle_month(runtime.database, runtime.ruleset, parsed, (s.region_code, s.region_name), _now())
+        summary = settle_month(runtime.database, runtime.rulebook.for_month(parsed), parsed,
+                               (s.region_code, s.region_name), _now(), runtime.tz)
     console.print(f"{summary.month} settled, version {summary.version}: {summary.teachers} teachers, "
                   f"{summary.schools} schools, {summary.counties} counties; region total {summary.region_total}")
 
@@ -182,8 +194,16 @@ def report(
 def _ingest(runtime):  # type: ignore[no-untyped-def]
     from jifen.ingest.service import Ingest
 
-    return Ingest(runtime.database, runtime.ruleset.rules, runtime.tz,
+    return Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz,
                   future_tolerance_s=runtime.settings.future_tolerance_s)
+
+
+from jifen.cli import adjust as adjust_command  # noqa: E402
+from jifen.cli import teacher_views  # noqa: E402
+
+app.command(name="explain")(teacher_views.explain)
+app.command(name="card")(teacher_views.card)
+app.command(name="adjust")(adjust_command.adjust)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from jifen.domain.operations import Report
 ENVELOPE_FIELDS = {"id", "action", "teacher_id", "school_id", "occurred_at", "duration_s", "attributes"}
 MAX_ID_LENGTH = 128
 MAX_CODE_LENGTH = 64
+MAX_DURATION_S = 24 * 3600  # no session runs longer than a day
 # a day's margin either side, so that every accepted instant converts to any time zone
 _EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 _LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
@@ -76,6 +77,8 @@ def parse_item(raw: Any) -> Report | Malformed:
             return Malformed(ident, "duration_s must be a number of seconds", action)
         if duration < 0:
             return Malformed(ident, "duration_s must not be negative", action)
+        if duration > MAX_DURATION_S:
+            return Malformed(ident, f"duration_s must be at most {MAX_DURATION_S} (24 hours)", action)
     attributes = raw.get("attributes", {})
     if attributes is None:
         attributes = {}

@@ -1,4 +1,8 @@
-"""Import a roster file, then qualify the pending reports of the teachers and schools it brings in."""
+"""Import a roster file, then qualify the pending reports of the teachers and schools it brings in.
+
+An import states the roster from its from month on: ``effective_from`` when given, else every month not yet
+published. The current roster takes the file at once; the history takes it from that month (``roster_history``).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,49 @@ from datetime import datetime
 from pathlib import Path
 
 from jifen.domain.organisations import RosterRow
-from jifen.errors import RosterError
+from jifen.domain.periods import Month
+from jifen.errors import InvalidInput, RosterError
 from jifen.ingest.roster_file import read_roster
 from jifen.ingest.service import INGEST_LOCK, Ingest
 from jifen.store import roster as repo
+from jifen.store.roster_history import ALL_MONTHS
 
 
 @dataclass(frozen=True)
 class RosterImport:
     summary: repo.ImportSummary
     resolved: dict[str, int]
+    from_month: str  # ALL_MONTHS: every month (nothing published yet)
+
+    @property
+    def applies_to_all_months(self) -> bool:
+        return self.from_month == ALL_MONTHS
 
 
-def import_file(ingest: Ingest, path: Path, *, full: bool, now: datetime) -> RosterImport:
-    return import_rows(ingest, read_roster(path), full=full, now=now, source=path.name)
+def effective_month(text: str | None) -> Month | None:
+    """``effective_from`` as given by a user: YYYY-MM, or None for every month not yet published."""
+    if text is None:
+        return None
+    try:
+        return Month.parse(text)
+    except InvalidInput as exc:
+        message = f"effective_from {text!r} is not a month: expected YYYY-MM, e.g. 2026-10"
+        raise InvalidInput(message, details=[{"path": "effective_from", "message": exc.message}]) from exc
+
+
+def import_file(ingest: Ingest, path: Path, *, full: bool, now: datetime,
+                effective_from: str | None = None) -> RosterImport:
+    month = effective_month(effective_from)
+    return import_rows(ingest, read_roster(path), full=full, now=now, source=path.name, effective_from=month)
 
 
 def import_rows(ingest: Ingest, rows: list[RosterRow], *, full: bool, now: datetime,
-                source: str = "roster") -> RosterImport:
+                source: str = "roster", effective_from: Month | None = None) -> RosterImport:
     if not rows:
         raise RosterError(f"{source}: no teacher rows to import")
     database = ingest.database
     with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
-        summary = repo.apply(connection, rows, full=full, now=now)
+        from_month = str(effective_from) if effective_from is not None else repo.first_unpublished_month(connection)
+        summary = repo.apply(connection, rows, full=full, from_month=from_month, now=now)
         resolved = ingest.resolve_pending(connection)
-    return RosterImport(summary, resolved)
+    return RosterImport(summary, resolved, from_month)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Connection
 
 from jifen.domain.operations import Outcome, Report, Status
 from jifen.domain.periods import Month
+from jifen.ingest import antigaming
 from jifen.ingest.inbound import Malformed, item_id, parse_item
 from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
@@ -38,6 +40,7 @@ class BatchHistory:
 
     contents: set[str] = field(default_factory=set)
     counted: set[tuple[str, str, int]] = field(default_factory=set)
+    usage: antigaming.Usage = field(default_factory=antigaming.Usage)  # sessions and daily counts
 
     def content_seen(self, sha256: str) -> bool:
         return sha256 in self.contents
@@ -45,8 +48,9 @@ class BatchHistory:
     def counted_in_year(self, teacher_id: str, indicator: str, year: int) -> bool:
         return (teacher_id, indicator, year) in self.counted
 
-    def record(self, report: Report, rule: ActionRule, tz: ZoneInfo) -> list[str]:
+    def record(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> list[str]:
         """Remember a qualified report; returns its content hashes."""
+        self.usage.record(report, rule, indicator, tz)
         hashes = [_content_key(report.value(f)) for f in rule.content_fields]
         self.contents.update(hashes)
         if report.teacher_id:
@@ -67,9 +71,11 @@ class _Candidate:
 
 
 class Ingest:
-    def __init__(self, database: Database, rules: RuleSet, tz: ZoneInfo, *, future_tolerance_s: int = 300) -> None:
+    def __init__(self, database: Database, rules: RuleSet | Callable[[Month], RuleSet], tz: ZoneInfo, *,
+                 future_tolerance_s: int = 300) -> None:
+        """``rules`` is one rule set, or the rule set in force for a month (reports follow their month's)."""
         self.database = database
-        self.rules = rules
+        self.rules_for: Callable[[Month], RuleSet] = (lambda _month: rules) if isinstance(rules, RuleSet) else rules
         self.tz = tz
         self.future_tolerance_s = future_tolerance_s
 
@@ -100,7 +106,7 @@ class Ingest:
             report, rule, indicator = checked
             claimed[report.id] = ItemResult(report.id, Status.PENDING, indicator.code)  # settled below
             candidates.append(_Candidate(index, report, rule, indicator))
-        history = self._history(connection, [c.report for c in candidates], [c.rule for c in candidates])
+        history = self._history(connection, [(c.report, c.rule, c.indicator) for c in candidates])
         known = self._known_subjects(connection, candidates)
         rows: list[dict[str, Any]] = []
         hashes: list[list[str]] = []
@@ -110,8 +116,9 @@ class Ingest:
                 outcome = Outcome(Status.PENDING, rule.indicator, f"{_subject_field(candidate.indicator)} "
                                   f"{subject_of(report, candidate.indicator)!r} is not on the roster yet")
             else:
-                outcome = qualify(report, rule, history, self.tz)
-            hashes.append(history.record(report, rule, self.tz) if outcome.status == Status.QUALIFIED else [])
+                outcome = self._qualify(report, rule, candidate.indicator, history)
+            qualified = outcome.status == Status.QUALIFIED
+            hashes.append(history.record(report, rule, candidate.indicator, self.tz) if qualified else [])
             results[candidate.index] = ItemResult(report.id, outcome.status, outcome.indicator, outcome.reason)
             claimed[report.id] = results[candidate.index]  # type: ignore[assignment]
             rows.append(self._row(app_code, report, outcome, now))
@@ -127,7 +134,7 @@ class Ingest:
         parsed = parse_item(raw)
         if isinstance(parsed, Malformed):
             return Outcome(Status.REJECTED, None, parsed.reason)
-        resolved = resolve_action(self.rules, app_code, parsed)
+        resolved = resolve_action(self.rules_for(Month.of(parsed.occurred_at, self.tz)), app_code, parsed)
         if isinstance(resolved, Outcome):
             return resolved
         rule, indicator = resolved
@@ -136,9 +143,18 @@ class Ingest:
             return Outcome(Status.REJECTED, indicator.code, reason)
         return parsed, rule, indicator
 
-    def _history(self, connection: Connection, reports: list[Report], rules: list[ActionRule]) -> BatchHistory:
+    def _qualify(self, report: Report, rule: ActionRule, indicator: Indicator, history: BatchHistory) -> Outcome:
+        """The conditions first (duplicate content, first of the year among them), then overlap and daily cap."""
+        outcome = qualify(report, rule, history, self.tz)
+        if outcome.status != Status.QUALIFIED:
+            return outcome
+        reason = history.usage.check(report, rule, indicator, self.tz)
+        return Outcome(Status.NOT_QUALIFIED, rule.indicator, reason) if reason else outcome
+
+    def _history(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> BatchHistory:
+        reports, rules = [e[0] for e in entries], [e[1] for e in entries]
         wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True) for f in rule.content_fields]
-        history = BatchHistory(contents=repo.seen_contents(connection, wanted))
+        history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries))
         yearly = {rule.indicator for rule in rules if rule.once_a_year}
         for indicator in yearly:
             teachers = [r.teacher_id for r, rule in zip(reports, rules, strict=True)
@@ -147,6 +163,25 @@ class Ingest:
                 (tid, indicator, year) for tid, year in repo.assessed_years(connection, teachers, indicator)
             )
         return history
+
+    def _usage(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> antigaming.Usage:
+        """Sessions and day counts qualified before, for the teachers, schools and local days of these reports."""
+        usage = antigaming.Usage()
+        wanted = usage.prepare(entries, self.tz)
+        sessions: dict[tuple[str, str, str], bool] = {}  # (month, app, action) -> a teacher's session
+        for row in repo.qualified_with_duration(connection, wanted.session_teachers, wanted.session_days):
+            key = (row.day[:7], row.app_code, row.action)
+            if key not in sessions:
+                rules = self.rules_for(Month.parse(key[0]))
+                sessions[key] = antigaming.teacher_session(rules, row.app_code, row.action)
+            if sessions[key]:
+                usage.add_session(row.teacher_id, row.day, antigaming.Span.of(row.occurred_at, row.duration_s))
+        for subject, column in (("teacher", "teacher_id"), ("school", "school_code")):
+            for code, indicator, day, count in repo.qualified_per_day(
+                connection, column, wanted.cap_subjects[subject], wanted.capped[subject], wanted.cap_days[subject]
+            ):
+                usage.daily[(code, indicator, day)] += count
+        return usage
 
     def _known_subjects(self, connection: Connection, candidates: list[_Candidate]) -> dict[str, set[str]]:
         teacher_ids = [c.report.teacher_id for c in candidates if c.indicator.subject == "teacher"]
@@ -185,7 +220,7 @@ class Ingest:
         for stored in waiting:
             report = Report(stored.external_id, stored.action, stored.occurred_at, stored.teacher_id,
                             stored.school_code, stored.duration_s, stored.attributes)
-            resolved_action = resolve_action(self.rules, stored.app_code, report)
+            resolved_action = resolve_action(self.rules_for(Month.of(stored.occurred_at, self.tz)), stored.app_code, report)
             if isinstance(resolved_action, Outcome):
                 continue
             entries.append((stored, report, *resolved_action))
@@ -193,12 +228,12 @@ class Ingest:
         school_ids = roster_repo.active_schools(connection, [e[1].school_id for e in entries if e[1].school_id])
         known = {"teacher": teacher_ids, "school": school_ids}
         ready = [e for e in entries if subject_of(e[1], e[3]) in known[e[3].subject]]
-        history = self._history(connection, [e[1] for e in ready], [e[2] for e in ready])
+        history = self._history(connection, [(e[1], e[2], e[3]) for e in ready])
         contents: list[tuple[str, int]] = []
-        for stored, report, rule, _indicator in ready:
-            outcome = qualify(report, rule, history, self.tz)
+        for stored, report, rule, indicator in ready:
+            outcome = self._qualify(report, rule, indicator, history)
             if outcome.status == Status.QUALIFIED:
-                contents.extend((h, stored.id) for h in history.record(report, rule, self.tz))
+                contents.extend((h, stored.id) for h in history.record(report, rule, indicator, self.tz))
             repo.set_outcome(connection, stored.id, str(outcome.status), outcome.reason)
             resolved[str(outcome.status)] = resolved.get(str(outcome.status), 0) + 1
         repo.add_contents(connection, contents)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, NotFound, NotSettled
+from jifen.reports import adjustment_entries, review_list
+from jifen.reports.numbers import number
 from jifen.rules.loader import load_shipped
-from jifen.reports import adjustment_entries
 from jifen.rules.schema import RuleSet
 from jifen.store import rulesets as rulesets_repo
 from jifen.store import settlements as repo
@@ -64,27 +64,31 @@ def report(connection: Connection, level: str, code: str, month: str, version: i
     key = "teacher_id" if level == "teacher" else f"{level}_code"
     head: dict[str, Any] = {"month": record.month, "version": record.version, key: code}
     if level == "teacher":
-        return {**head, "teacher_name": unit.name, "school_code": unit.parent_code, "total": _num(unit.total),
+        return {**head, "teacher_name": unit.name, "school_code": unit.parent_code, "total": number(unit.total),
                 "rank_in_school": unit.rank,
                 "indicators": _indicators(connection, rules, record.id, level, code),
                 "adjustments": adjustment_entries.entries(connection, record, level, code)}
     if level == "school":
         return {**head, "school_name": unit.name, "county_code": unit.parent_code,
-                "teacher_average": _num(unit.teacher_average), "school_points": _num(unit.school_points),
-                "total": _num(unit.total), "rank_in_county": unit.rank,
+                "teacher_average": number(unit.teacher_average), "school_points": number(unit.school_points),
+                "total": number(unit.total), "rank_in_county": unit.rank,
                 "indicators": _indicators(connection, rules, record.id, level, code),
                 "adjustments": adjustment_entries.entries(connection, record, level, code),
-                "teachers": _ranking(connection, record.id, "teacher", code)}
+                "teachers": _ranking(connection, record.id, "teacher", code),
+                "review": review_list.for_school(connection, rules, record.id, code)}
     child = CHILD[level]
     plural = {"school": "schools", "county": "counties", "city": "cities"}[child]
-    return {**head, f"{level}_name": unit.name, "total": _num(unit.total),
+    body = {**head, f"{level}_name": unit.name, "total": number(unit.total),
             plural: _ranking(connection, record.id, child, code)}
+    if level == "county":
+        body["review"] = review_list.for_county(connection, rules, record.id, code)
+    return body
 
 
 def _ranking(connection: Connection, settlement_id: int, level: str, parent: str) -> list[dict[str, Any]]:
     key = "teacher_id" if level == "teacher" else f"{level}_code"
     return [
-        {key: u.code, f"{level}_name": u.name, "total": _num(u.total), "rank": u.rank}
+        {key: u.code, f"{level}_name": u.name, "total": number(u.total), "rank": u.rank}
         for u in repo.children(connection, settlement_id, level, parent)
     ]
 
@@ -98,15 +102,6 @@ def _indicators(connection: Connection, rules: RuleSet, settlement_id: int, leve
         if row is None:
             continue
         out.append({"code": ind.code, "name": ind.name, "category": ind.category, "subject": ind.subject,
-                    "count": _num(row.count), "average": _num(row.average), "points": _num(row.points),
-                    "max": _num(ind.monthly_max), "adjustment": _num(row.adjustment)})
+                    "count": number(row.count), "average": number(row.average), "points": number(row.points),
+                    "max": number(ind.monthly_max), "adjustment": number(row.adjustment)})
     return out
-
-
-def _num(value: Decimal | None) -> int | float | None:
-    """A JSON number: whole counts as integers, others as their rounded decimal value."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)

@@ -14,7 +14,7 @@ _RANKED = {"schools": "school", "counties": "county", "cities": "city", "teacher
 
 def render(level: str, data: dict[str, Any]) -> Group:
     name = data.get(f"{level}_name") or ""
-    code = data[f"{level}_code"]
+    code = data["teacher_id"] if level == "teacher" else data[f"{level}_code"]
     title = f"{data['month']} {LEVEL_NAMES[level]}积分报表（第{data['version']}版）{name} {code}"
     parts: list[Any] = []
     summary = Table(title=title, show_header=False, title_justify="left")
@@ -42,7 +42,36 @@ def render(level: str, data: dict[str, Any]) -> Group:
             for row in data[key]:
                 ranking.add_row(str(row["rank"]), row[id_key], row[f"{child}_name"], _fmt(row["total"]))
             parts.append(ranking)
+    if data.get("review"):
+        parts.append(_review(data["review"]))
+    if data.get("adjustments"):
+        parts.append(_adjustments(data["adjustments"], {i["code"]: i["name"] for i in data.get("indicators", [])}))
     return Group(*parts)
+
+
+def _review(rows: list[dict[str, Any]]) -> Table:
+    """待核查: counts above the review ratio times the region average, in the top share, before publishing."""
+    table = Table(title="待核查", title_justify="left")
+    for header in ("代码", "名称", "所在学校", "指标", "达标次数", "全区平均", "倍数"):
+        table.add_column(header, justify="right" if header in {"达标次数", "全区平均", "倍数"} else "left")
+    for row in rows:
+        if "teacher_id" in row:  # a school's report leaves out the school_code of its own teachers
+            who = (row["teacher_id"], row["teacher_name"], row.get("school_code") or "-")
+        else:
+            who = (row["school_code"], row["school_name"], "-")
+        table.add_row(*who, row["indicator_name"], _fmt(row["count"]), _fmt(row["average"]), _fmt(row["ratio"]))
+    return table
+
+
+def _adjustments(entries: list[dict[str, Any]], names: dict[str, str]) -> Table:
+    """人工调整: separate entries added after scoring; those recorded after this version count from the next."""
+    table = Table(title="人工调整", title_justify="left")
+    for header in ("指标", "分值", "原因", "录入人", "本版计入"):
+        table.add_column(header, justify="right" if header == "分值" else "left")
+    for entry in entries:
+        table.add_row(names.get(entry["indicator"], entry["indicator"]), _fmt(entry["points"]), entry["reason"],
+                      entry["author"], "是" if entry["in_settlement"] else "否（下次结算计入）")
+    return table
 
 
 def _fmt(value: Any) -> str:

@@ -8,13 +8,20 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from jifen.domain.periods import Month
 from jifen.domain.scores import AVERAGE_PLACES, POINTS_PLACES, competition_ranks, round_half_up
 from jifen.rules.loader import LoadedRuleSet
-from jifen.settle.compute import MonthCounts, Settlement, Unit, settle
+from jifen.rules.schema import RuleSet
+from jifen.settle import fixed, review
+from jifen.settle.compute import FIXED, MonthCounts, Settlement, Unit, settle
+from jifen.store import adjustments as adjustments_repo
 from jifen.store import operations as operations_repo
 from jifen.store import roster as roster_repo
+from jifen.store import rulesets as rulesets_repo
 from jifen.store import settlements as repo
 from jifen.store.database import Database
 
@@ -32,10 +39,10 @@ class SettleSummary:
 
 
 def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, region: tuple[str, str],
-                 now: datetime) -> SettleSummary:
+                 now: datetime, tz: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> SettleSummary:
     rules = ruleset.rules
     with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
-        roster = roster_repo.load(connection)
+        roster = roster_repo.load_for_month(connection, str(month))
         counts = MonthCounts(
             teachers=_counts(operations_repo.qualified_counts(connection, str(month), "teacher_id")),
             schools=_counts(operations_repo.qualified_counts(connection, str(month), "school_code")),
@@ -44,8 +51,11 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
                 for ind in rules.indicators if ind.scoring == "assessment"
                 for teacher_id, attributes in operations_repo.qualified_attributes(connection, str(month), ind.code)
             },
+            events=_events(connection, rules, month, tz),
+            adjustments=adjustments_repo.month_totals(connection, str(month)),
         )
-        result = settle(rules, roster, counts, region)
+        result = settle(rules, roster, counts, region, month)
+        rulesets_repo.record(connection, ruleset, now)
         version = repo.next_version(connection, str(month))
         settlement_id = repo.create(connection, {
             "month": str(month), "version": version, "status": "draft",
@@ -54,9 +64,30 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
         })
         repo.add_units(connection, _unit_rows(settlement_id, result))
         repo.add_indicators(connection, _indicator_rows(settlement_id, result))
+        repo.add_reviews(connection, review.rows(settlement_id, review.review_list(rules, result)))
     units = result.units
     return SettleSummary(str(month), version, len(units["teacher"]), len(units["school"]), len(units["county"]),
                          round_half_up(units["region"][0].total, POINTS_PLACES) if units["region"] else Decimal(0))
+
+
+def _events(connection: Connection, rules: RuleSet, month: Month,
+            tz: ZoneInfo) -> dict[tuple[str, str], list[datetime]]:
+    """Local times of qualifying actions of fixed and streak indicators, as far back as caps and runs reach."""
+    indicators = [ind for ind in rules.indicators if ind.scoring in FIXED]
+    if not indicators:
+        return {}
+    first = fixed.window_start(month, indicators)
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    events: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    for subject, column in (("teacher", "teacher_id"), ("school", "school_code")):
+        codes = [ind.code for ind in indicators if ind.subject == subject]
+        if not codes:
+            continue
+        for code, indicator, occurred_at in operations_repo.qualified_times(
+            connection, codes, start, month.end(tz), column
+        ):
+            events[(code, indicator)].append(occurred_at.astimezone(tz).replace(tzinfo=None))
+    return events
 
 
 def _counts(rows: list[tuple[str, str, int]]) -> dict[tuple[str, str], int]:

@@ -127,7 +127,11 @@ class SessionRow:
     action: str
     occurred_at: datetime
     duration_s: float
+    day: str  # local
 
+
+# The two look-ups below leave the status out of WHERE and filter it here: SQLite's planner, without ANALYZE,
+# would take ix_operations_status and read every qualified operation instead of seeking (teacher or school, day).
 
 def qualified_with_duration(connection: Connection, teacher_ids: Iterable[str],
                             days: Iterable[str]) -> list[SessionRow]:
@@ -137,14 +141,14 @@ def qualified_with_duration(connection: Connection, teacher_ids: Iterable[str],
         for chunk in _chunks(days):
             rows = connection.execute(
                 select(operations.c.teacher_id, operations.c.app_code, operations.c.action,
-                       operations.c.occurred_at, operations.c.duration_s).where(
+                       operations.c.occurred_at, operations.c.duration_s, operations.c.day,
+                       operations.c.status).where(
                     operations.c.teacher_id.in_(teachers),
                     operations.c.day.in_(chunk),
-                    operations.c.status == Status.QUALIFIED,
                     operations.c.duration_s.is_not(None),
                 )
             )
-            found.extend(SessionRow(*r) for r in rows)
+            found.extend(SessionRow(*r[:6]) for r in rows if r[6] == Status.QUALIFIED)
     return found
 
 
@@ -157,12 +161,11 @@ def qualified_per_day(connection: Connection, subject_column: str, codes: Iterab
     for subjects in _chunks(codes):
         for chunk in _chunks(days):
             rows = connection.execute(
-                select(column, operations.c.indicator, operations.c.day, func.count())
-                .where(column.in_(subjects), operations.c.day.in_(chunk), operations.c.indicator.in_(wanted),
-                       operations.c.status == Status.QUALIFIED)
-                .group_by(column, operations.c.indicator, operations.c.day)
+                select(column, operations.c.indicator, operations.c.day, operations.c.status, func.count())
+                .where(column.in_(subjects), operations.c.day.in_(chunk), operations.c.indicator.in_(wanted))
+                .group_by(column, operations.c.indicator, operations.c.day, operations.c.status)
             )
-            found.extend((r[0], r[1], r[2], int(r[3])) for r in rows)
+            found.extend((r[0], r[1], r[2], int(r[4])) for r in rows if r[3] == Status.QUALIFIED)
     return found
 
 

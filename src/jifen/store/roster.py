@@ -1,4 +1,8 @@
-"""Roster repository: cities, counties, schools and teachers."""
+"""Roster repository: cities, counties, schools and teachers, now (``load``) and month by month (``load_for_month``).
+
+``teachers`` and ``schools`` hold the current roster, as the latest import left it whatever its effective month;
+ingestion checks reports against them. Settlement reads the roster history instead (see ``roster_history``).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from jifen.domain.organisations import City, County, Roster, RosterRow, School, Teacher
-from jifen.store.tables import cities, counties, schools, teachers
+from jifen.domain.periods import Month
+from jifen.store import roster_history as history
+from jifen.store.tables import cities, counties, schools, settlements, teachers
+
+PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -22,14 +30,34 @@ class ImportSummary:
 
 
 def load(connection: Connection) -> Roster:
+    """The current roster: active schools and their active teachers."""
     school_rows = connection.execute(select(schools).where(schools.c.active.is_(True))).all()
-    active_schools = {r.code: School(r.code, r.name, r.county_code, r.online_classrooms) for r in school_rows}
     teacher_rows = connection.execute(
         select(teachers.c.id, teachers.c.name, teachers.c.subject, teachers.c.school_code).where(
             teachers.c.active.is_(True)
         )
     ).all()
-    county_codes = {s.county_code for s in active_schools.values()}
+    return _roster(
+        connection,
+        {r.code: School(r.code, r.name, r.county_code, r.online_classrooms) for r in school_rows},
+        [Teacher(r.id, r.name, r.subject, r.school_code) for r in teacher_rows],
+    )
+
+
+def load_for_month(connection: Connection, month: str) -> Roster:
+    """The roster as it stood at the end of ``month`` (YYYY-MM), from the roster history."""
+    school_rows = connection.execute(history.schools_at(month)).all()
+    teacher_rows = connection.execute(history.teachers_at(month)).all()
+    return _roster(
+        connection,
+        {r.school_code: School(r.school_code, r.name, r.county_code, r.online_classrooms) for r in school_rows},
+        [Teacher(r.teacher_id, r.teacher_name, r.subject, r.school_code) for r in teacher_rows],
+    )
+
+
+def _roster(connection: Connection, open_schools: dict[str, School], staff: list[Teacher]) -> Roster:
+    """The schools and the teachers at them, with the counties and cities above them (names as they are now)."""
+    county_codes = {s.county_code for s in open_schools.values()}
     all_counties = {r.code: County(r.code, r.name, r.city_code) for r in connection.execute(select(counties))}
     used_counties = {code: c for code, c in all_counties.items() if code in county_codes}
     city_codes = {c.city_code for c in used_counties.values()}
@@ -37,13 +65,15 @@ def load(connection: Connection) -> Roster:
     return Roster(
         cities={code: c for code, c in all_cities.items() if code in city_codes},
         counties=used_counties,
-        schools=active_schools,
-        teachers={
-            r.id: Teacher(r.id, r.name, r.subject, r.school_code)
-            for r in teacher_rows
-            if r.school_code in active_schools
-        },
+        schools=open_schools,
+        teachers={t.id: t for t in staff if t.school_code in open_schools},
     )
+
+
+def first_unpublished_month(connection: Connection) -> str:
+    """The month after the latest published settlement; ``ALL_MONTHS`` while nothing is published."""
+    latest = connection.scalar(select(func.max(settlements.c.month)).where(settlements.c.status == PUBLISHED))
+    return history.ALL_MONTHS if latest is None else str(Month.parse(latest).next())
 
 
 def active_teachers(connection: Connection, ids: Iterable[str]) -> set[str]:
@@ -63,8 +93,13 @@ def _present(connection: Connection, key, active, values: Iterable[str]) -> set[
     return found
 
 
-def apply(connection: Connection, rows: list[RosterRow], *, full: bool, now: datetime) -> ImportSummary:
-    """Add and update the roster from validated rows; with ``full`` the rows are the whole roster."""
+def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_month: str,
+          now: datetime) -> ImportSummary:
+    """Add and update the roster from validated rows; with ``full`` the rows are the whole roster.
+
+    The current tables take the rows as they are; the history takes them from ``from_month`` on.
+    """
+    history.record(connection, rows, full=full, from_month=from_month, now=now)
     _upsert(connection, cities, "code", {r.city_code: {"name": r.city_name} for r in rows})
     _upsert(
         connection, counties, "code",

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from jifen.store.tables import settlement_indicators, settlement_units, settlements
+from jifen.store.tables import settlement_indicators, settlement_reviews, settlement_units, settlements
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class IndicatorRow:
     count: Decimal
     average: Decimal
     points: Decimal
+    adjustment: Decimal = Decimal(0)
 
 
 def next_version(connection: Connection, month: str) -> int:
@@ -109,7 +110,42 @@ def indicators(connection: Connection, settlement_id: int, level: str, code: str
             settlement_indicators.c.code == code,
         )
     )
-    return [IndicatorRow(r.indicator, r.count, r.average, r.points) for r in rows]
+    return [IndicatorRow(r.indicator, r.count, r.average, r.points, r.adjustment) for r in rows]
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    level: str
+    code: str
+    name: str
+    indicator: str
+    parent_code: str | None
+    count: Decimal
+    average: Decimal
+
+
+def add_reviews(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        connection.execute(settlement_reviews.insert(), rows[start : start + 5000])
+
+
+def reviews(connection: Connection, settlement_id: int, level: str, parent_codes: list[str]) -> list[ReviewRow]:
+    """The review list's teachers (or schools) under these schools (or counties), with their names."""
+    if not parent_codes:
+        return []
+    rows = connection.execute(
+        select(settlement_reviews, settlement_units.c.name)
+        .join(settlement_units, (settlement_units.c.settlement_id == settlement_reviews.c.settlement_id)
+              & (settlement_units.c.level == settlement_reviews.c.level)
+              & (settlement_units.c.code == settlement_reviews.c.code))
+        .where(
+            settlement_reviews.c.settlement_id == settlement_id,
+            settlement_reviews.c.level == level,
+            settlement_reviews.c.parent_code.in_(parent_codes),
+        )
+        .order_by(settlement_reviews.c.parent_code, settlement_reviews.c.code, settlement_reviews.c.indicator)
+    )
+    return [ReviewRow(**{k: r._mapping[k] for k in ReviewRow.__dataclass_fields__}) for r in rows]
 
 
 def _unit(row: Any) -> UnitRow:

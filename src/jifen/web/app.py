@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from jifen import __version__
 from jifen.runtime import Runtime
 from jifen.web import errors
-from jifen.web.api import catalog, operations, reports
+from jifen.web.api import adjustments, catalog, operations, reports, teachers
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -23,4 +23,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(operations.router)
     app.include_router(reports.router)
+    app.include_router(teachers.router)
+    app.include_router(adjustments.router)
     return app

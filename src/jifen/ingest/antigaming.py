@@ -1,0 +1,163 @@
+"""Anti-gaming at ingestion: a teacher's overlapping sessions count once; an indicator's daily cap.
+
+Pure. Both checks run after a report has met its conditions (duration, duplicate content, first of the
+year), overlap first, then the daily cap. What qualified before is a ``Usage``: prefetched from the database
+for a batch, then kept up to date as the batch is qualified in the order its reports were received.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from jifen.domain.operations import Report
+from jifen.ingest.qualify import subject_of
+from jifen.rules.conditions import walk
+from jifen.rules.schema import ActionRule, Indicator, RuleSet
+
+OVERLAP = "overlap"
+DAILY_CAP = "daily_cap"
+# For overlap, a session reported as longer than a day is taken as a day long: no real class lasts that
+# long, and it bounds the sessions a report is compared with to those begun since the day before.
+LONGEST_SESSION = timedelta(hours=24)
+
+
+def is_session(rule: ActionRule) -> bool:
+    """An action with a duration: one of its conditions reads ``duration_s`` (teaching.session, ...)."""
+    roots = [*rule.requires, *([rule.qualifies] if rule.qualifies is not None else [])]
+    return any(getattr(c, "field", None) == "duration_s" for root in roots for c in walk(root))
+
+
+def teacher_session(rules: RuleSet, app_code: str, action: str) -> bool:
+    """Whether a stored report of this app and action is a teacher's session."""
+    app = rules.app(app_code)
+    rule = app.action(action) if app else None
+    return rule is not None and rules.indicator(rule.indicator).subject == "teacher" and is_session(rule)
+
+
+def local_day(moment: datetime, tz: ZoneInfo) -> str:
+    """The local date, as stored in ``operations.day``."""
+    return moment.astimezone(tz).date().isoformat()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A session's time, ``[start, end)``: sessions that only touch (one ends as the next starts) do not overlap."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, start: datetime, duration_s: float) -> Span:
+        return cls(start, start + timedelta(seconds=min(duration_s, LONGEST_SESSION.total_seconds())))
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def start_days(self, tz: ZoneInfo) -> list[str]:
+        """The local days on which a session overlapping this one can have begun."""
+        first = (self.start - LONGEST_SESSION).astimezone(tz).date()
+        last = self.end.astimezone(tz).date()
+        return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def session_span(report: Report, rule: ActionRule, indicator: Indicator, session: bool | None = None) -> Span | None:
+    """The span of a teacher's session; None for other reports. School sessions (an online classroom's
+    class) are not a teacher's: a school runs many classes at once. ``session``: is_session(rule), if known."""
+    if indicator.subject != "teacher" or report.duration_s is None or not report.teacher_id:
+        return None
+    if not (is_session(rule) if session is None else session):
+        return None
+    return Span.of(report.occurred_at, report.duration_s)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the checks need of one report, worked out once."""
+
+    teacher_id: str | None  # set for a teacher's session
+    span: Span | None
+    span_days: tuple[str, ...]  # the local days on which an overlapping session can have begun
+    subject: str | None  # the teacher or school, when the indicator has a daily cap
+    indicator: str
+    day: str  # local
+    cap: int | None
+
+    @classmethod
+    def of(cls, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo,
+           session: bool | None = None) -> Facts:
+        span = session_span(report, rule, indicator, session)
+        cap = indicator.daily_cap.count if indicator.daily_cap is not None else None
+        return cls(report.teacher_id if span else None, span, tuple(span.start_days(tz)) if span else (),
+                   subject_of(report, indicator) if cap else None, indicator.code, local_day(report.occurred_at, tz),
+                   cap)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What to prefetch for a batch: the teachers' sessions begun on some days, and the day counts of the
+    capped indicators per subject (``teacher`` or ``school``)."""
+
+    session_teachers: set[str]
+    session_days: set[str]
+    capped: dict[str, set[str]]  # subject -> indicator codes
+    cap_subjects: dict[str, set[str]]  # subject -> teacher ids or school codes
+    cap_days: dict[str, set[str]]  # subject -> local days
+
+
+@dataclass
+class Usage:
+    """Qualified so far: teachers' sessions by local start day, and counts per (subject, indicator, local day)."""
+
+    sessions: defaultdict[tuple[str, str], list[Span]] = field(default_factory=lambda: defaultdict(list))
+    daily: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    _prepared: dict[int, tuple[Report, Facts]] = field(default_factory=dict, repr=False)
+
+    def prepare(self, entries: list[tuple[Report, ActionRule, Indicator]], tz: ZoneInfo) -> Lookup:
+        """Work out each report's facts once; returns what to prefetch for them."""
+        found = Lookup(set(), set(), defaultdict(set), defaultdict(set), defaultdict(set))
+        sessions: dict[int, bool] = {}  # id(rule) -> is_session(rule); the rules outlive this loop
+        for report, rule, indicator in entries:
+            if id(rule) not in sessions:
+                sessions[id(rule)] = is_session(rule)
+            facts = Facts.of(report, rule, indicator, tz, sessions[id(rule)])
+            self._prepared[id(report)] = (report, facts)
+            if facts.teacher_id:
+                found.session_teachers.add(facts.teacher_id)
+                found.session_days.update(facts.span_days)
+            if facts.subject:
+                found.capped[indicator.subject].add(indicator.code)
+                found.cap_subjects[indicator.subject].add(facts.subject)
+                found.cap_days[indicator.subject].add(facts.day)
+        return found
+
+    def add_session(self, teacher_id: str, day: str, span: Span) -> None:
+        self.sessions[(teacher_id, day)].append(span)
+
+    def check(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> str | None:
+        """``overlap`` or ``daily_cap`` for a report that met its conditions; None when it still qualifies."""
+        facts = self._facts(report, rule, indicator, tz)
+        if facts.teacher_id and facts.span and any(
+                facts.span.overlaps(other) for day in facts.span_days
+                for other in self.sessions.get((facts.teacher_id, day), ())):
+            return OVERLAP
+        if facts.subject and facts.cap is not None and self.daily[(facts.subject, facts.indicator, facts.day)] >= (
+                facts.cap):
+            return DAILY_CAP
+        return None
+
+    def record(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> None:
+        """Remember a report that qualified."""
+        facts = self._facts(report, rule, indicator, tz)
+        if facts.teacher_id and facts.span:
+            self.add_session(facts.teacher_id, facts.day, facts.span)
+        if facts.subject:
+            self.daily[(facts.subject, facts.indicator, facts.day)] += 1
+
+    def _facts(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> Facts:
+        prepared = self._prepared.get(id(report))
+        if prepared is not None and prepared[0] is report:
+            return prepared[1]
+        return Facts.of(report, rule, indicator, tz)

@@ -1,0 +1,110 @@
+"""A teacher's points card on a day: 年度积分 (the year's settled months), 上月增加 (last month's points),
+本月积分操作 (this month's qualifying operations so far) and the year's continuing-education credits.
+
+Each month counts with its latest settlement version. The card of a day covers the settled months of its year
+up to and including its month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from jifen.domain import credits as credit_rules
+from jifen.domain.periods import Month
+from jifen.errors import InvalidInput, NotFound
+from jifen.reports import datasets
+from jifen.reports.numbers import number
+from jifen.rules.schema import RuleSet
+from jifen.store import settlements as repo
+from jifen.store import teacher_operations, units
+
+
+@dataclass(frozen=True)
+class SettledMonth:
+    month: str
+    version: int
+    points: Decimal
+    monthly_max: Decimal
+    assessment_max: Decimal
+
+
+def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules: RuleSet) -> dict[str, Any]:
+    """``rules``: the rule set in force in the month of ``on``, which names this month's indicators."""
+    teacher = units.teacher(connection, teacher_id)
+    if teacher is None:
+        raise NotFound(f"教师 {teacher_id!r} is not on the roster")
+    this_month = Month(on.year, on.month)
+    settled = [m for m in (_settled(connection, teacher_id, Month(on.year, n)) for n in range(1, on.month + 1))
+               if m is not None]
+    annual = sum((m.points for m in settled), Decimal(0))
+    last = _settled(connection, teacher_id, this_month.previous())
+    next_day = on + timedelta(days=1)
+    counts = teacher_operations.qualified_by_indicator(
+        connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
+                                                                 tzinfo=tz))
+    maximum = credit_rules.annual_max((m.monthly_max for m in settled),
+                                      settled[-1].assessment_max if settled else Decimal(0))
+    earned = credit_rules.credits(annual, maximum) if settled else Decimal(0)
+    return {
+        "teacher_id": teacher.id, "teacher_name": teacher.name, "school_code": teacher.school_code,
+        "on": on.isoformat(), "year": on.year,
+        "annual_points": number(annual),
+        "last_month": {"month": str(this_month.previous()), "settled": last is not None,
+                       "version": last.version if last else None, "points": number(last.points) if last else None},
+        "this_month": {"month": str(this_month), "qualified_operations": sum(counts.values()),
+                       "indicators": _this_month(rules, counts)},
+        "months": [{"month": m.month, "version": m.version, "points": number(m.points), "max": number(m.monthly_max)}
+                   for m in settled],
+        "credits": {"credits": number(earned), "full": number(credit_rules.FULL_CREDITS),
+                    "annual_points": number(annual), "annual_max": number(maximum), "months_on_roster": len(settled),
+                    "assessment_max": number(settled[-1].assessment_max) if settled else None},
+    }
+
+
+def day_of(year: int | None, on: date | None, today: date) -> date:
+    """The day a card is for: ``on``; else the last day of ``year`` (today in the current year); else today."""
+    if on is not None:
+        return on
+    if year is None or year == today.year:
+        return today
+    if not 2000 <= year < today.year:
+        message = f"{year} is not a year from 2000 to {today.year}"
+        raise InvalidInput(f"year: {message}", details=[{"path": "year", "message": message}])
+    return date(year, 12, 31)
+
+
+def _settled(connection: Connection, teacher_id: str, month: Month) -> SettledMonth | None:
+    record = repo.find(connection, str(month))
+    if record is None:
+        return None
+    unit = repo.unit(connection, record.id, "teacher", teacher_id)
+    if unit is None:
+        return None
+    rules = datasets.settlement_rules(connection, record)
+    return SettledMonth(record.month, record.version, unit.total, _monthly_teacher_max(rules),
+                        _yearly_assessment_max(rules))
+
+
+def _monthly_teacher_max(rules: RuleSet) -> Decimal:
+    """The most a teacher can earn in a month from relatively scored indicators (the yearly assessment apart)."""
+    return sum((Decimal(i.monthly_max) for i in rules.indicators_for("teacher")
+                if i.scoring == "relative" and i.monthly_max is not None), Decimal(0))
+
+
+def _yearly_assessment_max(rules: RuleSet) -> Decimal:
+    """The yearly assessment's maximum, counted once a year."""
+    return sum((Decimal(i.annual_max if i.annual_max is not None else i.monthly_max or 0)
+                for i in rules.indicators_for("teacher") if i.scoring == "assessment"), Decimal(0))
+
+
+def _this_month(rules: RuleSet, counts: dict[str, int]) -> list[dict[str, Any]]:
+    order = {ind.code: i for i, ind in enumerate(rules.indicators)}
+    names = {ind.code: ind.name for ind in rules.indicators}
+    return [{"code": code, "name": names.get(code, code), "count": count}
+            for code, count in sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))]

@@ -1,0 +1,71 @@
+"""Why a teacher has the points of a month: per indicator the arithmetic of the stored settlement, the manual
+adjustments, and the month's reports with the reason each did or did not qualify. A plain dict for the CLI and
+the API; ``explain_text`` says it in Chinese.
+
+Figures come from the stored settlement (count and average rounded to 4 places, points to 2), so the ratio and
+the full-marks line are worked out from the published figures.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection
+
+from jifen.domain.scores import AVERAGE_PLACES
+from jifen.errors import NotFound
+from jifen.reports import adjustment_entries, datasets
+from jifen.reports.numbers import number, rounded
+from jifen.rules.schema import Indicator, RuleSet
+from jifen.store import settlements as repo
+from jifen.store import teacher_operations
+from jifen.store.settlements import IndicatorRow
+
+
+def explanation(connection: Connection, teacher_id: str, month: str, version: int | None = None) -> dict[str, Any]:
+    record = datasets.settlement_for(connection, month, version)
+    rules = datasets.settlement_rules(connection, record)
+    unit = repo.unit(connection, record.id, "teacher", teacher_id)
+    if unit is None:
+        raise NotFound(f"教师 {teacher_id!r} is not in the settlement of {record.month} (version {record.version})")
+    rows = {r.indicator: r for r in repo.indicators(connection, record.id, "teacher", teacher_id)}
+    indicators = [_indicator(ind, rows[ind.code], rules) for ind in rules.indicators if ind.code in rows]
+    points = sum((Decimal(str(i["points"])) for i in indicators), Decimal(0))
+    adjustment = sum((Decimal(str(i["adjustment"])) for i in indicators), Decimal(0))
+    return {
+        "month": record.month, "version": record.version, "settled_at": record.created_at.isoformat(),
+        "ruleset": {"name": rules.name, "version": rules.version, "full_at": number(rules.scoring.full_at)},
+        "teacher_id": teacher_id, "teacher_name": unit.name, "school_code": unit.parent_code,
+        "total": number(unit.total), "points": number(points), "adjustment": number(adjustment),
+        "rank_in_school": unit.rank,
+        "indicators": indicators,
+        "adjustments": adjustment_entries.entries(connection, record, "teacher", teacher_id),
+        "operations": [
+            {"app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
+             "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
+             "reason": op.reason}
+            for op in teacher_operations.of_month(connection, teacher_id, record.month)
+        ],
+    }
+
+
+def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet) -> dict[str, Any]:
+    maximum = None if ind.monthly_max is None else Decimal(ind.monthly_max)
+    ratio = full_at_count = None
+    capped = "max" if maximum is not None and row.points >= maximum else None
+    if ind.scoring == "relative":
+        if row.average > 0:
+            ratio = rounded(Fraction(row.count) / Fraction(row.average), AVERAGE_PLACES)
+        full_at_count = rounded(Fraction(row.average) * Fraction(rules.scoring.full_at), AVERAGE_PLACES)
+    elif ind.scoring == "fixed" and ind.points is not None and capped is None:
+        if row.points < row.count * ind.points:
+            capped = "caps"  # qualifying actions beyond a per-period cap earned nothing
+    return {
+        "code": ind.code, "name": ind.name, "category": ind.category, "scoring": ind.scoring,
+        "count": number(row.count), "average": number(row.average), "ratio": ratio, "full_at_count": full_at_count,
+        "points": number(row.points), "max": number(maximum), "capped": capped,
+        "adjustment": number(row.adjustment), "total": number(row.points + row.adjustment),
+        "per_action": number(ind.points), "caps": [{"period": c.period, "count": c.count} for c in ind.caps],
+    }

@@ -1,0 +1,109 @@
+"""The teacher's views said in Chinese, line by line: the explanation of a month (with its arithmetic) and the
+points card. Plain lines, so that nothing is wrapped or lost when printed to a pipe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jifen.reports.numbers import fixed, plain, signed
+
+STATUS = {"qualified": "达标", "not_qualified": "不达标", "duplicate": "重复", "pending": "待核验",
+          "rejected": "拒收"}
+PERIODS = {"day": "每天", "week": "每周", "month": "每月", "year": "每年"}
+
+
+def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
+    rules = data["ruleset"]
+    full_at = plain(rules["full_at"])
+    lines = [
+        f"{data['month']} 积分说明（第{data['version']}版，规则 {rules['name']} v{rules['version']}）"
+        f"{data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}",
+        f"总分 {fixed(data['total'], 2)} = 指标得分 {fixed(data['points'], 2)} + 人工调整 {signed(data['adjustment'])}"
+        f"；校内排名 {data['rank_in_school']}",
+        f"计分方法：得分 = 满分 × min(1, 达标次数 ÷ (全区平均 × {full_at}))；达到全区平均得满分的一半，"
+        f"达到平均的{full_at}倍得满分",
+        "",
+        "指标明细",
+    ]
+    lines += [f"- {item['name']}（{item['code']}）：{_arithmetic(item, full_at)}" for item in data["indicators"]]
+    lines += ["", "人工调整"]
+    if not data["adjustments"]:
+        lines.append("- 无")
+    names = {item["code"]: item["name"] for item in data["indicators"]}
+    for entry in data["adjustments"]:
+        pending = "" if entry["in_settlement"] else "（本版之后录入，下次结算计入）"
+        lines.append(f"- {_local(entry['created_at'], tz)} {names.get(entry['indicator'], entry['indicator'])} "
+                     f"{signed(entry['points'])}：{entry['reason']}（录入人 {entry['author']}）{pending}")
+    lines += ["", f"{data['month']} 上报记录（按接收顺序，共 {len(data['operations'])} 条）"]
+    if not data["operations"]:
+        lines.append("- 无")
+    for op in data["operations"]:
+        outcome = STATUS.get(op["status"], op["status"])
+        reason = f"：{op['reason']}" if op["reason"] and op["status"] != "qualified" else ""
+        lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "
+                     f"{names.get(op['indicator'], op['indicator'])} {outcome}{reason}")
+    return lines
+
+
+def card_lines(data: dict[str, Any]) -> list[str]:
+    last = data["last_month"]
+    this = data["this_month"]
+    credit = data["credits"]
+    last_text = (f"{fixed(last['points'], 2)}（{last['month']} 第{last['version']}版）" if last["settled"]
+                 else f"-（{last['month']} 尚未结算）")
+    months = "、".join(f"{m['month'][5:]}月 {fixed(m['points'], 2)}" for m in data["months"]) or "无"
+    if credit["credits"] is None:
+        credit_text = "-（本规则无年度满分，不折算学分）"
+    else:
+        credit_text = (f"{fixed(credit['credits'], 2)} / {plain(credit['full'])}"
+                       f"（年度积分 {fixed(credit['annual_points'], 2)} ÷ 年度满分 {plain(credit['annual_max'])}，"
+                       f"在册 {credit['months_on_roster']} 个月"
+                       + (f"，含教师测评 {plain(credit['assessment_max'])}" if credit["assessment_max"] else "")
+                       + "）")
+    lines = [
+        f"{data['year']} 年积分卡 {data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}"
+        f"（截至 {data['on']}）",
+        f"年度积分 {fixed(data['annual_points'], 2)}（已结算月份：{months}）",
+        f"上月增加 {last_text}",
+        f"本月积分操作 {this['qualified_operations']} 次（{this['month']}，截至 {data['on']}）",
+    ]
+    lines += [f"- {item['name']}（{item['code']}）{item['count']} 次" for item in this["indicators"]]
+    lines.append(f"继续教育学分 {credit_text}")
+    return lines
+
+
+def _arithmetic(item: dict[str, Any], full_at: str) -> str:
+    maximum = item["max"]
+    cap = f"满分 {plain(maximum)}" if maximum is not None else "无上限"
+    count = plain(item["count"])
+    if item["scoring"] == "relative":
+        if not item["average"]:
+            text = f"达标次数 {count}，全区平均 {fixed(0, 4)}，全区无达标操作，得分 {fixed(item['points'], 2)}（{cap}）"
+        elif item["capped"] == "max":
+            text = (f"达标次数 {count}，全区平均 {fixed(item['average'], 4)}，比值 {fixed(item['ratio'], 4)}，"
+                    f"满分线 {fixed(item['full_at_count'], 4)}（平均的{full_at}倍），"
+                    f"得分 {fixed(item['points'], 2)}（封顶）")
+        else:
+            text = (f"达标次数 {count}，全区平均 {fixed(item['average'], 4)}，比值 {fixed(item['ratio'], 4)}，"
+                    f"满分线 {fixed(item['full_at_count'], 4)}（平均的{full_at}倍），"
+                    f"得分 {plain(maximum)} × {count} ÷ {fixed(item['full_at_count'], 4)} = "
+                    f"{fixed(item['points'], 2)}（{cap}）")
+    elif item["scoring"] == "assessment":
+        done = "本月有测评" if item["count"] else "本月无测评"
+        text = f"{done}，按测评成绩折算，得分 {fixed(item['points'], 2)}（{cap}）"
+    elif item["scoring"] == "fixed":
+        caps = "，".join(f"{PERIODS.get(c['period'], c['period'])}最多 {c['count']} 次" for c in item["caps"])
+        over = "，超出上限的不计分" if item["capped"] == "caps" else ""
+        text = (f"达标次数 {count}，每次 {plain(item['per_action'])} 分" + (f"（{caps}）" if caps else "")
+                + f"{over}，得分 {fixed(item['points'], 2)}（{cap}）")
+    else:
+        text = f"活跃 {count} 天，得分 {fixed(item['points'], 2)}（{cap}）"
+    if item["adjustment"]:
+        text += f"；人工调整 {signed(item['adjustment'])}，计 {fixed(item['total'], 2)}"
+    return text
+
+
+def _local(instant: str, tz: ZoneInfo) -> str:
+    return datetime.fromisoformat(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M")

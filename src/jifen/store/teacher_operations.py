@@ -1,0 +1,51 @@
+"""A teacher's own reports of a month, for explanations and the points card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from jifen.domain.operations import Status
+from jifen.store.tables import operations
+
+
+@dataclass(frozen=True)
+class TeacherOperation:
+    app_code: str
+    external_id: str
+    action: str
+    indicator: str
+    occurred_at: datetime
+    received_at: datetime
+    status: str
+    reason: str | None
+
+
+_FIELDS = {"app_code", "external_id", "action", "indicator", "occurred_at", "received_at", "status", "reason"}
+
+
+def of_month(connection: Connection, teacher_id: str, month: str) -> list[TeacherOperation]:
+    """Every stored report of the teacher in the month (local time), in the order they were received."""
+    rows = connection.execute(
+        select(operations.c.app_code, operations.c.external_id, operations.c.action, operations.c.indicator,
+               operations.c.occurred_at, operations.c.received_at, operations.c.status, operations.c.reason)
+        .where(operations.c.teacher_id == teacher_id, operations.c.month == month)
+        .order_by(operations.c.id)
+    )
+    return [TeacherOperation(**{k: r._mapping[k] for k in _FIELDS}) for r in rows]
+
+
+def qualified_by_indicator(connection: Connection, teacher_id: str, month: str,
+                           before: datetime | None = None) -> dict[str, int]:
+    """Qualified reports of the teacher in the month per indicator; with ``before``, those that occurred earlier."""
+    query = (
+        select(operations.c.indicator, func.count())
+        .where(operations.c.teacher_id == teacher_id, operations.c.month == month,
+               operations.c.status == Status.QUALIFIED)
+        .group_by(operations.c.indicator)
+    )
+    if before is not None:
+        query = query.where(operations.c.occurred_at < before)
+    return {r[0]: int(r[1]) for r in connection.execute(query)}

@@ -1,0 +1,60 @@
+"""Where a teacher or school sits on the roster: the chain of codes up to the region, for scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from jifen.store.tables import counties, schools, teachers
+
+_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class TeacherEntry:
+    id: str
+    name: str
+    subject: str
+    school_code: str
+    active: bool
+
+
+def teacher(connection: Connection, teacher_id: str) -> TeacherEntry | None:
+    row = connection.execute(
+        select(teachers.c.id, teachers.c.name, teachers.c.subject, teachers.c.school_code, teachers.c.active)
+        .where(teachers.c.id == teacher_id)
+    ).first()
+    return TeacherEntry(row.id, row.name, row.subject, row.school_code, bool(row.active)) if row else None
+
+
+def lineages(connection: Connection, level: str, codes: Iterable[str], region_code: str) -> dict[str, dict[str, str]]:
+    """For each known teacher id or school code (active or not): {"teacher"?, "school", "county", "city", "region"}.
+
+    Codes that are not on the roster are left out.
+    """
+    wanted = list(dict.fromkeys(codes))
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        if level == "teacher":
+            query = (
+                select(teachers.c.id, schools.c.code, schools.c.county_code, counties.c.city_code)
+                .join(schools, schools.c.code == teachers.c.school_code)
+                .join(counties, counties.c.code == schools.c.county_code)
+                .where(teachers.c.id.in_(chunk))
+            )
+            for r in connection.execute(query):
+                found[r[0]] = {"teacher": r[0], "school": r[1], "county": r[2], "city": r[3], "region": region_code}
+        elif level == "school":
+            query = (
+                select(schools.c.code, schools.c.county_code, counties.c.city_code)
+                .join(counties, counties.c.code == schools.c.county_code)
+                .where(schools.c.code.in_(chunk))
+            )
+            for r in connection.execute(query):
+                found[r[0]] = {"school": r[0], "county": r[1], "city": r[2], "region": region_code}
+        else:
+            raise ValueError(f"lineages of level {level!r}")
+    return found

@@ -1,0 +1,51 @@
+"""A teacher's views, for users whose scope covers the teacher:
+
+GET /api/v1/explanations/teachers/{teacher_id}?month=YYYY-MM[&version=N]: why the teacher has a month's points.
+GET /api/v1/cards/teachers/{teacher_id}[?on=YYYY-MM-DD]: the points card (年度积分, 上月增加, 本月积分操作, 学分).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from jifen.domain.periods import Month
+from jifen.errors import NotFound
+from jifen.reports import datasets
+from jifen.reports.card import card as card_data
+from jifen.reports.explain import explanation
+from jifen.store import units
+from jifen.web.deps import CurrentUser, RuntimeDep
+from jifen.web.scoping import day_query, month_query, require_covered
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/explanations/teachers/{teacher_id}")
+def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
+            month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
+            version: int | None = Query(default=None, ge=1)) -> dict[str, Any]:
+    month_query(month)
+    with runtime.database.read() as connection:
+        record = datasets.settlement_for(connection, month, version)
+        try:
+            chain: dict[str, str] | None = datasets.lineage(connection, record.id, "teacher", teacher_id)
+        except NotFound:
+            chain = None
+        require_covered(user, chain, "teacher", teacher_id,
+                        f"教师 {teacher_id!r} is not in the settlement of {record.month}")
+        return explanation(connection, teacher_id, month, version)
+
+
+@router.get("/cards/teachers/{teacher_id}")
+def card(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
+         on: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+         ) -> dict[str, Any]:
+    day = day_query(on) if on is not None else datetime.now(UTC).astimezone(runtime.tz).date()
+    rules = runtime.rulebook.rules_for(Month(day.year, day.month))
+    with runtime.database.read() as connection:
+        chain = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)
+        require_covered(user, chain, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster")
+        return card_data(connection, teacher_id, day, runtime.tz, rules)

@@ -1,0 +1,35 @@
+"""Shared checks of the teacher-facing routers: query parameters named at fault, and scope refusals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jifen.access.scopes import covers
+from jifen.domain.periods import Month
+from jifen.errors import Forbidden, InvalidInput, NotFound
+from jifen.store.access import User
+
+
+def month_query(month: str) -> Month:
+    try:
+        return Month.parse(month)
+    except InvalidInput as exc:  # e.g. 2026-13: the pattern admits it, the calendar does not
+        detail = {"path": "query.month", "message": exc.message}
+        raise InvalidInput(f"query.month: {exc.message}", details=[detail]) from exc
+
+
+def day_query(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not a date YYYY-MM-DD"
+        raise InvalidInput(f"query.on: {message}", details=[{"path": "query.on", "message": message}]) from None
+
+
+def require_covered(user: User, chain: dict[str, str] | None, level: str, code: str, missing: str) -> None:
+    """Refuse a unit outside the user's scope; one that does not exist is 404 only to the region's admins."""
+    if chain is not None and covers(user, chain):
+        return
+    if chain is None and user.role == "region_admin":
+        raise NotFound(missing)
+    raise Forbidden(f"{level} {code!r} is outside the scope of user {user.name}")

@@ -1,0 +1,291 @@
+"""Explanations: why a teacher has a month's points, from the stored settlement, on both databases.
+
+The region (every figure below worked out by hand from DOMAIN.md's scoring rule):
+
+    city 640100: county 640104: school S1 (T1, T2), school S2 (T3)
+                 county 640122: school S3 (T4)
+    city 640200: county 640202: school S4 (T5)
+
+Reports of 2026-09, in the order received:
+    T1 hite-pi6 teaching.session 900 s (Sep 3)             qualified
+    T1 hite-pi6 teaching.session 900 s (Sep 4)             qualified
+    T1 hite-pi6 teaching.session 600 s (Sep 5)             not_qualified (duration)
+    T1 smart-classroom resource.upload sha A (Sep 6)        qualified
+    T2 hite-pi6 teaching.session 1200 s (Sep 6)            qualified
+    T2 smart-classroom resource.upload sha A (Sep 7)        not_qualified (a duplicate of T1's)
+    T1 literacy-assessment assessment.complete score 62.3   qualified
+    T1 hite-pi6 teaching.session 900 s (Oct 1, 00:30 +08)  -> an October report, not in September's list
+
+    interactive_teaching: T1 2, T2 1 -> avg 3/5 = 0.6, full-marks line 0.6 * 2 = 1.2
+        T1: ratio 2 / 0.6 = 3.3333, min(1, 2 / 1.2) = 1 -> 20 (capped by the max)
+        T2: ratio 1 / 0.6 = 1.6667, 20 * 1 / 1.2 = 16.666.. -> 16.67
+    teaching_resources: T1 1 -> avg 0.2, line 0.4; T1 ratio 5, 15 (capped)
+    literacy_assessment: 10 * 62.3 / 100 = 6.23 (assessment: no ratio)
+    lesson_prep and the rest: avg 0 -> ratio null, line 0, 0 points
+    adjustment before the settlement: T1 tutoring +2.50 -> T1 total 20 + 15 + 6.23 + 2.5 = 43.73
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from factories import CST, at, op, row, sha
+from jifen.access.service import add_user
+from jifen.cli.main import app
+from jifen.domain.periods import Month
+from jifen.errors import NotFound, NotSettled
+from jifen.ingest.roster_import import import_rows
+from jifen.ingest.service import Ingest
+from jifen.reports.explain import explanation
+from jifen.runtime import Runtime
+from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
+from jifen.settle.service import settle_month
+from jifen.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+MONTH = "2026-09"
+NOW = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+BEFORE = datetime(2026, 10, 2, 8, 0, tzinfo=CST)
+REGION = ("640000", "宁夏回族自治区")
+Y1, Y2 = "640100", "640200"
+C1, C2, C3 = "640104", "640122", "640202"
+S1, S2, S3, S4 = "640104001", "640104002", "640122001", "640202001"
+INDICATOR_KEYS = {"code", "name", "count", "average", "ratio", "full_at_count", "points", "max", "capped",
+                  "adjustment"}
+
+
+@dataclass
+class Region:
+    runtime: Runtime
+    client: TestClient
+    tokens: dict[str, str]
+
+    def get(self, who: str, teacher: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1/explanations/teachers/{teacher}", params=params,
+                               headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+
+def _settle(runtime: Runtime, now: datetime = NOW) -> int:
+    return settle_month(runtime.database, runtime.ruleset, Month.parse(MONTH), REGION, now).version
+
+
+@pytest.fixture
+def region(runtime: Runtime) -> Iterator[Region]:
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    import_rows(ingest, [
+        row("T1", S1, county_code=C1, city_code=Y1, teacher_name="张伟"),
+        row("T2", S1, county_code=C1, city_code=Y1, teacher_name="李娜"),
+        row("T3", S2, county_code=C1, city_code=Y1), row("T4", S3, county_code=C2, city_code=Y1),
+        row("T5", S4, county_code=C3, city_code=Y2),
+    ], full=True, now=NOW)
+    statuses = [str(r.status) for r in [
+        *ingest.submit("hite-pi6", [
+            op("teaching.session", teacher="T1", duration=900, when=at(3), id="s-1"),
+            op("teaching.session", teacher="T1", duration=900, when=at(4), id="s-2"),
+            op("teaching.session", teacher="T1", duration=600, when=at(5), id="s-3"),
+        ], NOW),
+        *ingest.submit("smart-classroom", [op("resource.upload", teacher="T1", when=at(6), id="r-1",
+                                              content_sha256=sha("A"))], NOW),
+        *ingest.submit("hite-pi6", [op("teaching.session", teacher="T2", duration=1200, when=at(6), id="s-4")], NOW),
+        *ingest.submit("smart-classroom", [op("resource.upload", teacher="T2", when=at(7), id="r-2",
+                                              content_sha256=sha("A"))], NOW),
+        *ingest.submit("literacy-assessment", [op("assessment.complete", teacher="T1", when=at(8), id="a-1",
+                                                  score=62.3, role="teacher")], NOW),
+        *ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, id="s-oct",
+                                       when=datetime(2026, 10, 1, 0, 30, tzinfo=CST).isoformat())], NOW),
+    ]]
+    assert statuses == ["qualified", "qualified", "not_qualified", "qualified", "qualified", "not_qualified",
+                        "qualified", "qualified"]
+    add_adjustment(runtime.database, runtime.ruleset.rules,
+                   AdjustmentRequest("teacher", "T1", MONTH, "tutoring", "2.50", "线下辅导记录补录"),
+                   author="county-1", now=BEFORE, region_code=REGION[0])
+    assert _settle(runtime) == 1
+    users = {"teacher": ("teacher", "T1"), "school": ("school_admin", S1), "county": ("county_admin", C1),
+             "city2": ("city_admin", Y2), "region": ("region_admin", REGION[0])}
+    tokens = {name: add_user(runtime.database, name, role, scope, REGION[0], NOW)
+              for name, (role, scope) in users.items()}
+    with TestClient(create_app(runtime)) as client:
+        yield Region(runtime, client, tokens)
+
+
+def _explain(runtime: Runtime, teacher: str, version: int | None = None) -> dict[str, Any]:
+    with runtime.database.read() as connection:
+        return explanation(connection, teacher, MONTH, version)
+
+
+def _by_code(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["code"]: i for i in data["indicators"]}
+
+
+def _pick(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in ("count", "average", "ratio", "full_at_count", "points", "max", "capped",
+                                 "adjustment")}
+
+
+def test_each_indicator_shows_the_arithmetic(region: Region) -> None:
+    data = _explain(region.runtime, "T1")
+    assert (data["month"], data["version"], data["teacher_id"], data["teacher_name"], data["school_code"]) == (
+        MONTH, 1, "T1", "张伟", S1)
+    assert (data["total"], data["points"], data["adjustment"]) == (43.73, 41.23, 2.5)
+    assert data["ruleset"] == {"name": "ningxia-2022", "version": data["ruleset"]["version"], "full_at": 2}
+    items = _by_code(data)
+    assert all(INDICATOR_KEYS <= set(i) for i in data["indicators"])
+    assert [i["code"] for i in data["indicators"]] == [
+        "lesson_prep", "interactive_teaching", "tutoring", "teaching_resources", "research_activity",
+        "research_resources", "literacy_assessment", "student_evaluation"]
+    assert _pick(items["interactive_teaching"]) == {
+        "count": 2, "average": 0.6, "ratio": 3.3333, "full_at_count": 1.2, "points": 20, "max": 20,
+        "capped": "max", "adjustment": 0}
+    assert _pick(items["teaching_resources"]) == {
+        "count": 1, "average": 0.2, "ratio": 5, "full_at_count": 0.4, "points": 15, "max": 15, "capped": "max",
+        "adjustment": 0}
+    assert _pick(items["lesson_prep"]) == {
+        "count": 0, "average": 0, "ratio": None, "full_at_count": 0, "points": 0, "max": 20, "capped": None,
+        "adjustment": 0}
+    assert _pick(items["tutoring"]) == {
+        "count": 0, "average": 0, "ratio": None, "full_at_count": 0, "points": 0, "max": 10, "capped": None,
+        "adjustment": 2.5}
+    assessment = items["literacy_assessment"]
+    assert (assessment["scoring"], assessment["points"], assessment["ratio"], assessment["capped"]) == (
+        "assessment", 6.23, None, None)
+
+    t2 = _by_code(_explain(region.runtime, "T2"))["interactive_teaching"]
+    assert _pick(t2) == {"count": 1, "average": 0.6, "ratio": 1.6667, "full_at_count": 1.2, "points": 16.67,
+                         "max": 20, "capped": None, "adjustment": 0}
+
+
+def test_the_months_reports_with_the_reason_each_did_or_did_not_qualify(region: Region) -> None:
+    data = _explain(region.runtime, "T1")
+    ops = data["operations"]
+    assert [(o["app"], o["id"], o["action"], o["indicator"], o["status"]) for o in ops] == [
+        ("hite-pi6", "s-1", "teaching.session", "interactive_teaching", "qualified"),
+        ("hite-pi6", "s-2", "teaching.session", "interactive_teaching", "qualified"),
+        ("hite-pi6", "s-3", "teaching.session", "interactive_teaching", "not_qualified"),
+        ("smart-classroom", "r-1", "resource.upload", "teaching_resources", "qualified"),
+        ("literacy-assessment", "a-1", "assessment.complete", "literacy_assessment", "qualified"),
+    ], "received order; October's report is not in September's list"
+    assert ops[0]["reason"] is None and "duration_s" in ops[2]["reason"]
+    assert datetime.fromisoformat(ops[0]["occurred_at"]) == datetime(2026, 9, 3, 10, 0, tzinfo=CST)
+    t2 = _explain(region.runtime, "T2")["operations"]
+    assert [(o["id"], o["status"]) for o in t2] == [("s-4", "qualified"), ("r-2", "not_qualified")]
+    assert t2[1]["reason"], "the duplicate says why"
+
+
+def test_adjustments_show_with_author_and_time(region: Region) -> None:
+    data = _explain(region.runtime, "T1")
+    [entry] = data["adjustments"]
+    assert {k: entry[k] for k in ("month", "level", "code", "indicator", "points", "reason", "author",
+                                  "in_settlement")} == {
+        "month": MONTH, "level": "teacher", "code": "T1", "indicator": "tutoring", "points": 2.5,
+        "reason": "线下辅导记录补录", "author": "county-1", "in_settlement": True}
+    assert datetime.fromisoformat(entry["created_at"]) == BEFORE
+    # one made after the settlement is listed as not yet in it, and the next version carries it
+    add_adjustment(region.runtime.database, region.runtime.ruleset.rules,
+                   AdjustmentRequest("teacher", "T1", MONTH, "lesson_prep", "-1", "重复计入"),
+                   author="county-1", now=datetime(2026, 10, 3, tzinfo=CST), region_code=REGION[0])
+    first = _explain(region.runtime, "T1")
+    assert [e["in_settlement"] for e in first["adjustments"]] == [True, False]
+    assert first["total"] == 43.73
+    assert _settle(region.runtime, datetime(2026, 10, 4, tzinfo=CST)) == 2
+    second = _explain(region.runtime, "T1")
+    assert (second["version"], second["total"], second["adjustment"]) == (2, 42.73, 1.5)
+    assert [e["in_settlement"] for e in second["adjustments"]] == [True, True]
+    assert _by_code(second)["lesson_prep"]["adjustment"] == -1
+    assert _explain(region.runtime, "T1", version=1)["total"] == 43.73
+
+
+def test_unknown_teacher_or_month(region: Region) -> None:
+    with pytest.raises(NotFound, match="'T9'"):
+        _explain(region.runtime, "T9")
+    with pytest.raises(NotSettled, match="2026-08"):
+        with region.runtime.database.read() as connection:
+            explanation(connection, "T1", "2026-08")
+
+
+# --- the CLI ------------------------------------------------------------------------------------------------
+
+def _cli(cli_env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env=cli_env)
+
+
+def test_cli_says_the_arithmetic_in_chinese(region: Region, cli_env: dict[str, str]) -> None:
+    result = _cli(cli_env, "explain", "T1", "--month", MONTH)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    text = result.stdout
+    assert "总分 43.73 = 指标得分 41.23 + 人工调整 +2.50" in text
+    assert ("互动授课（interactive_teaching）：达标次数 2，全区平均 0.6000，比值 3.3333，"
+            "满分线 1.2000（平均的2倍），得分 20.00（封顶）") in text
+    assert ("教学资源（teaching_resources）：达标次数 1，全区平均 0.2000，比值 5.0000，满分线 0.4000（平均的2倍），"
+            "得分 15.00（封顶）") in text
+    assert "线上备课（lesson_prep）：达标次数 0，全区平均 0.0000，全区无达标操作，得分 0.00（满分 20）" in text
+    assert ("课后辅导（tutoring）：达标次数 0，全区平均 0.0000，全区无达标操作，得分 0.00（满分 10）；"
+            "人工调整 +2.50，计 2.50") in text
+    assert "教师测评（literacy_assessment）：本月有测评，按测评成绩折算，得分 6.23（满分 10）" in text
+    assert "2026-10-02 08:00 课后辅导 +2.50：线下辅导记录补录（录入人 county-1）" in text
+    assert "上报记录（按接收顺序，共 5 条）" in text
+    assert "- 2026-09-03 10:00 hite-pi6 s-1 teaching.session → 互动授课 达标" in text
+    assert "- 2026-09-05 10:00 hite-pi6 s-3 teaching.session → 互动授课 不达标：" in text
+
+    t2 = _cli(cli_env, "explain", "T2", "--month", MONTH).stdout
+    assert ("互动授课（interactive_teaching）：达标次数 1，全区平均 0.6000，比值 1.6667，满分线 1.2000（平均的2倍），"
+            "得分 20 × 1 ÷ 1.2000 = 16.67（满分 20）") in t2
+
+
+def test_cli_json_and_errors(region: Region, cli_env: dict[str, str]) -> None:
+    result = _cli(cli_env, "explain", "T1", "--month", MONTH, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == _explain(region.runtime, "T1")
+    for args, message in ((("T1", "--month", "2026-08"), "month 2026-08 is not settled"),
+                          (("T1", "--month", "2026-13"), "2026-13"),
+                          (("T9", "--month", MONTH), "'T9'"),
+                          (("T1", "--month", MONTH, "--version", "5"), "version 5")):
+        failed = _cli(cli_env, "explain", *args)
+        assert failed.exit_code != 0 and failed.stderr.startswith("错误 error: "), failed.stderr
+        assert message in failed.stderr
+
+
+# --- the API ------------------------------------------------------------------------------------------------
+
+def _error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert error["status"] == status and error["code"] == code and error["message"]
+    return error
+
+
+def test_api_serves_the_same_explanation_within_scope(region: Region) -> None:
+    response = region.get("teacher", "T1", month=MONTH)
+    assert response.status_code == 200, response.text
+    assert response.json() == _explain(region.runtime, "T1")
+    for who, teacher in (("school", "T2"), ("county", "T3"), ("city2", "T5"), ("region", "T4")):
+        assert region.get(who, teacher, month=MONTH).status_code == 200, (who, teacher)
+    assert region.get("region", "T1", month=MONTH, version=1).json()["version"] == 1
+
+
+@pytest.mark.parametrize("who, teacher", [("teacher", "T2"), ("school", "T3"), ("county", "T4"), ("city2", "T1"),
+                                          ("teacher", "T9"), ("school", "T9")])
+def test_api_refuses_teachers_outside_the_scope(region: Region, who: str, teacher: str) -> None:
+    error = _error(region.get(who, teacher, month=MONTH), 403, "forbidden")
+    assert teacher in error["message"] and who in error["message"]
+
+
+def test_api_errors(region: Region) -> None:
+    assert "T9" in _error(region.get("region", "T9", month=MONTH), 404, "not_found")["message"]
+    assert "2026-08" in _error(region.get("teacher", "T1", month="2026-08"), 404, "not_settled")["message"]
+    for params, path in (({}, "query.month"), ({"month": "2026-9"}, "query.month"),
+                         ({"month": "2026-13"}, "query.month"), ({"month": MONTH, "version": "0"}, "query.version")):
+        error = _error(region.get("region", "T1", **params), 422, "invalid")
+        assert error["details"][0]["path"] == path and error["message"].startswith(f"{path}: ")
+    _error(region.client.get("/api/v1/explanations/teachers/T1", params={"month": MONTH}), 401, "unauthorized")
+

@@ -130,6 +130,8 @@ operations = Table(
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=True),
     Column("received_at", UtcDateTime, nullable=False),
+    Column("payload_sha256", String(64), nullable=True),  # the report as sent: a resend must match it
+    Column("withdrawn_at", UtcDateTime, nullable=True),  # withdrawn by its app: kept, no longer counted
     UniqueConstraint("app_code", "external_id"),
     Index("ix_operations_month_status_indicator", "month", "status", "indicator"),
     Index("ix_operations_status", "status"),
@@ -261,5 +263,31 @@ adjustments = Table(
     Column("points", Numeric(12, 2), nullable=False),
     Column("reason", Text, nullable=False),
     Column("author", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+app_credentials = Table(
+    "app_credentials", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("app_code", String(64), ForeignKey("apps.code"), nullable=False, index=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("secret_encrypted", Text, nullable=False),  # never in the clear: encrypted with the server key
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+request_nonces = Table(
+    "request_nonces", metadata,
+    Column("app_key", String(64), primary_key=True),
+    Column("nonce", String(128), primary_key=True),
+    Column("seen_at", UtcDateTime, nullable=False, index=True),
+)
+
+batches = Table(
+    "batches", metadata,
+    Column("app_code", String(64), primary_key=True),
+    Column("batch_id", String(128), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("response", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )

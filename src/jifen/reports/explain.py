@@ -32,8 +32,10 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         raise NotFound(f"教师 {teacher_id!r} is not in the settlement of {record.month} (version {record.version})")
     rows = {r.indicator: r for r in repo.indicators(connection, record.id, "teacher", teacher_id)}
     indicators = [_indicator(ind, rows[ind.code], rules) for ind in rules.indicators if ind.code in rows]
-    points = sum((Decimal(str(i["points"])) for i in indicators), Decimal(0))
     adjustment = sum((Decimal(str(i["adjustment"])) for i in indicators), Decimal(0))
+    # the total is rounded once from unrounded points, so the points are read off it, not summed from
+    # the rounded per-indicator figures (which may differ from it by a cent)
+    points = unit.total - adjustment
     return {
         "month": record.month, "version": record.version, "settled_at": record.created_at.isoformat(),
         "ruleset": {"name": rules.name, "version": rules.version, "full_at": number(rules.scoring.full_at)},

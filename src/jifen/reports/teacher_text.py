@@ -21,7 +21,7 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         f"{data['month']} 积分说明（第{data['version']}版，规则 {rules['name']} v{rules['version']}）"
         f"{data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}",
         f"总分 {fixed(data['total'], 2)} = 指标得分 {fixed(data['points'], 2)} + 人工调整 {signed(data['adjustment'])}"
-        f"；校内排名 {data['rank_in_school']}",
+        f"；校内排名 {data['rank_in_school']}（总分由未取整的各项得分求和后四舍五入，与各项取整后之和可能差0.01）",
         f"计分方法：得分 = 满分 × min(1, 达标次数 ÷ (全区平均 × {full_at}))；达到全区平均得满分的一半，"
         f"达到平均的{full_at}倍得满分",
         "",

@@ -1,7 +1,8 @@
-"""Hypothesis strategies: random regions and months of qualified counts."""
+"""Hypothesis strategies: random regions, months of qualified counts, reports, and arbitrary request bodies."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta, timezone
 from fractions import Fraction
 
 from hypothesis import strategies as st
@@ -91,3 +92,49 @@ def reports(draw: st.DrawFn, teachers: list[str], schools: list[str], month: str
         attributes["kind"] = draw(st.sampled_from(["notice", "meeting", "party"]))
     item["attributes"] = attributes
     return app, item
+
+
+# --- arbitrary request bodies, for "no input produces a 500" ----------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(-(2**80), 2**80) | st.floats() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=10,
+)
+
+_instants = st.one_of(
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-14))]))
+    .map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.isoformat()),  # naive
+    st.text(max_size=30),
+)
+
+
+@st.composite
+def operation_items(draw: st.DrawFn) -> object:
+    """An item near the envelope's shape: the usual fields, each either plausible or any JSON value."""
+    _app, action, _subject = draw(st.sampled_from(ACTIONS))
+    plausible: dict[str, st.SearchStrategy[object]] = {
+        "id": st.text(max_size=140) | st.integers(),
+        "action": st.just(action) | st.text(max_size=70),
+        "teacher_id": st.sampled_from(["T1", "T2", "UNKNOWN"]) | st.text(max_size=70),
+        "school_id": st.sampled_from(["S1", "S2"]) | st.text(max_size=70),
+        "occurred_at": _instants,
+        "duration_s": st.floats() | st.integers(-(2**70), 2**70),
+        "attributes": st.dictionaries(st.sampled_from(["content_sha256", "score", "role", "sync_count", "x"]),
+                                      json_values, max_size=4),
+    }
+    item: dict[str, object] = {}
+    for name, values in plausible.items():
+        if draw(st.integers(0, 9)) > 0:
+            item[name] = draw(values | json_values) if draw(st.integers(0, 9)) == 0 else draw(values)
+    if draw(st.integers(0, 9)) == 0:
+        item[draw(st.text(max_size=8))] = draw(json_values)
+    return item
+
+
+envelopes = st.one_of(
+    json_values,
+    st.fixed_dictionaries({"operations": st.lists(operation_items() | json_values, max_size=6)},
+                          optional={"batch_id": json_values, "extra": json_values}),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     max_batch_items: int = 5000
     max_body_bytes: int = 10 * 1024 * 1024
     future_tolerance_s: int = 300
+    retention_months: int = 13  # the current month and this many before it are accepted
+    rate_limit_per_s: float = 50.0  # requests per second per app; 0 turns the limit off
+    rate_limit_burst: int = 100
+    secret_key: SecretStr | None = None  # Fernet key for app secrets; unset: secret.key in data_dir
 
     @property
     def sqlite_path(self) -> Path:

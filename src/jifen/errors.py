@@ -52,6 +52,24 @@ class Forbidden(JifenError):
     code = "forbidden"
 
 
+class BatchConflict(JifenError):
+    """A batch id already answered, sent again with other items."""
+
+    status = 409
+    code = "batch_conflict"
+
+
 class PayloadTooLarge(JifenError):
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(JifenError):
+    """An app over its rate limit; ``headers`` carries Retry-After in whole seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}

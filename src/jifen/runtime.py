@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from jifen.config import Settings
 from jifen.rulebook import RuleBook
 from jifen.rules.loader import LoadedRuleSet, load_shipped
 from jifen.store.database import Database
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 @dataclass
@@ -34,6 +38,13 @@ class Runtime:
     @cached_property
     def rulebook(self) -> RuleBook:
         return RuleBook(self.database, self.settings.ruleset, self.tz)
+
+    @cached_property
+    def server_key(self) -> Fernet:
+        """Encrypts app secrets at rest (JIFEN_SECRET_KEY, or secret.key in the data directory)."""
+        from jifen.access.server_key import server_key
+
+        return server_key(self.settings)
 
     @cached_property
     def tz(self) -> ZoneInfo:

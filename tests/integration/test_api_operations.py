@@ -237,17 +237,21 @@ def test_comment_without_chars_is_rejected_naming_the_attribute(api: Api) -> Non
 # --- duplicate --------------------------------------------------------------------------------------------
 
 def test_same_id_twice_in_one_batch_is_one_operation(api: Api) -> None:
+    # the same id with other content is a conflict (tests/integration/test_idempotency.py); the first one stands
     results = api.post("seewo-easinote5", [
         op("teaching.session", teacher="T1", duration=1000, id="same"),
         op("teaching.session", teacher="T2", duration=10, id="same", when=at(20)),
         op("teaching.session", teacher="T1", duration=10, id="other"),
         op("teaching.session", teacher="T1", duration=5000, id="other"),
+        op("teaching.session", teacher="T1", duration=10, id="other"),
     ])
     assert [(r["id"], r["status"]) for r in results] == [
-        ("same", "qualified"), ("same", "duplicate"), ("other", "not_qualified"), ("other", "duplicate")]
-    assert results[1]["reason"] == "id already received as qualified"
+        ("same", "qualified"), ("same", "conflict"), ("other", "not_qualified"), ("other", "conflict"),
+        ("other", "duplicate")]
+    assert results[1]["reason"] == "id already received with different content (first answer: qualified)"
     assert results[1]["indicator"] == "interactive_teaching"
-    assert results[3]["reason"] == "id already received as not_qualified"
+    assert results[3]["reason"] == "id already received with different content (first answer: not_qualified)"
+    assert results[4]["reason"] == "id already received as not_qualified"
     first = api.stored("seewo-easinote5", "same")
     assert first["status"] == "qualified"
     assert first["occurred_at"] == datetime.fromisoformat(at()).astimezone(UTC).isoformat()
@@ -255,24 +259,28 @@ def test_same_id_twice_in_one_batch_is_one_operation(api: Api) -> None:
 
 
 def test_resend_across_batches_is_duplicate_and_the_first_answer_stands(api: Api) -> None:
-    assert api.one("seewo-easinote5", op("teaching.session", teacher="T1", duration=899, id="b1"))["status"] == (
-        "not_qualified")
+    first = op("teaching.session", teacher="T1", duration=899, id="b1")
+    assert api.one("seewo-easinote5", first)["status"] == "not_qualified"
     before = api.stored("seewo-easinote5", "b1")
+    assert api.one("seewo-easinote5", first) == {"id": "b1", "status": "duplicate", "indicator": "interactive_teaching",
+                                                 "reason": "id already received as not_qualified"}
     again = api.one("seewo-easinote5", op("teaching.session", teacher="T2", duration=3600, id="b1", when=at(25)))
-    assert again == {"id": "b1", "status": "duplicate", "indicator": "interactive_teaching",
-                     "reason": "id already received as not_qualified"}
+    assert again == {"id": "b1", "status": "conflict", "indicator": "interactive_teaching",
+                     "reason": "id already received with different content (first answer: not_qualified)"}
     assert api.stored("seewo-easinote5", "b1") == before
     # a different action under the same id is the same operation too
     other = api.one("seewo-easinote5", op("research.activity", teacher="T1", id="b1"))
-    assert other["status"] == "duplicate"
+    assert other["status"] == "conflict"
     assert api.stored("seewo-easinote5", "b1") == before
 
 
 def test_duplicate_of_a_pending_report_leaves_it_pending(api: Api) -> None:
     assert api.one("hite-pi6", op("lesson.create", teacher="T9", id="p"))["status"] == "pending"
     again = api.one("hite-pi6", op("lesson.create", teacher="T1", id="p"))
-    assert again["status"] == "duplicate"
-    assert again["reason"] == "id already received as pending"
+    assert again["status"] == "conflict"
+    assert again["reason"] == "id already received with different content (first answer: pending)"
+    same = api.one("hite-pi6", op("lesson.create", teacher="T9", id="p"))
+    assert (same["status"], same["reason"]) == ("duplicate", "id already received as pending")
     stored = api.stored("hite-pi6", "p")
     assert stored["status"] == "pending" and "T9" in stored["reason"]
 
@@ -444,7 +452,9 @@ def test_a_rejected_report_can_be_resent_with_the_same_id_once_corrected(api: Ap
     stored = api.stored("seewo-easinote5", "fix-me")
     assert (stored["status"], stored["reason"]) == ("qualified", None)
     again = api.one("seewo-easinote5", op("teaching.session", teacher="T1", id="fix-me"))
-    assert again["status"] == "duplicate"
+    assert again["status"] == "conflict"  # the rejected content again: not what was stored
+    same = api.one("seewo-easinote5", op("teaching.session", teacher="T1", duration=1200, id="fix-me"))
+    assert same["status"] == "duplicate"
     # a rejection followed by its correction in the same batch: the corrected one is the operation
     results = api.post("seewo-easinote5", [op("teaching.session", teacher="T1", id="in-batch"),
                                            op("teaching.session", teacher="T1", duration=950, id="in-batch",
@@ -464,7 +474,7 @@ def test_literacy_assessment_counts_once_a_year(api: Api) -> None:
         op("assessment.complete", teacher="T1", score=80, role="teacher", id="a1", when=at(2)),
         op("assessment.complete", teacher="T1", score=95, role="teacher", id="a2", when=at(3)),
         op("assessment.complete", teacher="T2", score=0, role="principal", id="a3", when=at(3)),
-        op("assessment.complete", teacher="T1", score=60, role="researcher", id="a4", when=at(3, month="2025-09")),
+        op("assessment.complete", teacher="T1", score=60, role="researcher", id="a4", when=at(3, month="2025-12")),
     ])
     assert [(r["status"], r["reason"]) for r in results] == [
         ("rejected", "attributes.score 101 not between 0 and 100"),

@@ -12,7 +12,10 @@ from sqlalchemy import select
 
 from factories import row
 from jifen.config import Settings
+from jifen.domain.operations import Report
 from jifen.domain.periods import Month
+from jifen.ingest.idempotency import payload_sha256
+from jifen.ingest.inbound import parse_item
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
@@ -45,22 +48,30 @@ def _state(runtime: Runtime) -> list[tuple[object, ...]]:
 def test_resending_any_report_changes_nothing(sent, data) -> None:  # type: ignore[no-untyped-def]
     runtime, ingest, folder = _fresh()
     try:
-        answers = {}
+        answers, first = {}, {}  # first: the report stored under each (app, id)
         for app, item in sent:
             answers[id(item)] = ingest.submit(app, [item], NOW)[0].status
+            if answers[id(item)] != "rejected":
+                first.setdefault((app, item["id"]), item)
         before = _state(runtime)
         stored = {(app, external_id) for app, external_id, *_rest in before}
         again = data.draw(st.lists(st.sampled_from(sent), min_size=1, max_size=10))
         for app, item in again:
             result = ingest.submit(app, [item], NOW)[0]
-            if (app, item["id"]) in stored:
-                assert result.status == "duplicate"
+            if (app, item["id"]) in stored:  # the stored report again, or another one under its id
+                same = _fingerprint(item) == _fingerprint(first[(app, item["id"])])
+                assert result.status == ("duplicate" if same else "conflict")
             else:  # never stored: it was rejected, and the same report is rejected again
                 assert answers[id(item)] == "rejected" and result.status == "rejected"
         assert _state(runtime) == before
     finally:
         runtime.close()
         folder.cleanup()
+
+
+def _fingerprint(item: object) -> str | None:
+    parsed = parse_item(item)
+    return payload_sha256(parsed) if isinstance(parsed, Report) else None
 
 
 def _settlement_rows(runtime: Runtime, version: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:

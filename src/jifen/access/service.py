@@ -21,18 +21,24 @@ def register_app(database: Database, rules: RuleSet | Sequence[RuleSet], code: s
 
     ``rules``: the rule set, or the rule sets in force from now on; the app must be in one of their catalogs.
     """
+    name = catalog_name(rules, code)
+    token = new_token(APP_PREFIX)
+    with database.transaction() as connection:
+        if not repo.app_exists(connection, code):
+            repo.add_app(connection, code, name, now)
+        repo.add_app_token(connection, code, token_hash(token), now)
+    return token
+
+
+def catalog_name(rules: RuleSet | Sequence[RuleSet], code: str) -> str:
+    """The app's name in the catalog of the rule set(s); refuses an app that none of them lists."""
     catalogs = [rules] if isinstance(rules, RuleSet) else list(rules)
     app = next((found for r in catalogs if (found := r.app(code)) is not None), None)
     if app is None:
         known = ", ".join(sorted({a.code for r in catalogs for a in r.apps}))
         names = ", ".join(r.name for r in catalogs)
         raise InvalidInput(f"app {code!r} is not in the catalog of rule set {names}; known apps: {known}")
-    token = new_token(APP_PREFIX)
-    with database.transaction() as connection:
-        if not repo.app_exists(connection, code):
-            repo.add_app(connection, code, app.name, now)
-        repo.add_app_token(connection, code, token_hash(token), now)
-    return token
+    return app.name
 
 
 def add_user(database: Database, name: str, role: str, scope: str, region_code: str, now: datetime) -> str:

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from jifen.cli import demo as demo_command
+from jifen.cli import ingest as ingest_command
 from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.rulesets import ruleset_app
 from jifen.config import Settings
@@ -28,6 +29,7 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(users_app, name="users")
 app.add_typer(ruleset_app, name="ruleset")
 app.command(name="demo")(demo_command.demo)
+app.command(name="ingest")(ingest_command.ingest)
 
 
 class Level(str, Enum):
@@ -107,6 +109,33 @@ def apps_add(app_code: Annotated[str, typer.Argument(help="an app code of the ca
         token = register_app(runtime.database, in_force, app_code, _now())
     console.print(f"app {app_code} registered; its API token (shown once, stored hashed):", highlight=False)
     print(token)
+
+
+@apps_app.command("credentials")
+@reports_errors
+def apps_credentials(app_code: Annotated[str, typer.Argument(help="a registered app, or one of the catalog")]) -> None:
+    """Issue a key and secret for signed requests; prints KEY SECRET on the last line (shown once)."""
+    from jifen.access.credentials import MAX_ACTIVE, issue
+
+    with opened() as runtime:
+        in_force = [loaded.rules for loaded in runtime.rulebook.in_use()]
+        issued = issue(runtime.database, runtime.server_key, in_force, app_code, _now())
+    for key in issued.revoked:
+        console.print(f"revoked the oldest key {key} (at most {MAX_ACTIVE} active per app)", highlight=False)
+    console.print(f"app {app_code}: a new key and secret (the secret is shown once, stored encrypted):",
+                  highlight=False)
+    print(f"{issued.key} {issued.secret}")
+
+
+@apps_app.command("revoke")
+@reports_errors
+def apps_revoke(key: Annotated[str, typer.Argument(help="a key printed by jifen apps credentials")]) -> None:
+    """Revoke an app's key at once: requests signed with it are refused."""
+    from jifen.access.credentials import revoke
+
+    with opened() as runtime:
+        app_code = revoke(runtime.database, key, _now())
+    console.print(f"key {key} of app {app_code} revoked", highlight=False)
 
 
 @apps_app.command("list")

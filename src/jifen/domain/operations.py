@@ -12,6 +12,7 @@ class Status(StrEnum):
     QUALIFIED = "qualified"
     NOT_QUALIFIED = "not_qualified"
     DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # an id already received with other content: answered, never stored
     PENDING = "pending"
     REJECTED = "rejected"
 

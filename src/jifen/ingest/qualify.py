@@ -39,11 +39,16 @@ def subject_of(report: Report, indicator: Indicator) -> str | None:
 
 
 def check_fields(
-    report: Report, rule: ActionRule, tz: ZoneInfo, now: datetime, future_tolerance_s: int
+    report: Report, rule: ActionRule, tz: ZoneInfo, now: datetime, future_tolerance_s: int,
+    retention_months: int | None = None,
 ) -> str | None:
     """The reason a report is rejected, or None when its fields are all there and well formed."""
     if report.occurred_at > now + timedelta(seconds=future_tolerance_s):
         return f"occurred_at is more than {future_tolerance_s // 60} minutes in the future"
+    if retention_months is not None:
+        reason = outside_retention(report.occurred_at, now, tz, retention_months)
+        if reason:
+            return reason
     dry = Context(NeverSeen(), tz, rule.indicator)
     try:
         for condition in rule.requires:
@@ -55,6 +60,17 @@ def check_fields(
     except FieldProblem as problem:
         return problem.reason
     return None
+
+
+def outside_retention(occurred_at: datetime, now: datetime, tz: ZoneInfo, months: int) -> str | None:
+    """Why a report is too old to take, or None. In local time, the current month and the ``months`` months
+    before it are inside the window (13: on any day of 2026-11, 2025-10-01 00:00 onwards); earlier is not."""
+    local, today = occurred_at.astimezone(tz), now.astimezone(tz)
+    if (today.year * 12 + today.month) - (local.year * 12 + local.month) <= months:
+        return None
+    earliest = (today.year * 12 + today.month - 1) - months
+    return (f"occurred_at {local.date().isoformat()} is older than the retention window of {months} months "
+            f"(the earliest month accepted is {earliest // 12:04d}-{earliest % 12 + 1:02d})")
 
 
 def qualify(report: Report, rule: ActionRule, history: History, tz: ZoneInfo) -> Outcome:

@@ -12,26 +12,17 @@ from sqlalchemy import Connection
 
 from jifen.domain.operations import Outcome, Report, Status
 from jifen.domain.periods import Month
-from jifen.ingest import antigaming
+from jifen.ingest import antigaming, batches
+from jifen.ingest.idempotency import payload_sha256, same_content
 from jifen.ingest.inbound import Malformed, item_id, parse_item
 from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of
+from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 from jifen.store import operations as repo
 from jifen.store import roster as roster_repo
 from jifen.store.database import Database
 
 INGEST_LOCK = 0x4A4946454E  # "JIFEN": one writer of qualification history at a time
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    id: str | None
-    status: Status
-    indicator: str | None = None
-    reason: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "status": str(self.status), "indicator": self.indicator, "reason": self.reason}
 
 
 @dataclass
@@ -72,28 +63,38 @@ class _Candidate:
 
 class Ingest:
     def __init__(self, database: Database, rules: RuleSet | Callable[[Month], RuleSet], tz: ZoneInfo, *,
-                 future_tolerance_s: int = 300) -> None:
-        """``rules`` is one rule set, or the rule set in force for a month (reports follow their month's)."""
+                 future_tolerance_s: int = 300, retention_months: int | None = None) -> None:
+        """``rules`` is one rule set, or the rule set in force for a month (reports follow their month's).
+        With ``retention_months``, reports older than the retention window are rejected (see qualify)."""
         self.database = database
         self.rules_for: Callable[[Month], RuleSet] = (lambda _month: rules) if isinstance(rules, RuleSet) else rules
         self.tz = tz
         self.future_tolerance_s = future_tolerance_s
+        self.retention_months = retention_months
 
-    def submit(self, app_code: str, items: list[Any], now: datetime) -> list[ItemResult]:
+    def submit(self, app_code: str, items: list[Any], now: datetime, *, batch_id: str | None = None
+               ) -> list[ItemResult]:
+        """One result per item. With a batch id, a replay of it gets the first answer (jifen.ingest.batches)."""
         with self.database.transaction() as connection, self.database.lock(connection, INGEST_LOCK):
-            return self._submit(connection, app_code, items, now)
+            if batch_id is None:
+                return self._submit(connection, app_code, items, now)
+            return batches.once(connection, app_code, batch_id, items, now,
+                                lambda: self._submit(connection, app_code, items, now))
 
     def _submit(self, connection: Connection, app_code: str, items: list[Any], now: datetime) -> list[ItemResult]:
         results: list[ItemResult | None] = [None] * len(items)
         earlier = repo.existing(connection, app_code, [i for i in map(item_id, items) if i])
         claimed: dict[str, ItemResult] = {}
+        fingerprints: dict[str, str] = {}  # id -> payload_sha256 of the item that claimed it in this batch
         repeats: dict[int, str] = {}
         candidates: list[_Candidate] = []
         rejections: list[dict[str, Any]] = []
         for index, raw in enumerate(items):
             ident = item_id(raw)
             if ident is not None and ident in earlier:
-                results[index] = _duplicate(ident, earlier[ident].indicator, earlier[ident].status)
+                first = earlier[ident]
+                answer = duplicate if same_content(first.payload_sha256, _fingerprint(raw)) else conflict
+                results[index] = answer(ident, first.indicator, first.status)
                 continue
             if ident is not None and ident in claimed:
                 repeats[index] = ident
@@ -105,6 +106,7 @@ class Ingest:
                 continue
             report, rule, indicator = checked
             claimed[report.id] = ItemResult(report.id, Status.PENDING, indicator.code)  # settled below
+            fingerprints[report.id] = payload_sha256(report)
             candidates.append(_Candidate(index, report, rule, indicator))
         history = self._history(connection, [(c.report, c.rule, c.indicator) for c in candidates])
         known = self._known_subjects(connection, candidates)
@@ -124,7 +126,8 @@ class Ingest:
             rows.append(self._row(app_code, report, outcome, now))
         for index, ident in repeats.items():
             first = claimed[ident]
-            results[index] = _duplicate(ident, first.indicator, first.status)
+            answer = duplicate if fingerprints[ident] == _fingerprint(items[index]) else conflict
+            results[index] = answer(ident, first.indicator, first.status)
         ids = repo.insert(connection, rows)
         repo.add_contents(connection, [(h, op_id) for op_id, hs in zip(ids, hashes, strict=True) for h in hs])
         repo.add_rejections(connection, rejections)
@@ -138,7 +141,7 @@ class Ingest:
         if isinstance(resolved, Outcome):
             return resolved
         rule, indicator = resolved
-        reason = check_fields(parsed, rule, self.tz, now, self.future_tolerance_s)
+        reason = check_fields(parsed, rule, self.tz, now, self.future_tolerance_s, self.retention_months)
         if reason:
             return Outcome(Status.REJECTED, indicator.code, reason)
         return parsed, rule, indicator
@@ -208,6 +211,7 @@ class Ingest:
             "status": str(outcome.status),
             "reason": outcome.reason,
             "received_at": now,
+            "payload_sha256": payload_sha256(report),
         }
 
     def resolve_pending(self, connection: Connection) -> dict[str, int]:
@@ -244,8 +248,10 @@ def _subject_field(indicator: Indicator) -> str:
     return "teacher_id" if indicator.subject == "teacher" else "school_id"
 
 
-def _duplicate(ident: str, indicator: str | None, status: str) -> ItemResult:
-    return ItemResult(ident, Status.DUPLICATE, indicator, f"id already received as {status}")
+def _fingerprint(raw: Any) -> str | None:
+    """The payload_sha256 of an item as sent; None when it is not a well-formed report (so it matches nothing)."""
+    parsed = parse_item(raw)
+    return None if isinstance(parsed, Malformed) else payload_sha256(parsed)
 
 
 def _rejection(app_code: str, ident: str | None, raw: Any, outcome: Outcome, now: datetime) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         "operations": [
             {"app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
              "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
-             "reason": op.reason}
+             "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None}
             for op in teacher_operations.of_month(connection, teacher_id, record.month)
         ],
     }

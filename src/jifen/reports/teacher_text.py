@@ -42,6 +42,8 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
     for op in data["operations"]:
         outcome = STATUS.get(op["status"], op["status"])
         reason = f"：{op['reason']}" if op["reason"] and op["status"] != "qualified" else ""
+        if op.get("withdrawn_at"):
+            reason += f"（{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
         lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "
                      f"{names.get(op['indicator'], op['indicator'])} {outcome}{reason}")
     return lines

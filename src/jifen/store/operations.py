@@ -30,6 +30,12 @@ class Stored:
     status: str
     reason: str | None
     received_at: datetime
+    withdrawn_at: datetime | None = None
+    payload_sha256: str | None = None  # None for reports stored before fingerprints (migration 0003)
+
+
+# Withdrawn operations stay on record but count nowhere: every "qualified" read below also asks this.
+_NOT_WITHDRAWN = operations.c.withdrawn_at.is_(None)
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
@@ -81,6 +87,7 @@ def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator
             select(operations.c.teacher_id, operations.c.month).where(
                 operations.c.indicator == indicator,
                 operations.c.status == Status.QUALIFIED,
+                _NOT_WITHDRAWN,
                 operations.c.teacher_id.in_(chunk),
             )
         )
@@ -109,7 +116,7 @@ def add_rejections(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 def pending(connection: Connection) -> list[Stored]:
     rows = connection.execute(
-        select(operations).where(operations.c.status == Status.PENDING).order_by(operations.c.id)
+        select(operations).where(operations.c.status == Status.PENDING, _NOT_WITHDRAWN).order_by(operations.c.id)
     )
     return [_stored(r) for r in rows]
 
@@ -146,6 +153,7 @@ def qualified_with_duration(connection: Connection, teacher_ids: Iterable[str],
                     operations.c.teacher_id.in_(teachers),
                     operations.c.day.in_(chunk),
                     operations.c.duration_s.is_not(None),
+                    _NOT_WITHDRAWN,
                 )
             )
             found.extend(SessionRow(*r[:6]) for r in rows if r[6] == Status.QUALIFIED)
@@ -162,7 +170,8 @@ def qualified_per_day(connection: Connection, subject_column: str, codes: Iterab
         for chunk in _chunks(days):
             rows = connection.execute(
                 select(column, operations.c.indicator, operations.c.day, operations.c.status, func.count())
-                .where(column.in_(subjects), operations.c.day.in_(chunk), operations.c.indicator.in_(wanted))
+                .where(column.in_(subjects), operations.c.day.in_(chunk), operations.c.indicator.in_(wanted),
+                       _NOT_WITHDRAWN)
                 .group_by(column, operations.c.indicator, operations.c.day, operations.c.status)
             )
             found.extend((r[0], r[1], r[2], int(r[4])) for r in rows if r[3] == Status.QUALIFIED)
@@ -174,7 +183,8 @@ def qualified_counts(connection: Connection, month: str, subject_column: str) ->
     column = operations.c[subject_column]
     rows = connection.execute(
         select(column, operations.c.indicator, func.count())
-        .where(operations.c.month == month, operations.c.status == Status.QUALIFIED, column.is_not(None))
+        .where(operations.c.month == month, operations.c.status == Status.QUALIFIED, column.is_not(None),
+               _NOT_WITHDRAWN)
         .group_by(column, operations.c.indicator)
     )
     return [(r[0], r[1], int(r[2])) for r in rows]
@@ -186,6 +196,7 @@ def qualified_attributes(connection: Connection, month: str, indicator: str) -> 
             operations.c.month == month,
             operations.c.status == Status.QUALIFIED,
             operations.c.indicator == indicator,
+            _NOT_WITHDRAWN,
         )
     )
     return [(r.teacher_id, r.attributes) for r in rows]
@@ -199,11 +210,22 @@ def qualified_times(connection: Connection, indicators: list[str], start: dateti
         select(subject, operations.c.indicator, operations.c.occurred_at).where(
             operations.c.indicator.in_(indicators),
             operations.c.status == Status.QUALIFIED,
+            _NOT_WITHDRAWN,
             operations.c.occurred_at >= start,
             operations.c.occurred_at < end,
         )
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def withdraw(connection: Connection, app_code: str, external_id: str, now: datetime) -> Stored | None:
+    """Mark the app's operation withdrawn at ``now`` unless it already is; the operation as it now stands."""
+    connection.execute(
+        update(operations)
+        .where(operations.c.app_code == app_code, operations.c.external_id == external_id, _NOT_WITHDRAWN)
+        .values(withdrawn_at=now)
+    )
+    return get(connection, app_code, external_id)
 
 
 def status_counts(connection: Connection, month: str | None = None) -> dict[str, int]:

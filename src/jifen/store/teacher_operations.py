@@ -21,16 +21,19 @@ class TeacherOperation:
     received_at: datetime
     status: str
     reason: str | None
+    withdrawn_at: datetime | None = None
 
 
-_FIELDS = {"app_code", "external_id", "action", "indicator", "occurred_at", "received_at", "status", "reason"}
+_FIELDS = {"app_code", "external_id", "action", "indicator", "occurred_at", "received_at", "status", "reason",
+           "withdrawn_at"}
 
 
 def of_month(connection: Connection, teacher_id: str, month: str) -> list[TeacherOperation]:
     """Every stored report of the teacher in the month (local time), in the order they were received."""
     rows = connection.execute(
         select(operations.c.app_code, operations.c.external_id, operations.c.action, operations.c.indicator,
-               operations.c.occurred_at, operations.c.received_at, operations.c.status, operations.c.reason)
+               operations.c.occurred_at, operations.c.received_at, operations.c.status, operations.c.reason,
+               operations.c.withdrawn_at)
         .where(operations.c.teacher_id == teacher_id, operations.c.month == month)
         .order_by(operations.c.id)
     )
@@ -43,7 +46,7 @@ def qualified_by_indicator(connection: Connection, teacher_id: str, month: str,
     query = (
         select(operations.c.indicator, func.count())
         .where(operations.c.teacher_id == teacher_id, operations.c.month == month,
-               operations.c.status == Status.QUALIFIED)
+               operations.c.status == Status.QUALIFIED, operations.c.withdrawn_at.is_(None))
         .group_by(operations.c.indicator)
     )
     if before is not None:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from jifen import __version__
 from jifen.runtime import Runtime
-from jifen.web import errors
+from jifen.web import errors, ratelimit
 from jifen.web.api import adjustments, catalog, operations, reports, teachers
 
 
@@ -19,6 +19,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.rate_limiter = ratelimit.RateLimiter(runtime.settings.rate_limit_per_s,
+                                                   runtime.settings.rate_limit_burst)
     errors.install(app)
     app.include_router(catalog.router)
     app.include_router(operations.router)

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from jifen.access import service as access
+from jifen.access.signing import is_signed
 from jifen.errors import Forbidden
 from jifen.runtime import Runtime
 from jifen.store.access import User
+from jifen.web.signed import signed_app
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -26,7 +28,10 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def current_app(request: Request, runtime: RuntimeDep) -> str:
+async def current_app(request: Request, runtime: RuntimeDep) -> str:
+    """The app behind a bearer app token or, when the request carries X-Jifen-* headers, its signature."""
+    if is_signed(dict(request.headers)):
+        return await signed_app(request, runtime)
     return access.app_for(runtime.database, bearer(request))
 
 

@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(JifenError)
     async def _jifen(request: Request, exc: JifenError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {**(headers or {}), **getattr(exc, "headers", {})} or None  # e.g. Retry-After on 429
         return error_response(exc.status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)

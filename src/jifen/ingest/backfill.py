@@ -1,0 +1,270 @@
+"""Back-fill: a JSONL or CSV file of app reports streamed through the ingestion service, a chunk at a time.
+
+Each chunk is one ``Ingest.submit`` (one transaction), so an interrupted run keeps every chunk it committed;
+running the file again is safe because ids already stored come back ``duplicate``.
+
+JSONL: one item per line, exactly the JSON object an app would POST; blank lines are skipped.
+CSV (UTF-8, a BOM is allowed): a header row naming the envelope columns ``id, action, teacher_id, school_id,
+occurred_at, duration_s``; every other column is an attribute, named either ``NAME`` or ``attributes.NAME``.
+An empty cell is a field the report does not carry. ``duration_s`` is read as a number. Attribute cells are
+read as ``true``/``false`` (any case) -> boolean, an integer without leading zeros (``12``, ``-3``) -> int,
+a decimal (``2.5``) -> float, anything else -> the text as written (so codes such as ``007`` stay text).
+
+A line that cannot be read (bad JSON, not UTF-8, a CSV row with too many cells) becomes a rejected item,
+reported with the file and line like every item the service rejects; it never stops the run. Such lines are
+not sent to the service, so they are not in the rejections table (nothing in them could be read as an item).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from jifen.domain.operations import Status
+from jifen.errors import InvalidInput
+from jifen.ingest.inbound import ENVELOPE_FIELDS
+from jifen.ingest.results import ItemResult
+from jifen.ingest.service import Ingest
+from jifen.store.access import app_exists
+from jifen.store.database import Database
+
+CHUNK_ITEMS = 1000
+MAX_PROBLEMS = 100  # rejected or conflicting lines kept for the report; the counts cover them all
+PROBLEMS = {Status.REJECTED, Status.CONFLICT}  # a conflict: the id was stored before with other content
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+CSV_ENVELOPE = ("id", "action", "teacher_id", "school_id", "occurred_at", "duration_s")
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item read from the file, or the reason its line could not be read."""
+
+    number: int
+    item: Any = None
+    unreadable: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rejected or conflicting line: where it is in the file, the item's id when it has one, and why."""
+
+    status: Status
+    file: str
+    line: int
+    id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.file} line {self.line}{f' (id {self.id})' if self.id else ''}: {self.reason}"
+
+
+@dataclass
+class Summary:
+    path: Path
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS rejected or conflicting lines
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, line: int, result: ItemResult) -> None:
+        self.counts[str(result.status)] += 1
+        if result.status in PROBLEMS and len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(result.status, self.path.name, line, result.id, result.reason or ""))
+
+
+def require_registered(database: Database, app_code: str) -> None:
+    with database.read() as connection:
+        if not app_exists(connection, app_code):
+            raise InvalidInput(f"app {app_code!r} is not registered; register it first with "
+                               f"`jifen apps add {app_code}`")
+
+
+def file_format(path: Path) -> str:
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InvalidInput(f"{path.name}: cannot tell the format from the name; use a file ending in "
+                           f"{', '.join(FORMATS)}")
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file")
+    return found
+
+
+def backfill(ingest: Ingest, app_code: str, path: Path, now: Callable[[], datetime], *,
+             advance: Callable[[int], None] = lambda _bytes: None, chunk_items: int = CHUNK_ITEMS) -> Summary:
+    """Send every item of the file through ``ingest``, ``chunk_items`` per transaction; ``advance`` gets bytes read."""
+    kind = file_format(path)
+    summary = Summary(path)
+    with path.open("rb") as raw:
+        counted = _counted(raw, advance)
+        lines = read_jsonl(counted) if kind == "jsonl" else read_csv(counted, path.name)
+        for chunk in _chunks(lines, chunk_items):
+            readable = [line for line in chunk if line.unreadable is None]
+            results = iter(ingest.submit(app_code, [line.item for line in readable], now()) if readable else [])
+            for line in chunk:
+                if line.unreadable is not None:
+                    summary.add(line.number, ItemResult(None, Status.REJECTED, None, line.unreadable))
+                else:
+                    summary.add(line.number, next(results))
+    return summary
+
+
+def read_jsonl(raw: Iterable[bytes]) -> Iterator[Line]:
+    for number, data in enumerate(raw, start=1):
+        if not data.strip():
+            continue
+        try:
+            text = data.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield Line(number, unreadable=f"not UTF-8 ({exc.reason} at byte {exc.start})")
+            continue
+        try:
+            item = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        except (ValueError, RecursionError) as exc:
+            yield Line(number, unreadable=f"not valid JSON ({exc})")
+            continue
+        if not isinstance(item, dict):
+            yield Line(number, unreadable=f"an item must be a JSON object, not {type(item).__name__}")
+            continue
+        yield Line(number, item)
+
+
+def read_csv(raw: Iterable[bytes], name: str) -> Iterator[Line]:
+    physical = _decoded_lines(raw)
+    reader = csv.reader(physical)
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except StopIteration:
+        return
+    header[0:1] = [header[0].lstrip("\ufeff")] if header else []
+    columns = _columns(header, name)
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number, start = start, reader.line_num + 1
+            yield Line(number, unreadable=f"not a CSV row ({exc})")
+            continue
+        number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if any(_undecodable(cell) for cell in cells):
+            yield Line(number, unreadable="not UTF-8")
+        elif len(cells) > len(columns):
+            yield Line(number, unreadable=f"{len(cells)} cells but the header names {len(columns)} columns")
+        else:
+            yield Line(number, _csv_item(columns, cells))
+
+
+def _columns(header: list[str], name: str) -> list[tuple[bool, str]]:
+    """(is an attribute, field name) per column."""
+    missing = [c for c in ("id", "action", "occurred_at") if c not in header]
+    if missing:
+        raise InvalidInput(f"{name} line 1: the header lacks {', '.join(missing)}; the columns are "
+                           f"{', '.join(CSV_ENVELOPE)} and any attributes")
+    columns: list[tuple[bool, str]] = []
+    for title in header:
+        if title in CSV_ENVELOPE:
+            columns.append((False, title))
+        elif title.startswith("attributes.") and len(title) > len("attributes."):
+            columns.append((True, title.removeprefix("attributes.")))
+        elif title in ENVELOPE_FIELDS or not title:
+            raise InvalidInput(f"{name} line 1: column {title!r} cannot be read; name attribute columns "
+                               f"NAME or attributes.NAME")
+        else:
+            columns.append((True, title))
+    names = [n for _, n in columns]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InvalidInput(f"{name} line 1: column {twice[0]!r} appears twice")
+    return columns
+
+
+def _csv_item(columns: list[tuple[bool, str]], cells: list[str]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
+    for (attribute, name), cell in zip(columns, cells, strict=False):
+        if not cell.strip():
+            continue
+        if attribute:
+            attributes[name] = cell_value(cell)
+        elif name == "duration_s":
+            item[name] = _number(cell.strip())
+        else:
+            item[name] = cell
+    item["attributes"] = attributes
+    return item
+
+
+def cell_value(cell: str) -> Any:
+    """An attribute cell as the JSON value it stands for: boolean, number, or the text itself."""
+    text = cell.strip()
+    if text.lower() in {"true", "false"}:
+        return text.lower() == "true"
+    if _INTEGER.fullmatch(text) or _DECIMAL.fullmatch(text):
+        return _number(text)
+    return cell
+
+
+def _number(text: str) -> Any:
+    """An int or finite float, or the text unchanged (the service then names the field as malformed)."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number {text[:32]} is out of range")
+    return number
+
+
+def _undecodable(cell: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in cell)
+
+
+def _decoded_lines(raw: Iterable[bytes]) -> Iterator[str]:
+    """Lines as text; bytes that are not UTF-8 survive as lone surrogates, so the row can be rejected alone."""
+    for data in raw:
+        yield data.decode("utf-8", errors="surrogateescape")
+
+
+def _chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
+    chunk: list[Line] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _counted(raw: BinaryIO, advance: Callable[[int], None]) -> Iterator[bytes]:
+    """The file's lines, telling ``advance`` how many bytes each took (for the progress bar)."""
+    for data in raw:
+        advance(len(data))
+        yield data

@@ -1,0 +1,41 @@
+"""Batch idempotency: a batch id answers once; a replay of it gets the first answer, nothing re-processed.
+
+Runs inside the ingestion transaction, so a batch's answer is stored with its operations or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from jifen.errors import BatchConflict
+from jifen.ingest.idempotency import request_sha256
+from jifen.ingest.results import ItemResult
+from jifen.store import batches as repo
+
+
+def answer(results: list[ItemResult], batch_id: str | None) -> dict[str, Any]:
+    """The response body to a submission: its results, and its batch id when it carried one."""
+    body: dict[str, Any] = {"results": [r.as_json() for r in results]}
+    if batch_id is not None:
+        body["batch_id"] = batch_id
+    return body
+
+
+def once(connection: Connection, app_code: str, batch_id: str, items: list[Any], now: datetime,
+         run: Callable[[], list[ItemResult]]) -> list[ItemResult]:
+    """The first answer to this (app, batch id) if there is one, else ``run()``'s answer, stored."""
+    digest = request_sha256(items)
+    stored = repo.get(connection, app_code, batch_id)
+    if stored is not None:
+        if stored.request_sha256 != digest:
+            message = (f"batch id {batch_id!r} was already answered for other items; "
+                       "send new items under a new batch id")
+            raise BatchConflict(message, details=[{"path": "", "message": message}])
+        return [ItemResult.from_json(r) for r in stored.response["results"]]
+    results = run()
+    repo.add(connection, app_code, batch_id, digest, answer(results, batch_id), now)
+    return results

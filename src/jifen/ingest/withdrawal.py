@@ -1,0 +1,33 @@
+"""Withdrawal: an app takes back one of its own reports (a resource deleted, a review revoked).
+
+The operation stays on record with the time it was withdrawn, and from then on counts nowhere: not in
+settlements, nor in the qualification history later reports are judged against (a withdrawn session no longer
+overlaps, a withdrawn report no longer fills a daily cap or the once-a-year assessment). Reports already judged
+are not judged again. A settled month keeps its stored settlement; the next re-settlement is a new version
+without the withdrawn report.
+
+What stays claimed: the app's id (a resend of it answers ``duplicate``) and the report's content hashes (the same
+resource uploaded again is still a duplicate), so withdrawing and re-sending cannot earn a report twice.
+Withdrawing twice answers the same: the first time stands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jifen.errors import NotFound
+from jifen.ingest.inbound import MAX_ID_LENGTH
+from jifen.ingest.service import INGEST_LOCK
+from jifen.store import operations as repo
+from jifen.store.database import Database
+
+
+def withdraw(database: Database, app_code: str, external_id: str, now: datetime) -> repo.Stored:
+    """The app's operation, withdrawn at ``now`` or earlier; NotFound when the app stored none with that id."""
+    stored = None
+    if external_id and len(external_id) <= MAX_ID_LENGTH and "\x00" not in external_id:  # else never stored
+        with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
+            stored = repo.withdraw(connection, app_code, external_id, now)
+    if stored is None:
+        raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
+    return stored

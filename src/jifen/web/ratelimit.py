@@ -1,0 +1,65 @@
+"""Per-app rate limits: a token bucket per app, in process memory, checked after authentication.
+
+Each app may make ``burst`` requests at once and ``rate`` requests a second after that. Over the limit the
+request is answered 429 (code ``too_many_requests``) with ``Retry-After``: the whole seconds, at least 1, until
+a token is back. Buckets live in the process: with several workers each holds its own, so the limit is per
+worker; that is enough to stop a runaway client, which is what it is for.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from jifen.errors import TooManyRequests
+from jifen.web.deps import AppCode
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """Token buckets keyed by app code. ``rate <= 0`` turns the limit off."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self.clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """Spend one token of ``key``'s bucket: 0 when allowed, else the seconds until a token is back."""
+        if self.rate <= 0:
+            return 0.0
+        with self._lock:
+            now = self.clock()
+            bucket = self._buckets.setdefault(key, _Bucket(float(self.burst), now))
+            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return 0.0
+            return (1 - bucket.tokens) / self.rate
+
+
+def limit_app(request: Request, app_code: AppCode) -> str:
+    """Dependency: the authenticated app, once it is within its rate limit."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait = limiter.take(app_code)
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyRequests(
+            f"app {app_code} is over its rate limit of {limiter.rate:g} requests a second "
+            f"(bursts of {limiter.burst}); retry in {seconds} s",
+            retry_after=seconds,
+        )
+    return app_code

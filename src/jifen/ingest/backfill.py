@@ -18,7 +18,6 @@ not sent to the service, so they are not in the rejections table (nothing in the
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 from collections import Counter
@@ -30,6 +29,7 @@ from typing import Any, BinaryIO
 
 from jifen.domain.operations import Status
 from jifen.errors import InvalidInput
+from jifen.ingest import inbound
 from jifen.ingest.inbound import ENVELOPE_FIELDS
 from jifen.ingest.results import ItemResult
 from jifen.ingest.service import Ingest
@@ -130,7 +130,7 @@ def read_jsonl(raw: Iterable[bytes]) -> Iterator[Line]:
             yield Line(number, unreadable=f"not UTF-8 ({exc.reason} at byte {exc.start})")
             continue
         try:
-            item = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+            item = inbound.loads(text)
         except (ValueError, RecursionError) as exc:
             yield Line(number, unreadable=f"not valid JSON ({exc})")
             continue
@@ -230,16 +230,6 @@ def _number(text: str) -> Any:
         return text
     return number if math.isfinite(number) else text
 
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"number {text[:32]} is out of range")
-    return number
 
 
 def _undecodable(cell: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -152,3 +153,19 @@ def _instant(value: Any) -> datetime | str:
     if utc is None or not _EARLIEST <= utc <= _LATEST:
         return f"occurred_at {value!r} is out of range"
     return parsed
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number {text if len(text) <= 32 else text[:32] + '...'} is out of range")
+    return number
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON as apps send it, refusing what no database column can hold: NaN, Infinity, 1e400."""
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)

@@ -11,12 +11,12 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from jifen.access import credentials, signing
-from jifen.errors import PayloadTooLarge
 from jifen.runtime import Runtime
+from jifen.web.body import read_body
 
 
 async def signed_app(request: Request, runtime: Runtime) -> str:
-    body = await _body(request, runtime.settings.max_body_bytes)
+    body = await read_body(request, runtime.settings.max_body_bytes)
     signed = signing.from_headers(dict(request.headers), request.method, _target(request), body)
     return await run_in_threadpool(credentials.app_for_signed, runtime.database, runtime.server_key, signed,
                                    datetime.now(UTC))
@@ -27,16 +27,3 @@ def _target(request: Request) -> str:
     raw = request.scope.get("raw_path")
     path = raw.split(b"?", 1)[0].decode("latin-1") if raw else request.url.path
     return signing.target(path, request.scope.get("query_string", b"").decode("latin-1"))
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {int(declared)} bytes is over the limit of {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
-    request._body = bytes(body)  # what Request.body() caches: the route's request.stream() replays it
-    return request._body

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -12,42 +10,20 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from jifen.errors import InvalidInput, NotFound, PayloadTooLarge
-from jifen.ingest import batches, envelope
+from jifen.ingest import batches, envelope, inbound
 from jifen.ingest.service import Ingest
 from jifen.ingest.withdrawal import withdraw
 from jifen.store import operations as repo
+from jifen.web.body import read_body
 from jifen.web.deps import AppCode, RuntimeDep
 from jifen.web.ratelimit import limit_app
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_app)])  # authenticated, then rate-limited
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {int(declared)} bytes is over the limit of {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
-    return bytes(body)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"number {text if len(text) <= 32 else text[:32] + '...'} is out of range")
-    return number
-
-
 def _envelope(body: bytes) -> envelope.Submission:
     try:
-        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+        data = inbound.loads(body)
     except RecursionError as exc:
         message = "JSON is nested too deeply"
         raise InvalidInput(f"body is not valid JSON: {message}", details=[{"path": "", "message": message}]) from exc
@@ -59,7 +35,7 @@ def _envelope(body: bytes) -> envelope.Submission:
 @router.post("/operations")
 async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
     settings = runtime.settings
-    submission = _envelope(await _read_body(request, settings.max_body_bytes))
+    submission = _envelope(await read_body(request, settings.max_body_bytes))
     if len(submission.items) > settings.max_batch_items:
         raise PayloadTooLarge(
             f"{submission.items_field} holds {len(submission.items)} items; "

@@ -18,6 +18,7 @@ from jifen.ingest.inbound import Malformed, item_id, parse_item
 from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
+from jifen.store import operation_counts
 from jifen.store import operations as repo
 from jifen.store import roster as roster_repo
 from jifen.store.database import Database
@@ -129,6 +130,10 @@ class Ingest:
             answer = duplicate if fingerprints[ident] == _fingerprint(items[index]) else conflict
             results[index] = answer(ident, first.indicator, first.status)
         ids = repo.insert(connection, rows)
+        operation_counts.apply(connection, operation_counts.deltas(
+            (r["teacher_id"], r["school_code"], r["month"], r["indicator"])
+            for r in rows if r["status"] == Status.QUALIFIED
+        ))
         repo.add_contents(connection, [(h, op_id) for op_id, hs in zip(ids, hashes, strict=True) for h in hs])
         repo.add_rejections(connection, rejections)
         return [r for r in results if r is not None]
@@ -234,13 +239,16 @@ class Ingest:
         ready = [e for e in entries if subject_of(e[1], e[3]) in known[e[3].subject]]
         history = self._history(connection, [(e[1], e[2], e[3]) for e in ready])
         contents: list[tuple[str, int]] = []
+        qualified: list[repo.Stored] = []
         for stored, report, rule, indicator in ready:
             outcome = self._qualify(report, rule, indicator, history)
             if outcome.status == Status.QUALIFIED:
+                qualified.append(stored)
                 contents.extend((h, stored.id) for h in history.record(report, rule, indicator, self.tz))
             repo.set_outcome(connection, stored.id, str(outcome.status), outcome.reason)
             resolved[str(outcome.status)] = resolved.get(str(outcome.status), 0) + 1
         repo.add_contents(connection, contents)
+        operation_counts.apply(connection, operation_counts.deltas(s.counted for s in qualified))
         return resolved
 
 

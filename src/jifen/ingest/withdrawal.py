@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jifen.domain.operations import Status
 from jifen.errors import NotFound
 from jifen.ingest.inbound import MAX_ID_LENGTH
 from jifen.ingest.service import INGEST_LOCK
+from jifen.store import operation_counts
 from jifen.store import operations as repo
 from jifen.store.database import Database
 
@@ -27,7 +29,10 @@ def withdraw(database: Database, app_code: str, external_id: str, now: datetime)
     stored = None
     if external_id and len(external_id) <= MAX_ID_LENGTH and "\x00" not in external_id:  # else never stored
         with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
+            before = repo.get(connection, app_code, external_id)
             stored = repo.withdraw(connection, app_code, external_id, now)
+            if before is not None and before.withdrawn_at is None and before.status == Status.QUALIFIED:
+                operation_counts.apply(connection, operation_counts.deltas([before.counted], sign=-1))
     if stored is None:
         raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
     return stored

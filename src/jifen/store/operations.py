@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from jifen.domain.operations import Status
+from jifen.store import operation_counts
 from jifen.store.tables import content_hashes, operations, rejections
 
 _CHUNK = 900
@@ -32,6 +33,12 @@ class Stored:
     received_at: datetime
     withdrawn_at: datetime | None = None
     payload_sha256: str | None = None  # None for reports stored before fingerprints (migration 0003)
+    month: str = ""  # local month, as stored
+
+    @property
+    def counted(self) -> tuple[str | None, str | None, str, str]:
+        """What jifen.store.operation_counts counts it under: (teacher_id, school_code, month, indicator)."""
+        return (self.teacher_id, self.school_code, self.month, self.indicator)
 
 
 # Withdrawn operations stay on record but count nowhere: every "qualified" read below also asks this.
@@ -179,15 +186,11 @@ def qualified_per_day(connection: Connection, subject_column: str, codes: Iterab
 
 
 def qualified_counts(connection: Connection, month: str, subject_column: str) -> list[tuple[str, str, int]]:
-    """(subject code, indicator, count) of the month's qualified operations, per teacher or per school."""
-    column = operations.c[subject_column]
-    rows = connection.execute(
-        select(column, operations.c.indicator, func.count())
-        .where(operations.c.month == month, operations.c.status == Status.QUALIFIED, column.is_not(None),
-               _NOT_WITHDRAWN)
-        .group_by(column, operations.c.indicator)
-    )
-    return [(r[0], r[1], int(r[2])) for r in rows]
+    """(subject code, indicator, count) of the month's qualified operations, per teacher or per school.
+
+    Read from the counts kept as operations are stored (jifen.store.operation_counts), not by grouping them."""
+    kind = {"teacher_id": "teacher", "school_code": "school"}[subject_column]
+    return operation_counts.of_month(connection, kind, month)
 
 
 def qualified_attributes(connection: Connection, month: str, indicator: str) -> list[tuple[str, dict[str, Any]]]:

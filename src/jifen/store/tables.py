@@ -291,3 +291,15 @@ batches = Table(
     Column("response", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Qualified, not withdrawn operations per teacher or school, month and indicator, kept current as they are stored
+# (jifen.store.operation_counts): subject_kind 'teacher' counts by teacher_id, 'school' by school_code, so an
+# operation carrying both counts once under each, as a GROUP BY over either column would.
+operation_counts = Table(
+    "operation_counts", metadata,
+    Column("subject_kind", String(8), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("indicator", String(64), primary_key=True),
+    Column("count", Integer, nullable=False),
+)

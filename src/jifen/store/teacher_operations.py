@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 
 from jifen.domain.operations import Status
+from jifen.store import operation_counts
 from jifen.store.tables import operations
 
 
@@ -42,13 +43,20 @@ def of_month(connection: Connection, teacher_id: str, month: str) -> list[Teache
 
 def qualified_by_indicator(connection: Connection, teacher_id: str, month: str,
                            before: datetime | None = None) -> dict[str, int]:
-    """Qualified reports of the teacher in the month per indicator; with ``before``, those that occurred earlier."""
-    query = (
-        select(operations.c.indicator, func.count())
-        .where(operations.c.teacher_id == teacher_id, operations.c.month == month,
-               operations.c.status == Status.QUALIFIED, operations.c.withdrawn_at.is_(None))
-        .group_by(operations.c.indicator)
-    )
+    """Qualified reports of the teacher in the month per indicator; with ``before``, those that occurred earlier.
+
+    The month's counts are read as kept (jifen.store.operation_counts); with ``before``, the few qualified reports
+    that occurred at or after it (for today's card, none or those within the future tolerance) are taken off."""
+    counts = {indicator: count for _code, indicator, count in operation_counts.of_month(
+        connection, "teacher", month, teacher_id)}
     if before is not None:
-        query = query.where(operations.c.occurred_at < before)
-    return {r[0]: int(r[1]) for r in connection.execute(query)}
+        later = connection.execute(
+            select(operations.c.indicator, func.count())
+            .where(operations.c.teacher_id == teacher_id, operations.c.month == month,
+                   operations.c.occurred_at >= before, operations.c.status == Status.QUALIFIED,
+                   operations.c.withdrawn_at.is_(None))
+            .group_by(operations.c.indicator)
+        )
+        for indicator, count in later:
+            counts[indicator] = counts.get(indicator, 0) - int(count)
+    return {indicator: count for indicator, count in counts.items() if count}

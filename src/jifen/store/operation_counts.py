@@ -1,0 +1,63 @@
+"""Counts of qualified operations per teacher or school, month and indicator, kept in step with the operations.
+
+Every change that makes an operation count or stop counting (stored qualified, a pending report qualified once
+its teacher or school is on the roster, a qualified report withdrawn) adds its delta here in the same
+transaction, so reads are current the moment the change commits, and settlement reads counts instead of
+grouping every operation of the month.
+
+The counts equal a GROUP BY over qualified, not withdrawn operations by ``teacher_id`` (kind 'teacher') and by
+``school_code`` (kind 'school'): an operation carrying both counts under each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jifen.store.tables import operation_counts
+
+Key = tuple[str, str, str, str]  # (subject_kind, code, month, indicator)
+Counted = tuple[str | None, str | None, str, str]  # an operation's (teacher_id, school_code, month, indicator)
+
+
+def deltas(operations: Iterable[Counted], sign: int = 1) -> Counter[Key]:
+    """``sign`` under the teacher and under the school of each (teacher_id, school_code, month, indicator)."""
+    found: Counter[Key] = Counter()
+    for teacher_id, school_code, month, indicator in operations:
+        for kind, code in (("teacher", teacher_id), ("school", school_code)):
+            if code is not None:
+                found[(kind, code, month, indicator)] += sign
+    return found
+
+
+def apply(connection: Connection, changes: Mapping[Key, int]) -> None:
+    """Add the deltas, one upsert for the whole batch; a count that falls to zero stays as a zero row."""
+    rows = [{"subject_kind": k[0], "code": k[1], "month": k[2], "indicator": k[3], "count": n}
+            for k, n in sorted(changes.items()) if n]  # sorted: concurrent writers lock rows in one order
+    if not rows:
+        return
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
+    statement = insert(operation_counts)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[operation_counts.c.subject_kind, operation_counts.c.code, operation_counts.c.month,
+                            operation_counts.c.indicator],
+            set_={"count": operation_counts.c.count + statement.excluded.count},
+        ),
+        rows,
+    )
+
+
+def of_month(connection: Connection, subject_kind: str, month: str, code: str | None = None
+             ) -> list[tuple[str, str, int]]:
+    """(code, indicator, count) of the month for teachers or schools, or one of them; zero counts left out."""
+    query = select(operation_counts.c.code, operation_counts.c.indicator, operation_counts.c.count).where(
+        operation_counts.c.subject_kind == subject_kind, operation_counts.c.month == month,
+        operation_counts.c.count != 0,
+    )
+    if code is not None:
+        query = query.where(operation_counts.c.code == code)
+    return [(r[0], r[1], int(r[2])) for r in connection.execute(query)]

@@ -45,3 +45,14 @@ def op(action: str, *, teacher: str | None = None, school: str | None = None, wh
         item["duration_s"] = duration
     item["attributes"] = attributes
     return item
+
+
+def api_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The body of an API error, checked against the one error shape: {"error": {status, code, message, details}}."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error: dict[str, Any] = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}
+    assert error["status"] == status and error["code"] == code and error["message"]
+    return error

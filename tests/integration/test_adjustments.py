@@ -29,15 +29,16 @@ from __future__ import annotations
 
 import getpass
 import json
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
+from factories import api_error as _error
 from factories import CST, at, op, row
 from jifen.access.service import add_user
 from jifen.cli.main import app
@@ -52,9 +53,6 @@ from jifen.settle.service import settle_month
 from jifen.store import adjustments as adjustments_repo
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 MONTH = "2026-09"
 NOW = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
@@ -111,13 +109,6 @@ def region(runtime: Runtime) -> Iterator[Region]:
 
 def _cli(cli_env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env=cli_env)
-
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 def _indicator(data: dict[str, Any], code: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ Every test runs on SQLite and on PostgreSQL (the ``runtime`` fixture).
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from fastapi.testclient import TestClient
 
+from factories import api_error as _error
 from factories import at, op, row, sha
 from jifen.access.service import add_user, register_app
 from jifen.config import Settings
@@ -23,10 +24,6 @@ from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    # starlette asks for httpx2 on import; the pinned httpx 0.28 works, and warnings are errors in this suite.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 URL = "/api/v1/operations"
@@ -79,15 +76,6 @@ def api(runtime: Runtime) -> Iterator[Api]:
     made.roster(row("T1", "S1"), row("T2", "S1"), row("T3", "S2", county_code="C2"))
     with made.client:
         yield made
-
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    error: dict[str, Any] = body["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 # --- qualified and not_qualified: every condition of the catalog ------------------------------------------

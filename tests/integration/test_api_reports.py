@@ -15,14 +15,15 @@ Qualified in 2026-09: T1 two interactive sessions; S3 one online class (one clas
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from factories import api_error as _error
 from factories import CST, at, op, row
 from jifen.access.service import add_user, register_app
 from jifen.domain.periods import Month
@@ -32,10 +33,6 @@ from jifen.runtime import Runtime
 from jifen.settle.service import settle_month
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    # starlette asks for httpx2 on import; the pinned httpx 0.28 works, and warnings are errors in this suite.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 MONTH = "2026-09"
 NOW = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
@@ -89,13 +86,6 @@ def reports(runtime: Runtime) -> Iterator[Reports]:
     tokens["app"] = register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", NOW)
     with TestClient(create_app(runtime)) as client:
         yield Reports(runtime, client, tokens)
-
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 # --- who sees what ----------------------------------------------------------------------------------------

@@ -23,15 +23,16 @@ After adjustments (T1 +10, T5 +300 in September) and a re-settlement (version 2)
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
+from factories import api_error as _error
 from factories import CST, at, op, row
 from jifen.access.service import add_user
 from jifen.cli.main import app
@@ -46,9 +47,6 @@ from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
 from jifen.settle.service import settle_month
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 REGION = ("640000", "宁夏回族自治区")
 Y1, Y2 = "640100", "640200"
@@ -231,12 +229,6 @@ def test_cli_card_errors(region: Region, cli_env: dict[str, str], args: tuple[st
 
 
 # --- the API ------------------------------------------------------------------------------------------------
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 def test_api_card_within_scope(region: Region) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from factories import CST, op, row
 from jifen.access.service import add_user, register_app
@@ -20,10 +20,6 @@ from jifen.runtime import Runtime
 from jifen.settle.service import settle_month
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    # starlette asks for httpx2 on import; the pinned httpx 0.28 works, and warnings are errors in this suite.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 NOW = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
 REGION = ("640000", "宁夏回族自治区")

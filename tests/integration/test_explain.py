@@ -28,15 +28,16 @@ Reports of 2026-09, in the order received:
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
+from factories import api_error as _error
 from factories import CST, at, op, row, sha
 from jifen.access.service import add_user
 from jifen.cli.main import app
@@ -50,9 +51,6 @@ from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
 from jifen.settle.service import settle_month
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 MONTH = "2026-09"
 NOW = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
@@ -256,12 +254,6 @@ def test_cli_json_and_errors(region: Region, cli_env: dict[str, str]) -> None:
 
 
 # --- the API ------------------------------------------------------------------------------------------------
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 def test_api_serves_the_same_explanation_within_scope(region: Region) -> None:

@@ -5,14 +5,15 @@ provincial 数据上报 envelope). Every test runs on SQLite and on PostgreSQL (
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from factories import api_error as _error
 from factories import at, op, row
 from jifen.domain.operations import Report
 from jifen.access.service import register_app
@@ -24,9 +25,6 @@ from jifen.runtime import Runtime
 from jifen.store.tables import batches, operations, rejections
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 URL = "/api/v1/operations"
@@ -84,15 +82,6 @@ def api(runtime: Runtime) -> Iterator[Client]:
                 full=False, now=NOW)
     with made.client:
         yield made
-
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    error: dict[str, Any] = body["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 # --- per item -----------------------------------------------------------------------------------------------

@@ -14,16 +14,17 @@ The server reads the wall clock, so reports here fall in the month before the cu
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factories import api_error as _error
 from factories import CST, op, row, sha
 from jifen.access.service import register_app
 from jifen.domain.periods import Month
@@ -40,9 +41,6 @@ from jifen.web.app import create_app
 from jifen.web.ratelimit import RateLimiter
 from strategies import envelopes
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 URL = "/api/v1/operations"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -94,16 +92,6 @@ def api(runtime: Runtime) -> Iterator[Api]:
     made = Api(runtime)
     with made.client:
         yield made
-
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    error: dict[str, Any] = body["error"]
-    assert set(error) == {"status", "code", "message", "details"}
-    assert error["status"] == status and error["code"] == code and error["message"]
-    return error
 
 
 Q = ("qualified", None)

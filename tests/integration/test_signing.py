@@ -12,12 +12,12 @@ import os
 import secrets
 import stat
 import time
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -33,9 +33,6 @@ from jifen.runtime import Runtime
 from jifen.store.tables import app_credentials, request_nonces
 from jifen.web.app import create_app
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 URL = "/api/v1/operations"
 APP = "seewo-easinote5"

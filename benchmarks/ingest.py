@@ -15,6 +15,7 @@ Prints one line per measurement with the targets beside the figures (2-core mach
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sqlite3
@@ -22,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -56,15 +56,15 @@ SLOTS_PER_DAY = len(PERIODS) + len(RESEARCH_AT)
 
 # ---- the store ---------------------------------------------------------------------------------------------
 
-def bench_url(engine: str, pg_url: str, folder: Path) -> str:
+def bench_url(engine: str, pg_url: str, folder: Path, schema: str = SCHEMA) -> str:
     if engine == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}"
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        connection.execute(f"CREATE SCHEMA {SCHEMA}")
-    return pg_url + ("&" if "?" in pg_url else "?") + f"options=-csearch_path%3D{SCHEMA}"
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        connection.execute(f"CREATE SCHEMA {schema}")
+    return pg_url + ("&" if "?" in pg_url else "?") + f"options=-csearch_path%3D{schema}"
 
 
 def prepare(runtime: Runtime, teachers: int) -> tuple[list[str], dict[str, str]]:
@@ -222,14 +222,15 @@ class Traffic:
 # ---- the server and the load -------------------------------------------------------------------------------
 
 class ServerProcess:
-    def __init__(self, url: str, data_dir: Path) -> None:
+    def __init__(self, url: str, data_dir: Path, workers: int = 1) -> None:
         self.port = free_port("127.0.0.1")
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "JIFEN_DATABASE_URL": url, "JIFEN_DATA_DIR": str(data_dir),
                "JIFEN_RATE_LIMIT_PER_S": "0"}
         jifen = Path(sys.executable).with_name("jifen")
         self.log = (data_dir / "server.log").open("wb")
-        self.process = subprocess.Popen([str(jifen), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+        self.process = subprocess.Popen([str(jifen), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                         "--workers", str(workers)],
                                         env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout_s: float = 60) -> None:
@@ -244,21 +245,42 @@ class ServerProcess:
                 time.sleep(0.1)
         raise RuntimeError(f"jifen serve did not answer on {self.base} within {timeout_s:.0f} s")
 
+    def processes(self) -> list[int]:
+        """The server and its worker processes (``--workers``), from /proc; [] when /proc is not there."""
+        found, queue = [], [self.process.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    queue.extend(int(child) for child in task.read_text().split())
+                except OSError:
+                    pass
+        return found
+
     def peak_rss_mb(self) -> float | None:
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        line = next((ln for ln in status.splitlines() if ln.startswith("VmHWM:")), None)
-        return int(line.split()[1]) / 1024 if line else None
+        """The sum of each server process's peak resident memory."""
+        peaks = []
+        for pid in self.processes():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            line = next((ln for ln in status.splitlines() if ln.startswith("VmHWM:")), None)
+            if line:
+                peaks.append(int(line.split()[1]) / 1024)
+        return sum(peaks) if peaks else None
 
     def cpu_s(self) -> float:
-        """User plus system CPU seconds the server has used so far (0 when /proc is not there)."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User plus system CPU seconds the server processes have used so far (0 when /proc is not there)."""
+        total = 0.0
+        for pid in self.processes():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         self.process.terminate()
@@ -271,45 +293,46 @@ class ServerProcess:
 
 
 def drive(base: str, bodies: list[tuple[str, bytes]], connections: int) -> tuple[float, list[float], Counter[str]]:
-    """POST every body from ``connections`` threads; returns wall seconds, per-request seconds, item statuses."""
-    lock = threading.Lock()
-    pending = iter(bodies)
+    """POST every body over ``connections`` keep-alive connections; returns wall seconds, per-request seconds
+    and item statuses. The client is plain HTTP/1.1 on asyncio streams with the requests made beforehand, so
+    that the load generator spends its share of the two cores on sending, not on an HTTP library."""
+    return asyncio.run(_drive(base, bodies, connections))
+
+
+async def _drive(base: str, bodies: list[tuple[str, bytes]], connections: int
+                 ) -> tuple[float, list[float], Counter[str]]:
+    host, port = base.removeprefix("http://").split(":")
+    requests = [(b"POST /api/v1/operations HTTP/1.1\r\nHost: " + host.encode() + b"\r\nAuthorization: Bearer "
+                 + token.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                 + str(len(body)).encode() + b"\r\n\r\n" + body) for token, body in bodies]
+    pending = iter(requests)
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
-    failures: list[str] = []
 
-    def worker() -> None:
-        mine: list[float] = []
-        counted: Counter[str] = Counter()
-        with httpx.Client(base_url=base, timeout=300) as client:
-            while True:
-                with lock:
-                    job = next(pending, None)
-                if job is None or failures:
-                    break
-                token, body = job
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for request in pending:
                 sent = time.perf_counter()
-                response = client.post("/api/v1/operations", content=body, headers={
-                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                mine.append(time.perf_counter() - sent)
-                if response.status_code != 200:
-                    failures.append(f"HTTP {response.status_code}: {response.text[:300]}")
-                    break
-                counted.update(r["status"] for r in response.json()["results"])
-        with lock:
-            latencies.extend(mine)
-            statuses.update(counted)
+                writer.write(request)
+                status, body = await _response(reader)
+                latencies.append(time.perf_counter() - sent)
+                if status != 200:
+                    raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+                statuses.update(r["status"] for r in json.loads(body)["results"])
+        finally:
+            writer.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise RuntimeError(failures[0])
-    return elapsed, latencies, statuses
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return time.perf_counter() - started, latencies, statuses
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:"))
+    return int(lines[0].split()[1]), await reader.readexactly(length)
 
 
 class _Cpu:
@@ -338,7 +361,7 @@ def _statuses(counts: Counter[str]) -> str:
 def measure(engine: str, args: argparse.Namespace, emit: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
-        url = bench_url(engine, args.postgresql_url, data_dir)
+        url = bench_url(engine, args.postgresql_url, data_dir, args.schema)
         runtime = Runtime.open(Settings(data_dir=data_dir, database_url=url))
         tz = runtime.tz
         month = Month.of(datetime.now(UTC), tz).previous()
@@ -360,11 +383,12 @@ def measure(engine: str, args: argparse.Namespace, emit: Callable[[str], None]) 
         warm = traffic.bodies(4, 50, tokens)
         singles = traffic.bodies(args.singles, 1, tokens)
         batched = traffic.bodies(max(1, args.operations // BATCH), BATCH, tokens)
-        server = ServerProcess(url, data_dir)
+        server = ServerProcess(url, data_dir, args.workers)
         try:
             server.wait_ready()
             drive(server.base, warm, 1)
-            head = f"{engine} prefill={args.prefill} teachers={args.teachers} connections={args.connections}{notes}"
+            head = (f"{engine} prefill={args.prefill} teachers={args.teachers} connections={args.connections} "
+                    f"workers={args.workers}{notes}")
             cpu = _Cpu(server)
             seconds, latencies, statuses = drive(server.base, singles, args.connections)
             emit(f"{head} singles requests={len(latencies)} req_per_s={len(latencies) / seconds:.0f} "
@@ -388,12 +412,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--postgresql-url", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help=f"server and database; the benchmark works in schema {SCHEMA}, made afresh")
+                        help="server and database; the benchmark works in a schema of its own, made afresh")
+    parser.add_argument("--schema", default=SCHEMA, help="that schema (dropped and made again)")
     parser.add_argument("--operations", type=int, default=200_000, help="operations sent in batches of 1000")
     parser.add_argument("--singles", type=int, default=5_000, help="single-item requests")
     parser.add_argument("--prefill", type=int, default=0, help="operations stored by SQL before measuring")
     parser.add_argument("--teachers", type=int, default=20_000)
-    parser.add_argument("--connections", type=int, default=4, help="concurrent client connections (threads)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent client connections")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (jifen serve --workers)")
     args = parser.parse_args()
     engines = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     for engine in engines:

@@ -745,6 +745,28 @@ def test_a_nul_character_in_action_is_rejected(api: Api) -> None:
         ("rejected", "action must not contain NUL characters"), ("qualified", None)]
 
 
+def test_lone_surrogates_are_rejected_where_a_text_column_would_hold_them(api: Api) -> None:
+    """JSON can escape half of a surrogate pair (\\ud800); no text column can store it. Attributes keep it."""
+    def item(ident: str, **fields: str) -> str:
+        extra = "".join(f', "{k}": "{v}"' for k, v in fields.items())
+        return (f'{{"id": "{ident}", "action": "research.activity", "teacher_id": "T1", "occurred_at": "{at()}"'
+                f'{extra}}}')
+    body = ('{"operations": [' + ", ".join([
+        item("a\\ud800"), item("lone-teacher", teacher_id="T\\udfff"), item("lone-action", action="r\\ud800"),
+        item("lone-attr") [:-1] + ', "attributes": {"kind": "\\ud800"}}',
+    ]) + '], "batch_id": "b-1"}')
+    response = _raw(api, "seewo-easinote5", body)
+    assert response.status_code == 200, response.text
+    assert [(r["id"], r["status"], r["reason"]) for r in response.json()["results"]] == [
+        (None, "rejected", "id must not contain lone surrogates"),
+        ("lone-teacher", "rejected", "teacher_id must not contain lone surrogates"),
+        ("lone-action", "rejected", "action must not contain lone surrogates"),
+        ("lone-attr", "qualified", None),
+    ]
+    error = _error(_raw(api, "seewo-easinote5", '{"operations": [], "batch_id": "b\\ud800"}'), 422, "invalid")
+    assert error["message"] == "batch_id: batch_id must not contain lone surrogates"
+
+
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00",
                                   "0001-01-01T07:59:59+08:00"])
 def test_an_occurred_at_no_calendar_can_hold_is_rejected(api: Api, when: str) -> None:

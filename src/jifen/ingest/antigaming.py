@@ -97,14 +97,11 @@ class Facts:
 
 @dataclass(frozen=True)
 class Lookup:
-    """What to prefetch for a batch: the teachers' sessions begun on some days, and the day counts of the
-    capped indicators per subject (``teacher`` or ``school``)."""
+    """What to prefetch for a batch: the teachers' sessions that overlap its sessions, and the day counts of
+    the capped indicators per subject (``teacher`` or ``school``)."""
 
-    session_teachers: set[str]
-    session_days: set[str]
-    capped: dict[str, set[str]]  # subject -> indicator codes
-    cap_subjects: dict[str, set[str]]  # subject -> teacher ids or school codes
-    cap_days: dict[str, set[str]]  # subject -> local days
+    session_windows: set[tuple[str, str, datetime, datetime]]  # (teacher, a day a session may begin, start, end)
+    capped: dict[str, set[tuple[str, str, str]]]  # subject -> (teacher id or school code, indicator, local day)
 
 
 @dataclass
@@ -117,20 +114,18 @@ class Usage:
 
     def prepare(self, entries: list[tuple[Report, ActionRule, Indicator]], tz: ZoneInfo) -> Lookup:
         """Work out each report's facts once; returns what to prefetch for them."""
-        found = Lookup(set(), set(), defaultdict(set), defaultdict(set), defaultdict(set))
+        found = Lookup(set(), defaultdict(set))
         sessions: dict[int, bool] = {}  # id(rule) -> is_session(rule); the rules outlive this loop
         for report, rule, indicator in entries:
             if id(rule) not in sessions:
                 sessions[id(rule)] = is_session(rule)
             facts = Facts.of(report, rule, indicator, tz, sessions[id(rule)])
             self._prepared[id(report)] = (report, facts)
-            if facts.teacher_id:
-                found.session_teachers.add(facts.teacher_id)
-                found.session_days.update(facts.span_days)
+            if facts.teacher_id and facts.span:
+                span = facts.span
+                found.session_windows.update((facts.teacher_id, day, span.start, span.end) for day in facts.span_days)
             if facts.subject:
-                found.capped[indicator.subject].add(indicator.code)
-                found.cap_subjects[indicator.subject].add(facts.subject)
-                found.cap_days[indicator.subject].add(facts.day)
+                found.capped[indicator.subject].add((facts.subject, indicator.code, facts.day))
         return found
 
     def add_session(self, teacher_id: str, day: str, span: Span) -> None:

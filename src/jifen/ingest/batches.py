@@ -5,7 +5,6 @@ Runs inside the ingestion transaction, so a batch's answer is stored with its op
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,17 +24,24 @@ def answer(results: list[ItemResult], batch_id: str | None) -> dict[str, Any]:
     return body
 
 
-def once(connection: Connection, app_code: str, batch_id: str, items: list[Any], now: datetime,
-         run: Callable[[], list[ItemResult]]) -> list[ItemResult]:
-    """The first answer to this (app, batch id) if there is one, else ``run()``'s answer, stored."""
-    digest = request_sha256(items)
+def conflict(batch_id: str) -> BatchConflict:
+    message = f"batch id {batch_id!r} was already answered for other items; send new items under a new batch id"
+    return BatchConflict(message, details=[{"path": "", "message": message}])
+
+
+def replayed(connection: Connection, app_code: str, batch_id: str, digest: str) -> list[ItemResult] | None:
+    """The first answer to this (app, batch id), None when it is new; BatchConflict when it came with other items."""
     stored = repo.get(connection, app_code, batch_id)
-    if stored is not None:
-        if stored.request_sha256 != digest:
-            message = (f"batch id {batch_id!r} was already answered for other items; "
-                       "send new items under a new batch id")
-            raise BatchConflict(message, details=[{"path": "", "message": message}])
-        return [ItemResult.from_json(r) for r in stored.response["results"]]
-    results = run()
+    if stored is None:
+        return None
+    if stored.request_sha256 != digest:
+        raise conflict(batch_id)
+    return [ItemResult.from_json(r) for r in stored.response["results"]]
+
+
+def remember(connection: Connection, app_code: str, batch_id: str, digest: str, results: list[ItemResult],
+             now: datetime) -> None:
     repo.add(connection, app_code, batch_id, digest, answer(results, batch_id), now)
-    return results
+
+
+__all__ = ["answer", "conflict", "remember", "replayed", "request_sha256"]

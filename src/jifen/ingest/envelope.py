@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from jifen.errors import InvalidInput
+from jifen.ingest.inbound import storable
 
 MAX_BATCH_ID_LENGTH = 128
 
@@ -69,6 +70,8 @@ def _batch_id(data: dict[str, Any], name: str) -> str | None:
         _invalid(name, f"{name} must be a string of 1-{MAX_BATCH_ID_LENGTH} characters")
     if "\x00" in value:
         _invalid(name, f"{name} must not contain NUL characters")
+    if not storable(value):
+        _invalid(name, f"{name} must not contain lone surrogates")
     return value.strip()
 
 

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from jifen.domain.operations import Outcome, Report, Status
+from jifen.errors import JifenError
 from jifen.domain.periods import Month
 from jifen.ingest import antigaming, batches
 from jifen.ingest.idempotency import payload_sha256, same_content
-from jifen.ingest.inbound import Malformed, item_id, parse_item
+from jifen.ingest.inbound import Malformed, item_id, parse_item, storable
 from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
@@ -55,11 +56,37 @@ def _content_key(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class _Checked:
+    """An item as far as it can be judged without the database: its id, and its report with the catalog entry
+    or the rejection; ``fingerprint`` is the payload_sha256 of a well-formed report (None otherwise)."""
+
+    app_code: str
+    raw: Any
+    ident: str | None
+    verdict: Outcome | tuple[Report, ActionRule, Indicator]
+    fingerprint: str | None
+
+
+@dataclass(frozen=True)
 class _Candidate:
     index: int
+    app_code: str
     report: Report
     rule: ActionRule
     indicator: Indicator
+    fingerprint: str  # payload_sha256
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One request's items from one app, with its batch id when it carried one."""
+
+    app_code: str
+    items: list[Any]
+    batch_id: str | None = None
+
+
+Answer = list[ItemResult] | Exception  # a submission's results, or the error it alone is answered with
 
 
 class Ingest:
@@ -76,39 +103,105 @@ class Ingest:
     def submit(self, app_code: str, items: list[Any], now: datetime, *, batch_id: str | None = None
                ) -> list[ItemResult]:
         """One result per item. With a batch id, a replay of it gets the first answer (jifen.ingest.batches)."""
-        with self.database.transaction() as connection, self.database.lock(connection, INGEST_LOCK):
-            if batch_id is None:
-                return self._submit(connection, app_code, items, now)
-            return batches.once(connection, app_code, batch_id, items, now,
-                                lambda: self._submit(connection, app_code, items, now))
+        answer = self.submit_group([Submission(app_code, items, batch_id)], now)[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
-    def _submit(self, connection: Connection, app_code: str, items: list[Any], now: datetime) -> list[ItemResult]:
-        results: list[ItemResult | None] = [None] * len(items)
-        earlier = repo.existing(connection, app_code, [i for i in map(item_id, items) if i])
-        claimed: dict[str, ItemResult] = {}
-        fingerprints: dict[str, str] = {}  # id -> payload_sha256 of the item that claimed it in this batch
-        repeats: dict[int, str] = {}
+    def submit_group(self, submissions: list[Submission], now: datetime) -> list[Answer]:
+        """Several submissions in one transaction, judged in order as if one after the other (group commit).
+
+        Should the shared transaction fail, each submission is tried again in a transaction of its own, so one
+        request's failure is never another's."""
+        try:
+            checked = [[self._checked(s.app_code, raw, now) for raw in s.items] for s in submissions]  # no lock held
+            with self.database.transaction() as connection, self.database.lock(connection, INGEST_LOCK):
+                return self._group(connection, submissions, checked, now)
+        except Exception:
+            if len(submissions) == 1:
+                raise
+        return [self._alone(submission, now) for submission in submissions]
+
+    def _alone(self, submission: Submission, now: datetime) -> Answer:
+        try:
+            return self.submit_group([submission], now)[0]
+        except Exception as error:  # noqa: BLE001 - this submission's answer, not its neighbours'
+            return error
+
+    def _group(self, connection: Connection, submissions: list[Submission], checked: list[list[_Checked]],
+               now: datetime) -> list[Answer]:
+        answers: list[Answer | None] = [None] * len(submissions)
+        fresh: list[int] = []
+        first_of: dict[tuple[str, str], int] = {}  # (app, batch id) -> the submission that carries it here
+        digests: dict[int, str] = {}
+        for index, submission in enumerate(submissions):
+            if submission.batch_id is None:
+                fresh.append(index)
+                continue
+            digests[index] = batches.request_sha256(submission.items)
+            key = (submission.app_code, submission.batch_id)
+            if key in first_of:
+                continue  # a replay inside this group: answered below, from the first
+            try:
+                answers[index] = batches.replayed(connection, *key, digests[index])
+            except JifenError as error:
+                answers[index] = error
+            if answers[index] is None:
+                first_of[key] = index
+                fresh.append(index)
+        results = self._submit(connection, [item for i in fresh for item in checked[i]], now)
+        offset = 0
+        for index in fresh:
+            submission = submissions[index]
+            answers[index] = results[offset : offset + len(submission.items)]
+            offset += len(submission.items)
+            if submission.batch_id is not None:
+                batches.remember(connection, submission.app_code, submission.batch_id, digests[index],
+                                 results[offset - len(submission.items) : offset], now)
+        for index, submission in enumerate(submissions):
+            if answers[index] is None:  # a replay of a batch first sent in this group
+                first = first_of[(submission.app_code, submission.batch_id or "")]
+                same = digests[first] == digests[index]
+                answers[index] = answers[first] if same else batches.conflict(submission.batch_id or "")
+        return [a for a in answers if a is not None]
+
+    def _checked(self, app_code: str, raw: Any, now: datetime) -> _Checked:
+        """Everything about an item that needs no database: worked out before the writers' lock is taken."""
+        parsed = parse_item(raw)
+        if isinstance(parsed, Malformed):
+            return _Checked(app_code, raw, item_id(raw), Outcome(Status.REJECTED, None, parsed.reason), None)
+        return _Checked(app_code, raw, parsed.id, self._check(app_code, parsed, now), payload_sha256(parsed))
+
+    def _submit(self, connection: Connection, entries: list[_Checked], now: datetime) -> list[ItemResult]:
+        """One result per item, judged in the order given."""
+        results: list[ItemResult | None] = [None] * len(entries)
+        keys = [(entry.app_code, entry.ident) for entry in entries]
+        earlier = self._claimed(connection, keys)
+        claimed: dict[tuple[str, str], ItemResult] = {}
+        fingerprints: dict[tuple[str, str], str] = {}  # payload_sha256 of the item that claimed the key here
+        repeats: dict[int, tuple[str, str]] = {}
         candidates: list[_Candidate] = []
         rejections: list[dict[str, Any]] = []
-        for index, raw in enumerate(items):
-            ident = item_id(raw)
-            if ident is not None and ident in earlier:
-                first = earlier[ident]
-                answer = duplicate if same_content(first.payload_sha256, _fingerprint(raw)) else conflict
+        for index, (entry, key) in enumerate(zip(entries, keys, strict=True)):
+            ident = entry.ident
+            if ident is not None and key in earlier:
+                first = earlier[key]  # type: ignore[index]
+                answer = duplicate if same_content(first.payload_sha256, entry.fingerprint) else conflict
                 results[index] = answer(ident, first.indicator, first.status)
                 continue
-            if ident is not None and ident in claimed:
-                repeats[index] = ident
+            if ident is not None and key in claimed:
+                repeats[index] = key  # type: ignore[assignment]
                 continue
-            checked = self._check(app_code, raw, now)
-            if isinstance(checked, Outcome):
-                results[index] = ItemResult(ident, checked.status, checked.indicator, checked.reason)
-                rejections.append(_rejection(app_code, ident, raw, checked, now))
+            if isinstance(entry.verdict, Outcome):
+                outcome = entry.verdict
+                results[index] = ItemResult(ident, outcome.status, outcome.indicator, outcome.reason)
+                rejections.append(_rejection(entry.app_code, ident, entry.raw, outcome, now))
                 continue
-            report, rule, indicator = checked
-            claimed[report.id] = ItemResult(report.id, Status.PENDING, indicator.code)  # settled below
-            fingerprints[report.id] = payload_sha256(report)
-            candidates.append(_Candidate(index, report, rule, indicator))
+            report, rule, indicator = entry.verdict
+            fingerprint = entry.fingerprint or ""
+            claimed[(entry.app_code, report.id)] = ItemResult(report.id, Status.PENDING, indicator.code)  # below
+            fingerprints[(entry.app_code, report.id)] = fingerprint
+            candidates.append(_Candidate(index, entry.app_code, report, rule, indicator, fingerprint))
         history = self._history(connection, [(c.report, c.rule, c.indicator) for c in candidates])
         known = self._known_subjects(connection, candidates)
         rows: list[dict[str, Any]] = []
@@ -123,12 +216,12 @@ class Ingest:
             qualified = outcome.status == Status.QUALIFIED
             hashes.append(history.record(report, rule, candidate.indicator, self.tz) if qualified else [])
             results[candidate.index] = ItemResult(report.id, outcome.status, outcome.indicator, outcome.reason)
-            claimed[report.id] = results[candidate.index]  # type: ignore[assignment]
-            rows.append(self._row(app_code, report, outcome, now))
-        for index, ident in repeats.items():
-            first = claimed[ident]
-            answer = duplicate if fingerprints[ident] == _fingerprint(items[index]) else conflict
-            results[index] = answer(ident, first.indicator, first.status)
+            claimed[(candidate.app_code, report.id)] = results[candidate.index]  # type: ignore[assignment]
+            rows.append(self._row(candidate, outcome, now))
+        for index, key in repeats.items():
+            first = claimed[key]
+            answer = duplicate if fingerprints[key] == entries[index].fingerprint else conflict
+            results[index] = answer(key[1], first.indicator, first.status)
         ids = repo.insert(connection, rows)
         operation_counts.apply(connection, operation_counts.deltas(
             (r["teacher_id"], r["school_code"], r["month"], r["indicator"])
@@ -138,10 +231,16 @@ class Ingest:
         repo.add_rejections(connection, rejections)
         return [r for r in results if r is not None]
 
-    def _check(self, app_code: str, raw: Any, now: datetime) -> Outcome | tuple[Report, ActionRule, Indicator]:
-        parsed = parse_item(raw)
-        if isinstance(parsed, Malformed):
-            return Outcome(Status.REJECTED, None, parsed.reason)
+    def _claimed(self, connection: Connection, keys: list[tuple[str, str | None]]) -> dict[tuple[str, str], repo.Claim]:
+        """What each (app, id) was first answered, for the ids stored before."""
+        by_app: dict[str, list[str]] = {}
+        for app_code, ident in keys:
+            if ident is not None:
+                by_app.setdefault(app_code, []).append(ident)
+        return {(app_code, ident): claim for app_code, idents in by_app.items()
+                for ident, claim in repo.claims(connection, app_code, idents).items()}
+
+    def _check(self, app_code: str, parsed: Report, now: datetime) -> Outcome | tuple[Report, ActionRule, Indicator]:
         resolved = resolve_action(self.rules_for(Month.of(parsed.occurred_at, self.tz)), app_code, parsed)
         if isinstance(resolved, Outcome):
             return resolved
@@ -177,7 +276,7 @@ class Ingest:
         usage = antigaming.Usage()
         wanted = usage.prepare(entries, self.tz)
         sessions: dict[tuple[str, str, str], bool] = {}  # (month, app, action) -> a teacher's session
-        for row in repo.qualified_with_duration(connection, wanted.session_teachers, wanted.session_days):
+        for row in repo.sessions_overlapping(connection, wanted.session_windows):
             key = (row.day[:7], row.app_code, row.action)
             if key not in sessions:
                 rules = self.rules_for(Month.parse(key[0]))
@@ -185,9 +284,7 @@ class Ingest:
             if sessions[key]:
                 usage.add_session(row.teacher_id, row.day, antigaming.Span.of(row.occurred_at, row.duration_s))
         for subject, column in (("teacher", "teacher_id"), ("school", "school_code")):
-            for code, indicator, day, count in repo.qualified_per_day(
-                connection, column, wanted.cap_subjects[subject], wanted.capped[subject], wanted.cap_days[subject]
-            ):
+            for code, indicator, day, count in repo.qualified_per_day(connection, column, wanted.capped[subject]):
                 usage.daily[(code, indicator, day)] += count
         return usage
 
@@ -199,24 +296,26 @@ class Ingest:
             "school": roster_repo.active_schools(connection, [s for s in school_ids if s]),
         }
 
-    def _row(self, app_code: str, report: Report, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    def _row(self, candidate: _Candidate, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        report = candidate.report
+        local = report.occurred_at.astimezone(self.tz)
         return {
-            "app_code": app_code,
+            "app_code": candidate.app_code,
             "external_id": report.id,
             "action": report.action,
             "indicator": outcome.indicator,
             "teacher_id": report.teacher_id,
             "school_code": report.school_id,
             "occurred_at": report.occurred_at,
-            "month": str(Month.of(report.occurred_at, self.tz)),
-            "day": report.occurred_at.astimezone(self.tz).date().isoformat(),
+            "month": f"{local.year:04d}-{local.month:02d}",
+            "day": local.date().isoformat(),
             "ends_at": report.ends_at,
             "duration_s": report.duration_s,
             "attributes": report.attributes,
             "status": str(outcome.status),
             "reason": outcome.reason,
             "received_at": now,
-            "payload_sha256": payload_sha256(report),
+            "payload_sha256": candidate.fingerprint,
         }
 
     def resolve_pending(self, connection: Connection) -> dict[str, int]:
@@ -256,16 +355,10 @@ def _subject_field(indicator: Indicator) -> str:
     return "teacher_id" if indicator.subject == "teacher" else "school_id"
 
 
-def _fingerprint(raw: Any) -> str | None:
-    """The payload_sha256 of an item as sent; None when it is not a well-formed report (so it matches nothing)."""
-    parsed = parse_item(raw)
-    return None if isinstance(parsed, Malformed) else payload_sha256(parsed)
-
-
 def _rejection(app_code: str, ident: str | None, raw: Any, outcome: Outcome, now: datetime) -> dict[str, Any]:
     action = raw.get("action") if isinstance(raw, dict) and isinstance(raw.get("action"), str) else None
-    if action is not None and "\x00" in action:
-        action = None  # PostgreSQL text cannot hold U+0000; the payload keeps it, escaped
+    if action is not None and not storable(action):
+        action = None  # a text column cannot hold U+0000 or a lone surrogate; the payload keeps it, escaped
     return {"app_code": app_code, "external_id": ident, "action": action and action[:64],
             "indicator": outcome.indicator, "payload": raw if isinstance(raw, dict) else {"item": raw},
             "reason": outcome.reason or "", "received_at": now}

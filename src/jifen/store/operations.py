@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select, text, update
 
 from jifen.domain.operations import Status
-from jifen.store import operation_counts
-from jifen.store.tables import content_hashes, operations, rejections
+from jifen.store import lookups, operation_counts
+from jifen.store.tables import UtcDateTime, content_hashes, operations, rejections
 
 _CHUNK = 900
 
@@ -65,6 +66,22 @@ def existing(connection: Connection, app_code: str, external_ids: Iterable[str])
     return found
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What an app's id was first answered: enough to tell a resend (duplicate) from a conflict."""
+
+    indicator: str
+    status: str
+    payload_sha256: str | None
+
+
+def claims(connection: Connection, app_code: str, external_ids: Iterable[str]) -> dict[str, Claim]:
+    rows = lookups.rows_in(connection, "SELECT external_id, indicator, status, payload_sha256 FROM operations "
+                           "WHERE app_code = {p} AND external_id IN ({keys})", list(dict.fromkeys(external_ids)),
+                           (app_code,))
+    return {row[0]: Claim(row[1], row[2], row[3]) for row in rows}
+
+
 def get(connection: Connection, app_code: str, external_id: str) -> Stored | None:
     return existing(connection, app_code, [external_id]).get(external_id)
 
@@ -80,10 +97,9 @@ def last_rejection(connection: Connection, app_code: str, external_id: str) -> d
 
 
 def seen_contents(connection: Connection, hashes: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    for chunk in _chunks(hashes):
-        seen.update(connection.scalars(select(content_hashes.c.sha256).where(content_hashes.c.sha256.in_(chunk))))
-    return seen
+    rows = lookups.rows_in(connection, "SELECT sha256 FROM content_hashes WHERE sha256 IN ({keys})",
+                           list(dict.fromkeys(hashes)))
+    return {row[0] for row in rows}
 
 
 def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str) -> set[tuple[str, int]]:
@@ -103,12 +119,52 @@ def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator
 
 
 def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Store operations (dicts keyed by column); returns their ids in order.
+
+    The ids are taken first (the sequence on PostgreSQL; on SQLite, past the largest, which is safe under the
+    writer's lock every ingestion transaction holds), then the rows go in by COPY on PostgreSQL and by one
+    prepared statement on SQLite: the bulk paths, without a round trip or a statement per row."""
     if not rows:
         return []
-    result = connection.execute(
-        operations.insert().returning(operations.c.id, sort_by_parameter_order=True), rows
+    if connection.dialect.name == "postgresql":
+        ids = list(connection.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, :n)"
+        ), {"n": len(rows)}))
+        copy_rows(connection, "operations", ("id", *_COLUMNS),
+                  ((i, *(_pg_value(c, row[c]) for c in _COLUMNS)) for i, row in zip(ids, rows, strict=True)))
+        return ids
+    first = int(connection.scalar(select(func.coalesce(func.max(operations.c.id), 0)))) + 1
+    ids = list(range(first, first + len(rows)))
+    processors = _sqlite_processors(connection)
+    connection.exec_driver_sql(
+        f"INSERT INTO operations (id, {', '.join(_COLUMNS)}) VALUES (?{', ?' * len(_COLUMNS)})",
+        [(i, *(p(row[c]) if p else row[c] for c, p in zip(_COLUMNS, processors, strict=True)))
+         for i, row in zip(ids, rows, strict=True)],
     )
-    return [r.id for r in result]
+    return ids
+
+
+_COLUMNS = tuple(c.name for c in operations.columns if c.name not in ("id", "withdrawn_at"))
+
+
+def _sqlite_processors(connection: Connection) -> list[Any]:
+    """SQLAlchemy's own conversions of each column's values for SQLite (datetimes as text, JSON)."""
+    dialect = connection.dialect
+    return [operations.c[c].type._cached_bind_processor(dialect) for c in _COLUMNS]
+
+
+def _pg_value(column: str, value: Any) -> Any:
+    if column == "attributes":
+        return json.dumps(value)  # as SQLAlchemy's JSON type writes it: non-ASCII escaped, lone surrogates too
+    return value
+
+
+def copy_rows(connection: Connection, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY of rows into a table, inside the connection's transaction."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def add_contents(connection: Connection, pairs: list[tuple[str, int]]) -> None:
@@ -147,42 +203,43 @@ class SessionRow:
 # The two look-ups below leave the status out of WHERE and filter it here: SQLite's planner, without ANALYZE,
 # would take ix_operations_status and read every qualified operation instead of seeking (teacher or school, day).
 
-def qualified_with_duration(connection: Connection, teacher_ids: Iterable[str],
-                            days: Iterable[str]) -> list[SessionRow]:
-    """The teachers' qualified reports that carry a duration and began on one of these local days."""
-    found: list[SessionRow] = []
-    for teachers in _chunks(teacher_ids):
-        for chunk in _chunks(days):
-            rows = connection.execute(
-                select(operations.c.teacher_id, operations.c.app_code, operations.c.action,
-                       operations.c.occurred_at, operations.c.duration_s, operations.c.day,
-                       operations.c.status).where(
-                    operations.c.teacher_id.in_(teachers),
-                    operations.c.day.in_(chunk),
-                    operations.c.duration_s.is_not(None),
-                    _NOT_WITHDRAWN,
-                )
-            )
-            found.extend(SessionRow(*r[:6]) for r in rows if r[6] == Status.QUALIFIED)
-    return found
+def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, str, datetime, datetime]]
+                         ) -> list[SessionRow]:
+    """Qualified reports with a duration that overlap a window: (teacher, local day it began, start, end).
+
+    One indexed seek per (teacher, day), joined to the windows as a VALUES list, so that only sessions
+    overlapping a report of the batch come back, however full the teachers' days already are."""
+    instant = UtcDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect) or (lambda v: v)
+    wanted = list(dict.fromkeys((t, d, instant(b.astimezone(UTC)), instant(e.astimezone(UTC)))
+                                for t, d, b, e in windows))
+    rows = lookups.rows_joined(connection, (
+        "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
+        "SELECT DISTINCT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status "
+        "FROM windows w JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day "
+        "WHERE o.duration_s IS NOT NULL AND o.withdrawn_at IS NULL AND o.occurred_at < w.ends AND o.ends_at > w.starts"
+    ), wanted, casts=("", "", "::timestamptz", "::timestamptz"))
+    return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in rows if r[6] == Status.QUALIFIED]
 
 
-def qualified_per_day(connection: Connection, subject_column: str, codes: Iterable[str], indicators: Iterable[str],
-                      days: Iterable[str]) -> list[tuple[str, str, str, int]]:
-    """(teacher or school, indicator, local day, count) of qualified operations on these days."""
-    column = operations.c[subject_column]
-    wanted = list(dict.fromkeys(indicators))
-    found: list[tuple[str, str, str, int]] = []
-    for subjects in _chunks(codes):
-        for chunk in _chunks(days):
-            rows = connection.execute(
-                select(column, operations.c.indicator, operations.c.day, operations.c.status, func.count())
-                .where(column.in_(subjects), operations.c.day.in_(chunk), operations.c.indicator.in_(wanted),
-                       _NOT_WITHDRAWN)
-                .group_by(column, operations.c.indicator, operations.c.day, operations.c.status)
-            )
-            found.extend((r[0], r[1], r[2], int(r[4])) for r in rows if r[3] == Status.QUALIFIED)
-    return found
+def _instant(value: Any) -> datetime:
+    """A timestamp as the driver returns it (text on SQLite), timezone-aware in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def qualified_per_day(connection: Connection, subject_column: str, keys: Iterable[tuple[str, str, str]]
+                      ) -> list[tuple[str, str, str, int]]:
+    """(teacher or school, indicator, local day, count) of qualified operations, for these
+    (teacher or school, indicator, local day)."""
+    column = {"teacher_id": "teacher_id", "school_code": "school_code"}[subject_column]
+    rows = lookups.rows_joined(connection, (
+        "WITH wanted (code, indicator, day) AS ({values}) "
+        f"SELECT o.{column}, o.indicator, o.day, o.status, count(*) FROM wanted w JOIN operations o "
+        f"ON o.{column} = w.code AND o.day = w.day AND o.indicator = w.indicator WHERE o.withdrawn_at IS NULL "
+        f"GROUP BY o.{column}, o.indicator, o.day, o.status"
+    ), list(dict.fromkeys(keys)))
+    return [(r[0], r[1], r[2], int(r[4])) for r in rows if r[3] == Status.QUALIFIED]
 
 
 def qualified_counts(connection: Connection, month: str, subject_column: str) -> list[tuple[str, str, int]]:

@@ -51,8 +51,8 @@ class RateLimiter:
             return (1 - bucket.tokens) / self.rate
 
 
-def limit_app(request: Request, app_code: AppCode) -> str:
-    """Dependency: the authenticated app, once it is within its rate limit."""
+async def limit_app(request: Request, app_code: AppCode) -> str:
+    """Dependency: the authenticated app, once it is within its rate limit (in memory: no thread needed)."""
     limiter: RateLimiter = request.app.state.rate_limiter
     wait = limiter.take(app_code)
     if wait > 0:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
+import msgspec
+from fastapi import APIRouter, Depends, Request, Response
 
 from jifen.errors import InvalidInput, NotFound, PayloadTooLarge
 from jifen.ingest import batches, envelope, inbound
-from jifen.ingest.service import Ingest
+from jifen.ingest.service import Submission
 from jifen.ingest.withdrawal import withdraw
+from jifen.ingest.writer import GroupWriter
 from jifen.store import operations as repo
 from jifen.web.body import read_body
 from jifen.web.deps import AppCode, RuntimeDep
@@ -32,8 +34,8 @@ def _envelope(body: bytes) -> envelope.Submission:
     return envelope.read(data)  # ours, {"operations", "batch_id"}, or the provincial {"count", "dataContent", "seqNO"}
 
 
-@router.post("/operations")
-async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
+@router.post("/operations", response_model=None)
+async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> Response:
     settings = runtime.settings
     submission = _envelope(await read_body(request, settings.max_body_bytes))
     if len(submission.items) > settings.max_batch_items:
@@ -41,11 +43,17 @@ async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> di
             f"{submission.items_field} holds {len(submission.items)} items; "
             f"at most {settings.max_batch_items} per request"
         )
-    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz,
-                    future_tolerance_s=settings.future_tolerance_s, retention_months=settings.retention_months)
-    results = await run_in_threadpool(
-        partial(ingest.submit, batch_id=submission.batch_id), app_code, submission.items, datetime.now(UTC))
-    return batches.answer(results, submission.batch_id)
+    writer: GroupWriter = request.app.state.ingest_writer  # stored with whatever else is waiting (group commit)
+    future = writer.submit(Submission(app_code, submission.items, submission.batch_id))
+    results = await asyncio.wrap_future(future)
+    return Response(_json(batches.answer(results, submission.batch_id)), media_type="application/json")
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    try:
+        return msgspec.json.encode(body)
+    except UnicodeEncodeError:  # a lone surrogate, as JSON may carry (\ud800): escaped, as sent
+        return json.dumps(body).encode()
 
 
 @router.get("/operations/{external_id:path}")

@@ -1,0 +1,50 @@
+"""The ingestion benchmark runs, at a size CI can afford, against the real server on both databases.
+
+It runs two server processes (``jifen serve --workers 2``) over one store. It measures nothing here (figures on a
+shared CI machine mean little); it shows that the benchmark still drives the product end to end, that every item
+it sends qualifies, and that it prints a figure for each measurement.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PG_URL, _postgres_answers
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "ingest.py"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_ingest_benchmark_runs_at_reduced_size(engine: str) -> None:
+    if engine == "postgresql" and _postgres_answers() is not None:
+        if os.environ.get("JIFEN_TEST_POSTGRES", "").lower() in {"1", "require", "yes"}:
+            pytest.fail(f"PostgreSQL does not answer at {PG_URL}; JIFEN_TEST_POSTGRES=require")
+        pytest.skip(f"PostgreSQL does not answer at {PG_URL}; skipping the PostgreSQL run")
+    schema = f"jifen_bench_test_{os.getpid()}"
+    try:
+        done = subprocess.run(
+            [sys.executable, str(BENCHMARK), "--database", engine, "--postgresql-url", PG_URL, "--schema", schema,
+             "--operations", "3000", "--singles", "60", "--teachers", "300", "--prefill", "5000",
+             "--connections", "8", "--workers", "2"],  # two server processes writing one store
+            capture_output=True, text=True, timeout=600,
+        )
+    finally:
+        if engine == "postgresql":
+            import psycopg
+
+            with psycopg.connect(PG_URL, autocommit=True) as connection:
+                connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    singles = next(line for line in lines if " singles " in line)
+    batched = next(line for line in lines if " batched_1000 " in line)
+    assert re.search(r"req_per_s=\d+", singles) and "statuses=qualified:60" in singles
+    assert re.search(r"ops_per_s=\d+", batched) and "statuses=qualified:3000" in batched
+    assert any("server_peak_rss_mb=" in line and "prefill_s=" in line for line in lines)

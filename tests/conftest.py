@@ -76,5 +76,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def cli_env(settings: Settings) -> dict[str, str]:
-    """Environment for running the jifen command against the test database."""
-    return {"JIFEN_DATABASE_URL": settings.database_url or "", "JIFEN_DATA_DIR": str(settings.data_dir)}
+    """Environment for running the jifen command against the test database; ``jifen serve`` settles nothing by
+    itself unless a test turns JIFEN_AUTO_SETTLE on."""
+    return {"JIFEN_DATABASE_URL": settings.database_url or "", "JIFEN_DATA_DIR": str(settings.data_dir),
+            "JIFEN_AUTO_SETTLE": "false"}

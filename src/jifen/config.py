@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     rate_limit_per_s: float = 50.0  # requests per second per app; 0 turns the limit off
     rate_limit_burst: int = 100
     secret_key: SecretStr | None = None  # Fernet key for app secrets; unset: secret.key in data_dir
+    # A month falls due for settlement on this day and hour of the next month (local time), plus the grace period
+    settle_day: int = Field(default=1, ge=1, le=28)
+    settle_hour: int = Field(default=2, ge=0, le=23)
+    settle_grace_hours: float = Field(default=48, ge=0)
+    auto_settle: bool = True  # jifen serve settles due months by itself, checking every auto_settle_interval_s
+    auto_settle_interval_s: float = Field(default=300, gt=0)
 
     @property
     def sqlite_path(self) -> Path:

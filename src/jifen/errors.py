@@ -52,6 +52,13 @@ class Forbidden(JifenError):
     code = "forbidden"
 
 
+class Conflict(JifenError):
+    """A change the current state refuses: a version already published, or not the latest one."""
+
+    status = 409
+    code = "conflict"
+
+
 class BatchConflict(JifenError):
     """A batch id already answered, sent again with other items."""
 

@@ -213,7 +213,7 @@ def _check_indicators(indicators: list[dict[str, Any]], codes: list[str]) -> dic
 
 def test_teacher_report(reports: Reports) -> None:
     body = reports.ok("school", "teachers/T1")
-    assert set(body) == {"month", "version", "teacher_id", "school_code", "total", "indicators",
+    assert set(body) == {"month", "version", "state", "teacher_id", "school_code", "total", "indicators",
                          "teacher_name", "rank_in_school", "adjustments"}
     assert (body["month"], body["version"], body["teacher_id"], body["school_code"], body["total"]) == (
         MONTH, 1, "T1", S1, 20)
@@ -231,7 +231,7 @@ def test_teacher_report(reports: Reports) -> None:
 
 def test_school_report_has_all_twelve_indicators(reports: Reports) -> None:
     body = reports.ok("county", f"schools/{S1}")
-    assert set(body) == {"month", "version", "school_code", "teacher_average", "school_points", "total",
+    assert set(body) == {"month", "version", "state", "school_code", "teacher_average", "school_points", "total",
                          "indicators", "school_name", "county_code", "rank_in_county", "teachers", "adjustments",
                          "review"}
     assert (body["month"], body["version"], body["school_code"]) == (MONTH, 1, S1)
@@ -264,7 +264,7 @@ def test_county_city_and_region_reports_rank_their_children(
         expected_children: list[dict[str, Any]]) -> None:
     body = reports.ok("region", f"{kind}/{code}")
     review = {"review"} if level == "county" else set()  # the review list (待核查), empty in this region
-    assert set(body) == {"month", "version", f"{level}_code", "total", children, f"{level}_name"} | review
+    assert set(body) == {"month", "version", "state", f"{level}_code", "total", children, f"{level}_name"} | review
     assert (body["month"], body["version"], body[f"{level}_code"], body["total"]) == (
         MONTH, 1, code, expected_total)
     assert body[children] == expected_children

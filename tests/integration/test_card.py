@@ -198,8 +198,8 @@ def test_cli_card_in_chinese_and_json(region: Region, cli_env: dict[str, str]) -
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
         "2026 年积分卡 张伟 T1，学校 640104001（截至 2026-10-15）",
-        "年度积分 48.00（已结算月份：08月 20.00、09月 28.00）",
-        "上月增加 28.00（2026-09 第1版）",
+        "年度积分 48.00（已结算月份：08月 20.00 草稿、09月 28.00 草稿）",
+        "上月增加 28.00（2026-09 第1版，草稿）",
         "本月积分操作 2 次（2026-10，截至 2026-10-15）",
         "- 线上备课（lesson_prep）1 次",
         "- 互动授课（interactive_teaching）1 次",

@@ -1,8 +1,9 @@
 """A teacher's points card on a day: 年度积分 (the year's settled months), 上月增加 (last month's points),
 本月积分操作 (this month's qualifying operations so far) and the year's continuing-education credits.
 
-Each month counts with its latest settlement version. The card of a day covers the settled months of its year
-up to and including its month.
+Each month counts with the version reports show: its latest published one, else its latest draft; ``drafts``
+names the months read from a draft. The card of a day covers the settled months of its year up to and including
+its month.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class SettledMonth:
     points: Decimal
     monthly_max: Decimal
     assessment_max: Decimal
+    draft: bool = False
 
 
 def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules: RuleSet) -> dict[str, Any]:
@@ -64,6 +66,7 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
         "credits": {"credits": number(earned), "full": number(credit_rules.FULL_CREDITS),
                     "annual_points": number(annual), "annual_max": number(maximum), "months_on_roster": len(settled),
                     "assessment_max": number(settled[-1].assessment_max) if settled else None},
+        "drafts": sorted({m.month for m in settled if m.draft} | ({last.month} if last and last.draft else set())),
     }
 
 
@@ -80,7 +83,7 @@ def day_of(year: int | None, on: date | None, today: date) -> date:
 
 
 def _settled(connection: Connection, teacher_id: str, month: Month) -> SettledMonth | None:
-    record = repo.find(connection, str(month))
+    record = repo.shown(connection, str(month))
     if record is None:
         return None
     unit = repo.unit(connection, record.id, "teacher", teacher_id)
@@ -88,7 +91,7 @@ def _settled(connection: Connection, teacher_id: str, month: Month) -> SettledMo
         return None
     rules = datasets.settlement_rules(connection, record)
     return SettledMonth(record.month, record.version, unit.total, _monthly_teacher_max(rules),
-                        _yearly_assessment_max(rules))
+                        _yearly_assessment_max(rules), draft=not record.published)
 
 
 def _monthly_teacher_max(rules: RuleSet) -> Decimal:

@@ -21,8 +21,9 @@ LEVEL_NAMES = {"teacher": "教师", "school": "学校", "county": "县区", "cit
 
 
 def settlement_for(connection: Connection, month: str, version: int | None = None) -> repo.SettlementRecord:
+    """The version asked for, else the one reports show: the latest published, else the latest draft."""
     parsed = str(Month.parse(month))
-    record = repo.find(connection, parsed, version)
+    record = repo.find(connection, parsed, version) if version else repo.shown(connection, parsed)
     if record is None:
         which = f"version {version} of " if version else ""
         raise NotSettled(f"{which}month {parsed} is not settled")
@@ -62,7 +63,7 @@ def report(connection: Connection, level: str, code: str, month: str, version: i
     if unit is None:
         raise NotFound(f"{LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month}")
     key = "teacher_id" if level == "teacher" else f"{level}_code"
-    head: dict[str, Any] = {"month": record.month, "version": record.version, key: code}
+    head: dict[str, Any] = {"month": record.month, "version": record.version, "state": record.status, key: code}
     if level == "teacher":
         return {**head, "teacher_name": unit.name, "school_code": unit.parent_code, "total": number(unit.total),
                 "rank_in_school": unit.rank,

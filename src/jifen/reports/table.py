@@ -15,7 +15,7 @@ _RANKED = {"schools": "school", "counties": "county", "cities": "city", "teacher
 def render(level: str, data: dict[str, Any]) -> Group:
     name = data.get(f"{level}_name") or ""
     code = data["teacher_id"] if level == "teacher" else data[f"{level}_code"]
-    title = f"{data['month']} {LEVEL_NAMES[level]}积分报表（第{data['version']}版）{name} {code}"
+    title = f"{data['month']} {LEVEL_NAMES[level]}积分报表（{version_label(data)}）{name} {code}"
     parts: list[Any] = []
     summary = Table(title=title, show_header=False, title_justify="left")
     summary.add_row("总分", _fmt(data["total"]))
@@ -47,6 +47,12 @@ def render(level: str, data: dict[str, Any]) -> Group:
     if data.get("adjustments"):
         parts.append(_adjustments(data["adjustments"], {i["code"]: i["name"] for i in data.get("indicators", [])}))
     return Group(*parts)
+
+
+def version_label(data: dict[str, Any]) -> str:
+    """第N版, and 草稿 when the version is a draft not yet published (its figures may still change)."""
+    draft = "，草稿 未发布" if data.get("state") == "draft" else ""
+    return f"第{data['version']}版{draft}"
 
 
 def _review(rows: list[dict[str, Any]]) -> Table:

@@ -18,7 +18,8 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
     rules = data["ruleset"]
     full_at = plain(rules["full_at"])
     lines = [
-        f"{data['month']} 积分说明（第{data['version']}版，规则 {rules['name']} v{rules['version']}）"
+        f"{data['month']} 积分说明（第{data['version']}版{'，草稿 未发布' if data.get('state') == 'draft' else ''}"
+        f"，规则 {rules['name']} v{rules['version']}）"
         f"{data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}",
         f"总分 {fixed(data['total'], 2)} = 指标得分 {fixed(data['points'], 2)} + 人工调整 {signed(data['adjustment'])}"
         f"；校内排名 {data['rank_in_school']}（总分由未取整的各项得分求和后四舍五入，与各项取整后之和可能差0.01）",
@@ -53,9 +54,12 @@ def card_lines(data: dict[str, Any]) -> list[str]:
     last = data["last_month"]
     this = data["this_month"]
     credit = data["credits"]
-    last_text = (f"{fixed(last['points'], 2)}（{last['month']} 第{last['version']}版）" if last["settled"]
+    drafts = set(data.get("drafts", []))
+    draft = "，草稿" if last["month"] in drafts else ""
+    last_text = (f"{fixed(last['points'], 2)}（{last['month']} 第{last['version']}版{draft}）" if last["settled"]
                  else f"-（{last['month']} 尚未结算）")
-    months = "、".join(f"{m['month'][5:]}月 {fixed(m['points'], 2)}" for m in data["months"]) or "无"
+    months = "、".join(f"{m['month'][5:]}月 {fixed(m['points'], 2)}{' 草稿' if m['month'] in drafts else ''}"
+                       for m in data["months"]) or "无"
     if credit["credits"] is None:
         credit_text = "-（本规则无年度满分，不折算学分）"
     else:

@@ -14,9 +14,10 @@ from sqlalchemy import Connection
 
 from jifen.domain.periods import Month
 from jifen.domain.scores import AVERAGE_PLACES, POINTS_PLACES, competition_ranks, round_half_up
+from jifen.errors import Conflict
 from jifen.rules.loader import LoadedRuleSet
 from jifen.rules.schema import RuleSet
-from jifen.settle import fixed, review
+from jifen.settle import fixed, inputs, review
 from jifen.settle.compute import FIXED, MonthCounts, Settlement, Unit, settle
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import operations as operations_repo
@@ -39,9 +40,15 @@ class SettleSummary:
 
 
 def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, region: tuple[str, str],
-                 now: datetime, tz: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> SettleSummary:
+                 now: datetime, tz: ZoneInfo = ZoneInfo("Asia/Shanghai"), *,
+                 only_after: int | None = None) -> SettleSummary:
+    """Settle ``month`` as a new draft version. ``only_after``: the latest version the caller saw (0 for none);
+    when another one was made meanwhile, Conflict and nothing is stored (two schedulers settle a month once)."""
     rules = ruleset.rules
     with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
+        inputs_revision = inputs.revision(connection, rules, month)  # first: see jifen.store.month_inputs
+        if only_after is not None and repo.next_version(connection, str(month)) != only_after + 1:
+            raise Conflict(f"{month} was settled again meanwhile; nothing was stored")
         roster = roster_repo.load_for_month(connection, str(month))
         counts = MonthCounts(
             teachers=_counts(operations_repo.qualified_counts(connection, str(month), "teacher_id")),
@@ -61,6 +68,7 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
             "month": str(month), "version": version, "status": "draft",
             "ruleset_name": ruleset.name, "ruleset_version": ruleset.version, "ruleset_sha256": ruleset.sha256,
             "region_code": region[0], "region_name": region[1], "created_at": now,
+            "inputs_revision": inputs_revision,
         })
         repo.add_units(connection, _unit_rows(settlement_id, result))
         repo.add_indicators(connection, _indicator_rows(settlement_id, result))

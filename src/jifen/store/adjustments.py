@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from jifen.store import month_inputs
 from jifen.store.tables import adjustments
 
 
@@ -33,6 +34,7 @@ def _adjustment(row: Any) -> Adjustment:
 
 def add(connection: Connection, values: dict[str, Any]) -> Adjustment:
     new_id = int(connection.execute(adjustments.insert().returning(adjustments.c.id), values).scalar_one())
+    month_inputs.bump(connection, [values["month"]])  # the month's next settlement carries it
     row = connection.execute(select(adjustments).where(adjustments.c.id == new_id)).one()
     return _adjustment(row)
 

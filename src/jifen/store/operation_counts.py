@@ -3,7 +3,8 @@
 Every change that makes an operation count or stop counting (stored qualified, a pending report qualified once
 its teacher or school is on the roster, a qualified report withdrawn) adds its delta here in the same
 transaction, so reads are current the moment the change commits, and settlement reads counts instead of
-grouping every operation of the month.
+grouping every operation of the month. It also raises the months' input revisions (``jifen.store.month_inputs``),
+so a settled month whose counts change is known to need a new version.
 
 The counts equal a GROUP BY over qualified, not withdrawn operations by ``teacher_id`` (kind 'teacher') and by
 ``school_code`` (kind 'school'): an operation carrying both counts under each.
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from jifen.store import month_inputs
 from jifen.store.tables import operation_counts
 
 Key = tuple[str, str, str, str]  # (subject_kind, code, month, indicator)
@@ -49,6 +51,7 @@ def apply(connection: Connection, changes: Mapping[Key, int]) -> None:
         ),
         rows,
     )
+    month_inputs.bump(connection, {key[2] for key, n in changes.items() if n})  # their settlements are out of date
 
 
 def of_month(connection: Connection, subject_kind: str, month: str, code: str | None = None

@@ -14,10 +14,10 @@ from sqlalchemy import Connection, func, select, update
 
 from jifen.domain.organisations import City, County, Roster, RosterRow, School, Teacher
 from jifen.domain.periods import Month
+from jifen.store import lookups, month_inputs
 from jifen.store import roster_history as history
+from jifen.store.settlements import PUBLISHED
 from jifen.store.tables import cities, counties, schools, settlements, teachers
-
-PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,9 @@ def active_schools(connection: Connection, codes: Iterable[str]) -> set[str]:
 
 
 def _present(connection: Connection, key, active, values: Iterable[str]) -> set[str]:  # type: ignore[no-untyped-def]
-    wanted = list(set(values))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start : start + 900]
-        found.update(connection.scalars(select(key).where(key.in_(chunk), active.is_(True))))
-    return found
+    rows = lookups.rows_in(connection, f"SELECT {key.name} FROM {key.table.name} WHERE {active.name} = {{p}} "
+                           f"AND {key.name} IN ({{keys}})", list(set(values)), (True,))
+    return {row[0] for row in rows}
 
 
 def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_month: str,
@@ -100,6 +97,7 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     The current tables take the rows as they are; the history takes them from ``from_month`` on.
     """
     history.record(connection, rows, full=full, from_month=from_month, now=now)
+    month_inputs.bump_settled_from(connection, from_month)  # settled months it restates are out of date
     _upsert(connection, cities, "code", {r.city_code: {"name": r.city_name} for r in rows})
     _upsert(
         connection, counties, "code",

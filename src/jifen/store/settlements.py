@@ -1,4 +1,5 @@
-"""Settlement repository: versions of a month's settlement, never changed once written."""
+"""Settlement repository: versions of a month's settlement. Rows are never changed once written; a version's
+state changes once, from draft to published (``publish``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from jifen.store.tables import settlement_indicators, settlement_reviews, settlement_units, settlements
 
@@ -24,6 +25,17 @@ class SettlementRecord:
     region_code: str
     region_name: str
     created_at: datetime
+    published_at: datetime | None = None
+    published_by: str | None = None
+    inputs_revision: int = 0
+
+    @property
+    def published(self) -> bool:
+        return self.status == PUBLISHED
+
+
+DRAFT = "draft"
+PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,55 @@ def find(connection: Connection, month: str, version: int | None = None) -> Sett
 def versions(connection: Connection, month: str) -> list[SettlementRecord]:
     rows = connection.execute(select(settlements).where(settlements.c.month == month).order_by(settlements.c.version))
     return [SettlementRecord(**r._mapping) for r in rows]
+
+
+def shown(connection: Connection, month: str) -> SettlementRecord | None:
+    """The version reports show: the latest published one, else the latest draft."""
+    query = (select(settlements).where(settlements.c.month == month)
+             .order_by((settlements.c.status == PUBLISHED).desc(), settlements.c.version.desc()).limit(1))
+    row = connection.execute(query).first()
+    return SettlementRecord(**row._mapping) if row else None
+
+
+def latest_per_month(connection: Connection, months: list[str]) -> dict[str, SettlementRecord]:
+    """The latest version of each of these months that has one."""
+    if not months:
+        return {}
+    latest = (select(settlements.c.month, func.max(settlements.c.version).label("version"))
+              .where(settlements.c.month.in_(months)).group_by(settlements.c.month).subquery())
+    rows = connection.execute(select(settlements).join(
+        latest, (settlements.c.month == latest.c.month) & (settlements.c.version == latest.c.version)))
+    return {r.month: SettlementRecord(**r._mapping) for r in rows}
+
+
+def publish(connection: Connection, settlement_id: int, at: datetime, by: str) -> bool:
+    """Mark a draft published; False when it is not a draft (a published version never changes)."""
+    result = connection.execute(
+        update(settlements).where(settlements.c.id == settlement_id, settlements.c.status == DRAFT)
+        .values(status=PUBLISHED, published_at=at, published_by=by)
+    )
+    return result.rowcount == 1
+
+
+def all_units(connection: Connection, settlement_id: int) -> list[tuple[str, UnitRow]]:
+    """Every unit of a version, with its level: what a comparison of two versions starts from."""
+    rows = connection.execute(select(settlement_units).where(settlement_units.c.settlement_id == settlement_id))
+    return [(r.level, _unit(r)) for r in rows]
+
+
+def indicators_of(connection: Connection, settlement_id: int, level: str,
+                  codes: list[str]) -> dict[str, list[IndicatorRow]]:
+    """The indicator rows of these teachers (or schools) of a version, by code."""
+    found: dict[str, list[IndicatorRow]] = {}
+    for start in range(0, len(codes), 900):  # under SQLite's bound-parameter limit
+        rows = connection.execute(select(settlement_indicators).where(
+            settlement_indicators.c.settlement_id == settlement_id, settlement_indicators.c.level == level,
+            settlement_indicators.c.code.in_(codes[start : start + 900])))
+        for r in rows:
+            m = r._mapping  # by name: a Row's own count() would shadow the column
+            found.setdefault(m["code"], []).append(
+                IndicatorRow(m["indicator"], m["count"], m["average"], m["points"], m["adjustment"]))
+    return found
 
 
 def unit(connection: Connection, settlement_id: int, level: str, code: str) -> UnitRow | None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -119,8 +120,8 @@ operations = Table(
     Column("external_id", String(128), nullable=False),
     Column("action", String(64), nullable=False),
     Column("indicator", String(64), nullable=False),
-    Column("teacher_id", String(64), nullable=True, index=True),
-    Column("school_code", String(64), nullable=True, index=True),
+    Column("teacher_id", String(64), nullable=True),  # looked up through (teacher_id, day)
+    Column("school_code", String(64), nullable=True),  # and (school_code, day), below
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("month", String(7), nullable=False),
     Column("day", String(10), nullable=True),  # local date, for daily caps
@@ -134,7 +135,9 @@ operations = Table(
     Column("withdrawn_at", UtcDateTime, nullable=True),  # withdrawn by its app: kept, no longer counted
     UniqueConstraint("app_code", "external_id"),
     Index("ix_operations_month_status_indicator", "month", "status", "indicator"),
-    Index("ix_operations_status", "status"),
+    # pending reports wait for their teacher or school; the rest are never looked up by status alone
+    Index("ix_operations_pending", "id", sqlite_where=text("status = 'pending'"),
+          postgresql_where=text("status = 'pending'")),
     Index("ix_operations_teacher_id_day", "teacher_id", "day"),
     Index("ix_operations_school_code_day", "school_code", "day"),
 )
@@ -163,14 +166,26 @@ settlements = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("month", String(7), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # draft, or published (then never changed again)
     Column("ruleset_name", String(64), nullable=False),
     Column("ruleset_version", Integer, nullable=False),
     Column("ruleset_sha256", String(64), nullable=False),
     Column("region_code", String(32), nullable=False),
     Column("region_name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime, nullable=True),
+    Column("published_by", String(200), nullable=True),
+    # the sum of month_inputs.revision over the months this version read (jifen.settle.inputs), read first
+    Column("inputs_revision", Integer, nullable=False, server_default="0"),
     UniqueConstraint("month", "version"),
+)
+
+# A marker per month, raised in the same transaction as every change to what the month's settlement reads
+# (operations counted or no longer counted, adjustments, roster imports): jifen.store.month_inputs.
+month_inputs = Table(
+    "month_inputs", metadata,
+    Column("month", String(7), primary_key=True),
+    Column("revision", Integer, nullable=False),
 )
 
 settlement_units = Table(

@@ -1,0 +1,125 @@
+"""``jifen publish``, ``jifen versions``, ``jifen diff`` and ``jifen settle --due``: a month's versions, from
+draft to published, and the schedule that settles months by itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from jifen.cli.adjust import default_author
+from jifen.cli.context import console, opened, reports_errors
+from jifen.cli.teacher_views import Output
+from jifen.runtime import Runtime
+
+LEVELS = "teacher, school, county, city or region"
+
+
+@reports_errors
+def publish(
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    version: Annotated[int | None, typer.Option(
+        min=1, help="the version to publish (default: the latest; it must be)")] = None,
+    by: Annotated[str | None, typer.Option(help="who publishes (default: cli:<OS user>)")] = None,
+) -> None:
+    """Publish a month's latest draft: reports show it from now on, and it never changes again."""
+    from jifen.settle.publication import list_versions
+    from jifen.settle.publication import publish as publish_version
+
+    with opened() as runtime:
+        record = publish_version(runtime.database, month, version, by or default_author(), datetime.now(UTC))
+        when = record.published_at.astimezone(runtime.tz) if record.published_at else None
+        changed = list_versions(runtime.database, record.month).inputs_changed
+    console.print(f"{record.month} 第{record.version}版已发布 published by {record.published_by}"
+                  f"{f' at {when:%Y-%m-%d %H:%M}' if when else ''}; reports show it from now on",
+                  highlight=False, markup=False)
+    if changed:
+        console.print(f"注意：第{record.version}版之后输入已有变化，下次结算将生成第{record.version + 1}版 "
+                      f"(inputs changed since; the next settlement makes version {record.version + 1})",
+                      highlight=False, markup=False)
+
+
+@reports_errors
+def versions(
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    format: Annotated[Output, typer.Option("--format", help="table (Chinese) or json")] = Output.table,
+) -> None:
+    """List a month's settlement versions: draft or published, and which one reports show."""
+    from jifen.reports.versions import versions_data
+    from jifen.reports.versions_text import versions_table
+    from jifen.settle.publication import list_versions
+
+    with opened() as runtime:
+        data = versions_data(list_versions(runtime.database, month))
+    _print(data, format, lambda: versions_table(data, runtime.tz))
+
+
+@reports_errors
+def diff(
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    from_version: Annotated[int | None, typer.Option(
+        "--from", min=1, help="the older version (default: the one reports show, else the one before --to)")] = None,
+    to_version: Annotated[int | None, typer.Option(
+        "--to", min=1, help="the newer version (default: the latest)")] = None,
+    level: Annotated[str | None, typer.Option(help=f"only units of this level: {LEVELS}")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many units, the largest moves first "
+                                                          "(default: 50 in a table, all in json)")] = None,
+    format: Annotated[Output, typer.Option("--format", help="table (Chinese) or json")] = Output.table,
+) -> None:
+    """What changed from one version of a month to another: who moved, by how much, and why."""
+    from jifen.reports.versions import diff_data
+    from jifen.reports.versions_text import diff_tables
+
+    shown = limit if limit is not None or format is Output.json else 50
+    with opened() as runtime, runtime.database.read() as connection:
+        data = diff_data(connection, month, from_version, to_version, level=level, limit=shown)
+    _print(data, format, lambda: diff_tables(data))
+
+
+def settle_due() -> None:
+    """Settle the months that are due now (the schedule's decision), print what was done."""
+    from jifen.settle.due import describe, run_due, schedule_of
+
+    with opened() as runtime:
+        s = runtime.settings
+        schedule = schedule_of(s, runtime.tz)
+        outcomes = run_due(runtime.database, runtime.rulebook.for_month, (s.region_code, s.region_name), schedule,
+                           datetime.now(UTC))
+    if not outcomes:
+        console.print("no month is due: nothing settled 没有需要结算的月份", highlight=False)
+    for outcome in outcomes:
+        console.print(describe(outcome), highlight=False, markup=False)
+
+
+@contextmanager
+def due_checker(runtime: Runtime) -> Iterator[None]:
+    """While the block runs, settle due months every JIFEN_AUTO_SETTLE_INTERVAL_S seconds (unless
+    JIFEN_AUTO_SETTLE is off); stops, letting a settlement under way finish, when the block ends."""
+    from jifen.settle.due import DueChecker, describe, run_due, schedule_of
+
+    s = runtime.settings
+    if not s.auto_settle:
+        yield
+        return
+    schedule = schedule_of(s, runtime.tz)
+    checker = DueChecker(lambda: run_due(runtime.database, runtime.rulebook.for_month,
+                                         (s.region_code, s.region_name), schedule, datetime.now(UTC)),
+                         s.auto_settle_interval_s,
+                         lambda outcome: console.print(describe(outcome), highlight=False, markup=False))
+    checker.start()
+    try:
+        yield
+    finally:
+        checker.stop()
+
+
+def _print(data: dict[str, Any], format: Output, table: Callable[[], Any]) -> None:
+    if format is Output.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    else:
+        console.print(table())

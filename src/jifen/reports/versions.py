@@ -1,0 +1,151 @@
+"""A month's settlement versions and the difference between two of them, as plain dicts for the CLI and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from jifen.domain.periods import Month
+from jifen.errors import InvalidInput, NotSettled
+from jifen.reports.datasets import settlement_rules
+from jifen.reports.numbers import number
+from jifen.settle import diff as d
+from jifen.settle.publication import MonthVersions
+from jifen.store import settlements as repo
+from jifen.store.settlements import SettlementRecord
+
+Covers = Callable[[dict[str, str]], bool]  # does the user's scope cover this lineage {level: code, ...}
+
+
+def versions_data(listing: MonthVersions) -> dict[str, Any]:
+    shown = listing.shown.version if listing.shown else None
+    return {
+        "month": listing.month,
+        "shown_version": shown,
+        "inputs_changed": listing.inputs_changed,
+        "versions": [
+            {"version": v.version, "state": v.status, "shown": v.version == shown,
+             "created_at": v.created_at.isoformat(),
+             "ruleset": {"name": v.ruleset_name, "version": v.ruleset_version},
+             "published_at": v.published_at.isoformat() if v.published_at else None,
+             "published_by": v.published_by}
+            for v in listing.versions
+        ],
+    }
+
+
+def diff_data(connection: Connection, month: str, from_version: int | None = None, to_version: int | None = None,
+              *, level: str | None = None, limit: int | None = None, covers: Covers | None = None) -> dict[str, Any]:
+    """The difference from one version to another (default: from what reports show, or the version before, to
+    the latest), largest moves first; ``covers`` keeps the units within a user's scope."""
+    if level is not None and level not in d.LEVELS:
+        raise InvalidInput(f"level {level!r} is not one of {', '.join(reversed(d.LEVELS))}",
+                           details=[{"path": "level", "message": f"{level!r} is not a level"}])
+    old_record, new_record = _pair(connection, str(Month.parse(month)), from_version, to_version)
+    old, new = _figures(connection, old_record), _figures(connection, new_record)
+    keys = d.changed_keys(old.units, new.units)
+    old, new = _with_indicators(connection, old_record, old, keys), _with_indicators(connection, new_record, new, keys)
+    result = d.diff(old, new)
+    names = {i.code: i.name for record in (old_record, new_record)
+             for i in settlement_rules(connection, record).indicators}
+    changes = [c for c in result.changes if covers is None or covers(_lineage(c, new.units, old.units))]
+    counts = {lv: sum(1 for c in changes if c.level == lv) for lv in reversed(d.LEVELS)}
+    if level is not None:
+        changes = [c for c in changes if c.level == level]
+    listed = changes if limit is None else changes[:limit]
+    return {
+        "month": new_record.month,
+        "from_version": old_record.version, "from_state": old_record.status,
+        "to_version": new_record.version, "to_state": new_record.status,
+        "ruleset": {"from": old.ruleset, "to": new.ruleset, "changed": result.ruleset is not None},
+        "counts": counts,
+        "total_changes": len(changes),
+        "changes": [_change(c, names) for c in listed],
+    }
+
+
+def _pair(connection: Connection, month: str, from_version: int | None,
+          to_version: int | None) -> tuple[SettlementRecord, SettlementRecord]:
+    versions = {v.version: v for v in repo.versions(connection, month)}
+    if not versions:
+        raise NotSettled(f"month {month} is not settled")
+    new = versions.get(to_version or max(versions))
+    if new is None:
+        raise NotSettled(f"version {to_version} of month {month} is not settled")
+    if from_version is None:
+        published = [v for v in versions.values() if v.published and v.version < new.version]
+        from_version = max(v.version for v in published) if published else new.version - 1
+        if from_version < 1:
+            raise InvalidInput(f"{month} has only version {new.version}: no earlier version to compare it with",
+                               details=[{"path": "from", "message": "no earlier version"}])
+    old = versions.get(from_version)
+    if old is None:
+        raise NotSettled(f"version {from_version} of month {month} is not settled")
+    return old, new
+
+
+def _figures(connection: Connection, record: SettlementRecord) -> d.VersionFigures:
+    units = {(level, u.code): d.UnitFigures(u.name, u.parent_code, u.total, u.rank)
+             for level, u in repo.all_units(connection, record.id)}
+    return d.VersionFigures(record.version, f"{record.ruleset_name} v{record.ruleset_version}",
+                            record.ruleset_sha256, units)
+
+
+def _with_indicators(connection: Connection, record: SettlementRecord, figures: d.VersionFigures,
+                     keys: set[d.Key]) -> d.VersionFigures:
+    """The figures with the indicator rows of the teachers and schools that changed (only those are read)."""
+    indicators: dict[d.Key, dict[str, d.IndicatorFigures]] = {}
+    for level in ("teacher", "school"):
+        codes = sorted(code for lv, code in keys if lv == level)
+        for code, rows in repo.indicators_of(connection, record.id, level, codes).items():
+            indicators[(level, code)] = {r.indicator: d.IndicatorFigures(r.count, r.average, r.points, r.adjustment)
+                                         for r in rows}
+    return d.VersionFigures(figures.version, figures.ruleset, figures.ruleset_sha256, figures.units, indicators)
+
+
+def _lineage(change: d.UnitChange, *versions: Mapping[d.Key, d.UnitFigures]) -> dict[str, str]:
+    """{level: code} from the unit up to the region, read from the new version first, else the old."""
+    chain = {change.level: change.code}
+    level, code = change.level, change.code
+    upward = d.LEVELS[::-1]  # teacher, school, county, city, region
+    for upper in upward[upward.index(change.level) + 1 :]:
+        unit = next((v[(level, code)] for v in versions if (level, code) in v), None)
+        if unit is None or unit.parent_code is None:
+            break
+        level, code = upper, unit.parent_code
+        chain[level] = code
+    return chain
+
+
+def _change(change: d.UnitChange, names: dict[str, str]) -> dict[str, Any]:
+    old, new = change.old, change.new
+    return {
+        "level": change.level, "code": change.code, "name": change.name, "parent_code": change.parent_code,
+        "status": change.status,
+        "old_total": number(old.total) if old else None, "new_total": number(new.total) if new else None,
+        "change": number(change.change),
+        "old_rank": old.rank if old else None, "new_rank": new.rank if new else None,
+        "reasons": [_reason(r, names) for r in change.reasons],
+    }
+
+
+def _reason(reason: d.Reason, names: dict[str, str]) -> dict[str, Any]:
+    if isinstance(reason, d.IndicatorChange):
+        return {"kind": "indicator", "indicator": reason.indicator,
+                "name": names.get(reason.indicator, reason.indicator), "causes": list(reason.causes),
+                "old": _indicator(reason.old), "new": _indicator(reason.new)}
+    if isinstance(reason, d.Moved):
+        return {"kind": "moved", "from": reason.old_parent, "to": reason.new_parent}
+    if isinstance(reason, d.Members):
+        return {"kind": "members", "joined": list(reason.joined), "left": list(reason.left), "moved": reason.moved,
+                "largest": [{"code": code, "change": number(change)} for code, change in reason.largest]}
+    return {"kind": "ruleset", "from": reason.old, "to": reason.new}
+
+
+def _indicator(figures: d.IndicatorFigures | None) -> dict[str, Any] | None:
+    if figures is None:
+        return None
+    return {"count": number(figures.count), "average": number(figures.average), "points": number(figures.points),
+            "adjustment": number(figures.adjustment)}

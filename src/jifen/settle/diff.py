@@ -1,0 +1,220 @@
+"""What changed between two versions of a month's settlement, unit by unit, and why.
+
+Pure: it compares the stored figures of two versions (totals, ranks and parents of every unit; the indicator rows
+of the teachers and schools that moved) and says, per unit, the old and new total and rank, the change, and the
+reasons: an indicator whose own count, region average, adjustment or rules changed; a move to another school or
+county; members that joined, left or moved; a different rule set. Changes are ordered by the size of the move.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+LEVELS = ("region", "city", "county", "school", "teacher")  # top down: the order of equal moves
+CHILD = {"region": "city", "city": "county", "county": "school", "school": "teacher"}
+LARGEST = 3  # members named in a "members moved" reason
+
+Key = tuple[str, str]  # (level, code)
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """One unit as a version stored it."""
+
+    name: str
+    parent_code: str | None
+    total: Decimal
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class IndicatorFigures:
+    count: Decimal
+    average: Decimal
+    points: Decimal
+    adjustment: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class VersionFigures:
+    """A version's units, and the indicator rows of (at least) the teachers and schools that changed."""
+
+    version: int
+    ruleset: str  # "name vN"
+    ruleset_sha256: str
+    units: Mapping[Key, UnitFigures]
+    indicators: Mapping[Key, Mapping[str, IndicatorFigures]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    """An indicator whose figures differ; ``causes`` among count, average, adjustment, rules."""
+
+    indicator: str
+    old: IndicatorFigures | None
+    new: IndicatorFigures | None
+    causes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The unit is under another parent (a teacher at another school, a school in another county)."""
+
+    old_parent: str | None
+    new_parent: str | None
+
+
+@dataclass(frozen=True)
+class Members:
+    """Members (teachers of a school, schools of a county, ...) that joined, left, or whose totals moved."""
+
+    joined: tuple[str, ...]
+    left: tuple[str, ...]
+    moved: int
+    largest: tuple[tuple[str, Decimal], ...]  # (code, change) of the members that moved most
+
+
+@dataclass(frozen=True)
+class RulesetChanged:
+    old: str
+    new: str
+
+
+Reason = IndicatorChange | Moved | Members | RulesetChanged
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    level: str
+    code: str
+    name: str
+    parent_code: str | None
+    old: UnitFigures | None  # None: the unit joined in the new version
+    new: UnitFigures | None  # None: the unit left
+    reasons: tuple[Reason, ...]
+
+    @property
+    def change(self) -> Decimal:
+        return (self.new.total if self.new else Decimal(0)) - (self.old.total if self.old else Decimal(0))
+
+    @property
+    def status(self) -> str:
+        return "joined" if self.old is None else "left" if self.new is None else "changed"
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    from_version: int
+    to_version: int
+    ruleset: RulesetChanged | None
+    changes: tuple[UnitChange, ...]
+
+    def count(self, level: str) -> int:
+        return sum(1 for c in self.changes if c.level == level)
+
+
+def changed_keys(old: Mapping[Key, UnitFigures], new: Mapping[Key, UnitFigures]) -> set[Key]:
+    """Units in one version only, or whose total, rank or parent differ: the units a diff lists."""
+    return {key for key in old.keys() | new.keys() if _figures(old.get(key)) != _figures(new.get(key))}
+
+
+def diff(old: VersionFigures, new: VersionFigures) -> VersionDiff:
+    """Every unit that moved, largest change first; then the largest rank move, the upper levels, the code."""
+    keys = changed_keys(old.units, new.units)
+    ruleset = RulesetChanged(old.ruleset, new.ruleset) if old.ruleset_sha256 != new.ruleset_sha256 else None
+    moved_members = _moved_members(keys, old.units, new.units)
+    changes = [_change(key, old, new, ruleset, moved_members) for key in keys]
+    changes.sort(key=lambda c: (-abs(c.change), -_rank_move(c), LEVELS.index(c.level), c.code))
+    return VersionDiff(old.version, new.version, ruleset, tuple(changes))
+
+
+def _figures(unit: UnitFigures | None) -> tuple[str | None, Decimal, int | None] | None:
+    """What a move is made of: a renamed unit with the same figures has not moved."""
+    return None if unit is None else (unit.parent_code, unit.total, unit.rank)
+
+
+def _rank_move(change: UnitChange) -> int:
+    if change.old is None or change.new is None or change.old.rank is None or change.new.rank is None:
+        return 0
+    return abs(change.old.rank - change.new.rank)
+
+
+def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: RulesetChanged | None,
+            moved_members: Mapping[Key, list[Key]]) -> UnitChange:
+    level, code = key
+    before, after = old.units.get(key), new.units.get(key)
+    shown = after or before
+    assert shown is not None
+    reasons: list[Reason] = []
+    if before is not None and after is not None:  # a unit that joined or left is explained by that alone
+        if before.parent_code != after.parent_code:
+            reasons.append(Moved(before.parent_code, after.parent_code))
+        reasons.extend(_indicator_changes(old.indicators.get(key, {}), new.indicators.get(key, {}), ruleset))
+    if level in CHILD:
+        members = _members(key, old.units, new.units, moved_members.get(key, []))
+        if members is not None:
+            reasons.append(members)
+    if ruleset is not None:
+        reasons.append(ruleset)
+    return UnitChange(level, code, shown.name, shown.parent_code, before, after, tuple(reasons))
+
+
+def _indicator_changes(old: Mapping[str, IndicatorFigures], new: Mapping[str, IndicatorFigures],
+                       ruleset: RulesetChanged | None) -> list[IndicatorChange]:
+    found = []
+    for indicator in sorted(old.keys() | new.keys()):
+        before, after = old.get(indicator), new.get(indicator)
+        if before == after:
+            continue
+        causes: list[str] = []
+        if before is None or after is None:
+            causes.append("rules")
+        else:
+            if before.count != after.count:
+                causes.append("count")
+            if before.average != after.average:
+                causes.append("average")
+            if before.adjustment != after.adjustment:
+                causes.append("adjustment")
+            if not causes or (ruleset is not None and before.points != after.points):
+                causes.append("rules")
+        found.append(IndicatorChange(indicator, before, after, tuple(causes)))
+    return found
+
+
+def _moved_members(keys: set[Key], old: Mapping[Key, UnitFigures],
+                   new: Mapping[Key, UnitFigures]) -> dict[Key, list[Key]]:
+    """For each parent, its changed members (under it in either version)."""
+    under: dict[Key, list[Key]] = defaultdict(list)
+    for key in keys:
+        level = key[0]
+        parent_level = next((p for p, c in CHILD.items() if c == level), None)
+        if parent_level is None:
+            continue
+        parents = {u.parent_code for u in (old.get(key), new.get(key)) if u is not None and u.parent_code}
+        for parent in parents:
+            under[(parent_level, parent)].append(key)
+    return under
+
+
+def _members(key: Key, old: Mapping[Key, UnitFigures], new: Mapping[Key, UnitFigures],
+             members: list[Key]) -> Members | None:
+    if not members:
+        return None
+    parent = key[1]
+    joined = tuple(sorted(m[1] for m in members if _parent(new, m) == parent and _parent(old, m) != parent))
+    left = tuple(sorted(m[1] for m in members if _parent(old, m) == parent and _parent(new, m) != parent))
+    stayed = [m for m in members if _parent(old, m) == parent and _parent(new, m) == parent]
+    moves = [(m[1], new[m].total - old[m].total) for m in stayed if new[m].total != old[m].total]
+    moves.sort(key=lambda item: (-abs(item[1]), item[0]))
+    if not joined and not left and not moves:
+        return None
+    return Members(joined, left, len(moves), tuple(moves[:LARGEST]))
+
+
+def _parent(units: Mapping[Key, UnitFigures], key: Key) -> str | None:
+    unit = units.get(key)
+    return unit.parent_code if unit is not None else None

@@ -1,0 +1,34 @@
+"""Which months' inputs a month's settlement reads, and their combined revision.
+
+A relatively scored month reads its own operations only; fixed-point indicators with caps per week or year, and
+login streaks, read back as far as ``fixed.window_start`` (a late report in March can fill a yearly cap that April
+counts against). A settlement keeps the sum of the revisions of the months it read: revisions only grow, so the
+sum grows exactly when one of those months changed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from jifen.domain.periods import Month
+from jifen.rules.schema import RuleSet
+from jifen.settle import fixed
+from jifen.settle.compute import FIXED
+from jifen.store import month_inputs
+
+
+def months_read(rules: RuleSet, month: Month) -> list[Month]:
+    """The months whose operations can change ``month``'s settlement, oldest first, ``month`` last."""
+    indicators = [ind for ind in rules.indicators if ind.scoring in FIXED]
+    if not indicators:
+        return [month]
+    first = fixed.window_start(month, indicators)
+    months = [Month(first.year, first.month)]
+    while months[-1] < month:
+        months.append(months[-1].next())
+    return months
+
+
+def revision(connection: Connection, rules: RuleSet, month: Month) -> int:
+    """The combined revision of the months ``month``'s settlement reads (see jifen.store.month_inputs)."""
+    return sum(month_inputs.revisions(connection, [str(m) for m in months_read(rules, month)]).values())

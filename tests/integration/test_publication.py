@@ -1,0 +1,314 @@
+"""Publication and re-settlement, on SQLite and PostgreSQL: a draft until published, a published version never
+changed, late reports, pending reports, withdrawals and adjustments making version N+1 with the right diff, and the
+schedule settling what is due.
+
+The region (figures as in test_api_reports, worked out from DOMAIN.md's scoring rule):
+
+    city 640100: county 640104: school S1 (T1, T2), school S2 (T3)
+                 county 640122: school S3 (T4)
+    city 640200: county 640202: school S4 (T5)
+
+Version 1 of 2026-09: T1 two interactive sessions -> avg 2/5 = 0.4, full at 0.8: T1 20; S3 one online class: 15.
+    schools S1 10, S2 0, S3 15, S4 0; counties 640104 5, 640122 15, 640202 0; cities 10, 0; region 5.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from factories import CST, at, op, row
+from jifen.domain.periods import Month
+from jifen.errors import Conflict, InvalidInput, NotSettled
+from jifen.ingest.roster_import import import_rows
+from jifen.ingest.service import Ingest
+from jifen.ingest.withdrawal import withdraw
+from jifen.reports import datasets
+from jifen.reports.card import card
+from jifen.reports.versions import diff_data
+from jifen.runtime import Runtime
+from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
+from jifen.settle.due import month_states, run_due
+from jifen.settle.publication import list_versions, publish
+from jifen.settle.schedule import CHANGED, FIRST, Schedule
+from jifen.settle.service import settle_month
+
+MONTH = "2026-09"
+SEPTEMBER = Month(2026, 9)
+NOW = datetime(2026, 10, 5, 9, 0, tzinfo=CST)
+REGION = ("640000", "宁夏回族自治区")
+Y1, Y2 = "640100", "640200"
+C1, C2, C3 = "640104", "640122", "640202"
+S1, S2, S3, S4 = "640104001", "640104002", "640122001", "640202001"
+SCHEDULE = Schedule(day=1, hour=2, grace=timedelta(hours=48), retention_months=13, tz=CST)
+
+
+@pytest.fixture
+def region(runtime: Runtime) -> Runtime:
+    ingest = _ingest(runtime)
+    import_rows(ingest, [
+        row("T1", S1, county_code=C1, city_code=Y1), row("T2", S1, county_code=C1, city_code=Y1),
+        row("T3", S2, county_code=C1, city_code=Y1, online_classrooms=0),
+        row("T4", S3, county_code=C2, city_code=Y1),
+        row("T5", S4, county_code=C3, city_code=Y2),
+    ], full=True, now=NOW)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(d), id=f"t1-{d}")
+                               for d in (3, 4)], NOW)
+    ingest.submit("online-classroom", [op("class.session", school=S3, duration=1200, classroom_id="R1")], NOW)
+    assert _settle(runtime) == 1
+    return runtime
+
+
+def _ingest(runtime: Runtime) -> Ingest:
+    return Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+
+
+def _settle(runtime: Runtime, now: datetime = NOW) -> int:
+    return settle_month(runtime.database, runtime.ruleset, SEPTEMBER, REGION, now, runtime.tz).version
+
+
+def _report(runtime: Runtime, level: str, code: str, version: int | None = None) -> dict[str, Any]:
+    with runtime.database.read() as connection:
+        return datasets.report(connection, level, code, MONTH, version)
+
+
+def _diff(runtime: Runtime, **options: Any) -> dict[str, Any]:
+    with runtime.database.read() as connection:
+        return diff_data(connection, MONTH, **options)
+
+
+def _moves(data: dict[str, Any]) -> list[tuple[str, str, float]]:
+    return [(c["level"], c["code"], c["change"]) for c in data["changes"]]
+
+
+def _changed(runtime: Runtime) -> bool:
+    return list_versions(runtime.database, MONTH).inputs_changed
+
+
+def test_a_settlement_is_a_draft_shown_as_such_until_published(region: Runtime) -> None:
+    listing = list_versions(region.database, MONTH)
+    assert [(v.version, v.status) for v in listing.versions] == [(1, "draft")]
+    assert (listing.shown.version if listing.shown else None, listing.inputs_changed) == (1, False)
+    assert _report(region, "region", REGION[0])["state"] == "draft"
+    on = datetime(2026, 10, 15, tzinfo=CST).date()
+    with region.database.read() as connection:
+        assert card(connection, "T1", on, region.tz, region.ruleset.rules)["drafts"] == [MONTH]
+
+    record = publish(region.database, MONTH, None, "region-admin", NOW)
+    assert (record.version, record.status, record.published_by, record.published_at) == (
+        1, "published", "region-admin", NOW)
+    assert _report(region, "region", REGION[0])["state"] == "published"
+    with region.database.read() as connection:
+        assert card(connection, "T1", on, region.tz, region.ruleset.rules)["drafts"] == []
+    with pytest.raises(Conflict, match="already published"):
+        publish(region.database, MONTH, 1, "someone", NOW)
+
+
+def test_publishing_refuses_an_older_version_a_missing_one_and_a_blank_name(region: Runtime) -> None:
+    assert _settle(region) == 2
+    with pytest.raises(Conflict, match="not the latest; version 2 is"):
+        publish(region.database, MONTH, 1, "region-admin", NOW)
+    for missing in (7, 0):
+        with pytest.raises(NotSettled, match=f"version {missing} of month 2026-09"):
+            publish(region.database, MONTH, missing, "region-admin", NOW)
+    with pytest.raises(NotSettled, match="month 2026-08 is not settled"):
+        publish(region.database, "2026-08", None, "region-admin", NOW)
+    with pytest.raises(InvalidInput, match="^by: "):
+        publish(region.database, MONTH, None, "  ", NOW)
+    assert publish(region.database, MONTH, 2, "region-admin", NOW).version == 2
+
+
+def test_a_late_report_makes_version_2_with_its_diff_and_leaves_version_1_as_published(region: Runtime) -> None:
+    publish(region.database, MONTH, 1, "region-admin", NOW)
+    before = {level: _report(region, level, code) for level, code in
+              (("teacher", "T2"), ("school", S1), ("county", C1), ("region", REGION[0]))}
+    assert not _changed(region)
+
+    # received in October for September: T2's session; avg 3/5 = 0.6, full at 1.2: T2 20/1.2 = 16.67
+    late = NOW + timedelta(days=5)
+    _ingest(region).submit("hite-pi6", [op("teaching.session", teacher="T2", duration=900, when=at(20))], late)
+    assert _changed(region)
+    assert _settle(region, late) == 2
+    assert not _changed(region)
+
+    # reports still show the published version 1, unchanged; version 2 is a draft until published
+    for level, code in (("teacher", "T2"), ("school", S1), ("county", C1), ("region", REGION[0])):
+        assert _report(region, level, code) == before[level]
+        assert _report(region, level, code, 1) == before[level]
+    assert (_report(region, "teacher", "T2", 2)["total"], _report(region, "teacher", "T2", 2)["state"]) == (
+        16.67, "draft")
+
+    data = _diff(region)
+    assert (data["from_version"], data["from_state"], data["to_version"], data["to_state"]) == (
+        1, "published", 2, "draft")
+    # S1 (20 + 50/3) / 2 = 18.33; 640104 (55/3 + 0) / 2 = 9.17; 640100 (55/6 + 15) / 2 = 12.08; region 6.04
+    assert _moves(data) == [("teacher", "T2", 16.67), ("school", S1, 8.33), ("county", C1, 4.17),
+                            ("city", Y1, 2.08), ("region", REGION[0], 1.04)]
+    t2 = data["changes"][0]
+    assert (t2["old_total"], t2["new_total"], t2["old_rank"], t2["new_rank"], t2["status"]) == (0, 16.67, 2, 2,
+                                                                                             "changed")
+    assert t2["reasons"] == [{
+        "kind": "indicator", "indicator": "interactive_teaching", "name": "互动授课", "causes": ["count", "average"],
+        "old": {"count": 0, "average": 0.4, "points": 0, "adjustment": 0},
+        "new": {"count": 1, "average": 0.6, "points": 16.67, "adjustment": 0}}]
+    s1_members = [r for r in data["changes"][1]["reasons"] if r["kind"] == "members"]
+    assert s1_members == [{"kind": "members", "joined": [], "left": [], "moved": 1,
+                           "largest": [{"code": "T2", "change": 16.67}]}]
+    assert data["counts"] == {"teacher": 1, "school": 1, "county": 1, "city": 1, "region": 1}
+
+    publish(region.database, MONTH, 2, "region-admin", late)
+    assert _report(region, "teacher", "T2")["total"] == 16.67
+    assert _report(region, "teacher", "T2", 1) == before["teacher"]
+
+
+def test_a_withdrawal_makes_a_new_version_without_the_report(region: Runtime) -> None:
+    withdraw(region.database, "hite-pi6", "t1-3", NOW)  # T1 keeps one session: avg 1/5, full at 0.4: still 20
+    assert _changed(region)
+    assert _settle(region) == 2
+    data = _diff(region, level="teacher")
+    assert data["changes"] == []  # T1 capped at 20 either way; only the averages moved
+    assert data["total_changes"] == 0
+    withdraw(region.database, "hite-pi6", "t1-4", NOW)  # no session left: T1 20 -> 0
+    assert _settle(region) == 3
+    data = _diff(region)
+    assert (data["from_version"], data["to_version"]) == (2, 3)
+    t1 = data["changes"][0]
+    assert (t1["code"], t1["change"], t1["reasons"][0]["causes"]) == ("T1", -20, ["count", "average"])
+
+
+def test_an_adjustment_makes_a_new_version_with_the_adjustment_as_its_reason(region: Runtime) -> None:
+    publish(region.database, MONTH, 1, "region-admin", NOW)
+    add_adjustment(region.database, region.ruleset.rules,
+                   AdjustmentRequest("teacher", "T3", MONTH, "tutoring", "2.5", "线下辅导补录"),
+                   author="county-1", now=NOW, region_code=REGION[0])
+    assert _changed(region)
+    assert _settle(region) == 2
+    data = _diff(region)
+    t3 = next(c for c in data["changes"] if c["code"] == "T3")
+    assert t3["change"] == 2.5
+    assert t3["reasons"] == [{"kind": "indicator", "indicator": "tutoring", "name": "课后辅导",
+                              "causes": ["adjustment"],
+                              "old": {"count": 0, "average": 0, "points": 0, "adjustment": 0},
+                              "new": {"count": 0, "average": 0, "points": 0, "adjustment": 2.5}}]
+
+
+def test_a_pending_report_whose_teacher_arrives_later_joins_the_next_version(region: Runtime) -> None:
+    ingest = _ingest(region)
+    results = ingest.submit("hite-pi6", [op("teaching.session", teacher="T6", duration=900, when=at(12))], NOW)
+    assert [str(r.status) for r in results] == ["pending"]
+    assert not _changed(region)  # a pending report counts nowhere yet
+    import_rows(ingest, [row("T6", S4, county_code=C3, city_code=Y2)], full=False, now=NOW)
+    assert _changed(region)
+    assert _settle(region) == 2
+    data = _diff(region, level="teacher")
+    t6 = next(c for c in data["changes"] if c["code"] == "T6")  # avg 3/6 = 0.5, full at 1: T6 20
+    assert (t6["status"], t6["old_total"], t6["new_total"], t6["parent_code"]) == ("joined", None, 20, S4)
+    s4 = next(c for c in _diff(region, level="school")["changes"] if c["code"] == S4)
+    assert {"kind": "members", "joined": ["T6"], "left": [], "moved": 0, "largest": []} in s4["reasons"]
+
+
+def test_the_schedule_settles_last_month_once_and_again_when_its_inputs_change(runtime: Runtime) -> None:
+    ingest = _ingest(runtime)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(3))], NOW)
+    due_at = SCHEDULE.due_at(SEPTEMBER)
+    assert run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, due_at - timedelta(seconds=1)) \
+        == []
+    first = run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, due_at)
+    assert [(o.due.month, o.due.reason, o.summary.version if o.summary else None) for o in first] == [
+        (SEPTEMBER, FIRST, 1)]
+    assert run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, due_at + timedelta(hours=1)) == []
+
+    late = due_at + timedelta(days=3)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(4))], late)
+    again = run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, late)
+    assert [(o.due.month, o.due.reason, o.due.after_version, o.summary.version if o.summary else None)
+            for o in again] == [(SEPTEMBER, CHANGED, 1, 2)]
+    assert [v.status for v in list_versions(runtime.database, MONTH).versions] == ["draft", "draft"]
+
+
+def test_a_scheduler_that_lost_the_race_stores_nothing(region: Runtime) -> None:
+    with pytest.raises(Conflict, match="settled again meanwhile"):
+        settle_month(region.database, region.ruleset, SEPTEMBER, REGION, NOW, region.tz, only_after=0)
+    assert settle_month(region.database, region.ruleset, SEPTEMBER, REGION, NOW, region.tz, only_after=1).version == 2
+    assert len(list_versions(region.database, MONTH).versions) == 2
+
+
+def test_another_rule_set_makes_settled_months_due_again(region: Runtime) -> None:
+    (state,) = month_states(region.database, [SEPTEMBER], region.rulebook.for_month)
+    assert (state.latest_version, state.inputs_changed) == (1, False)
+    region.rulebook.use("shihe-2022", SEPTEMBER, NOW)
+    (state,) = month_states(region.database, [SEPTEMBER], region.rulebook.for_month)
+    assert (state.latest_version, state.inputs_changed) == (1, True)
+
+
+def test_a_diff_needs_two_versions(region: Runtime) -> None:
+    with pytest.raises(InvalidInput, match="only version 1"):
+        _diff(region)
+    assert _diff(region, from_version=1, to_version=1)["changes"] == []
+    with pytest.raises(NotSettled, match="version 4"):
+        _diff(region, to_version=4)
+    with pytest.raises(InvalidInput, match="level 'school '"):
+        _diff(region, from_version=1, level="school ")
+
+
+def test_a_roster_import_changes_only_the_months_it_restates(region: Runtime) -> None:
+    ingest = _ingest(region)
+    publish(region.database, MONTH, 1, "region-admin", NOW)
+    # without an effective month an import states the roster from the first month not yet published: October
+    import_rows(ingest, [row("T7", S4, county_code=C3, city_code=Y2)], full=False, now=NOW)
+    assert not _changed(region)
+    import_rows(ingest, [row("T7", S4, county_code=C3, city_code=Y2)], full=False, now=NOW,
+                effective_from=SEPTEMBER)
+    assert _changed(region)
+    assert _settle(region) == 2
+    t7 = next(c for c in _diff(region, level="teacher")["changes"] if c["code"] == "T7")
+    assert (t7["status"], t7["new_total"]) == ("joined", 0)
+
+
+def test_a_late_report_changes_the_later_months_a_streak_or_cap_reads_back_into(runtime: Runtime) -> None:
+    october = Month(2026, 10)
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), NOW)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    late = datetime(2026, 11, 1, tzinfo=CST)
+    ingest.submit("space", [op("login", teacher="T1", when=at(1, month="2026-10"))], late)
+    for month in (SEPTEMBER, october):
+        settle_month(runtime.database, runtime.rulebook.for_month(month), month, REGION, late, runtime.tz)
+    assert not list_versions(runtime.database, "2026-10").inputs_changed
+    # a September login lengthens October's run of days: both months are out of date
+    ingest.submit("space", [op("login", teacher="T1", when=at(30, month="2026-09"))], late)
+    assert list_versions(runtime.database, MONTH).inputs_changed
+    assert list_versions(runtime.database, "2026-10").inputs_changed
+    states = month_states(runtime.database, [SEPTEMBER, october], runtime.rulebook.for_month)
+    assert [(s.month, s.inputs_changed) for s in states] == [(SEPTEMBER, True), (october, True)]
+
+
+def test_a_late_report_leaves_a_relatively_scored_later_month_alone(region: Runtime) -> None:
+    october = Month(2026, 10)
+    settle_month(region.database, region.ruleset, october, REGION, NOW, region.tz)
+    _ingest(region).submit("hite-pi6", [op("teaching.session", teacher="T2", duration=900, when=at(20))], NOW)
+    assert (_changed(region), list_versions(region.database, "2026-10").inputs_changed) == (True, False)
+
+
+def test_two_schedulers_at_once_settle_a_month_once(runtime: Runtime) -> None:
+    import_rows(_ingest(runtime), [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    due_at = SCHEDULE.due_at(SEPTEMBER)
+    start = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def scheduler() -> None:
+        start.wait()
+        outcomes.extend(run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, due_at))
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [v.version for v in list_versions(runtime.database, MONTH).versions] == [1]
+    assert sum(1 for o in outcomes if o.summary is not None) == 1
+    assert all("settled again meanwhile" in o.skipped for o in outcomes if o.summary is None)

@@ -1,0 +1,130 @@
+"""The difference between two versions, from hand-made figures: who moved, by how much, in what order, and why."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from jifen.settle.diff import (
+    IndicatorChange,
+    IndicatorFigures,
+    Members,
+    Moved,
+    RulesetChanged,
+    UnitFigures,
+    VersionFigures,
+    changed_keys,
+    diff,
+)
+
+D = Decimal
+
+
+def unit(parent: str | None, total: str, rank: int | None = 1, name: str = "") -> UnitFigures:
+    return UnitFigures(name, parent, D(total), rank)
+
+
+def ind(count: str, average: str, points: str, adjustment: str = "0") -> IndicatorFigures:
+    return IndicatorFigures(D(count), D(average), D(points), D(adjustment))
+
+
+# Version 1: region R > city Y > county C > schools S1 (t1, t2), S2 (t3)
+V1_UNITS = {
+    ("region", "R"): unit(None, "5"), ("city", "Y"): unit("R", "5"), ("county", "C"): unit("Y", "5"),
+    ("school", "S1"): unit("C", "10", 1), ("school", "S2"): unit("C", "0", 2),
+    ("teacher", "t1"): unit("S1", "20", 1), ("teacher", "t2"): unit("S1", "0", 2), ("teacher", "t3"): unit("S2", "0"),
+}
+V1_INDICATORS = {
+    ("teacher", "t1"): {"interactive_teaching": ind("2", "0.4", "20")},
+    ("teacher", "t2"): {"interactive_teaching": ind("0", "0.4", "0")},
+    ("teacher", "t3"): {"interactive_teaching": ind("0", "0.4", "0")},
+}
+
+
+def version(number: int, units: dict, indicators: dict, sha: str = "a") -> VersionFigures:  # type: ignore[type-arg]
+    return VersionFigures(number, "ningxia-2022 v1" if sha == "a" else "other v2", sha, units, indicators)
+
+
+def test_equal_versions_have_no_difference() -> None:
+    v1 = version(1, V1_UNITS, V1_INDICATORS)
+    result = diff(v1, version(2, dict(V1_UNITS), dict(V1_INDICATORS)))
+    assert (result.from_version, result.to_version, result.ruleset, result.changes) == (1, 2, None, ())
+
+
+def test_a_late_report_moves_its_teacher_and_everything_above_largest_first() -> None:
+    # t2's late session: average 0.4 -> 0.6, t2 0 -> 16.67; t1 stays at 20 (capped) and is not listed
+    units = {**V1_UNITS, ("teacher", "t2"): unit("S1", "16.67", 2), ("school", "S1"): unit("C", "18.33", 1),
+             ("county", "C"): unit("Y", "9.17"), ("city", "Y"): unit("R", "9.17"), ("region", "R"): unit(None, "9.17")}
+    indicators = {
+        ("teacher", "t1"): {"interactive_teaching": ind("2", "0.6", "20")},
+        ("teacher", "t2"): {"interactive_teaching": ind("1", "0.6", "16.67")},
+        ("teacher", "t3"): {"interactive_teaching": ind("0", "0.6", "0")},
+    }
+    result = diff(version(1, V1_UNITS, V1_INDICATORS), version(2, units, indicators))
+    assert [(c.level, c.code, c.change) for c in result.changes] == [
+        ("teacher", "t2", D("16.67")), ("school", "S1", D("8.33")),
+        ("region", "R", D("4.17")), ("city", "Y", D("4.17")), ("county", "C", D("4.17"))]
+    t2 = result.changes[0]
+    assert (t2.old.total, t2.new.total, t2.old.rank, t2.new.rank, t2.status) == (D(0), D("16.67"), 2, 2, "changed")
+    assert t2.reasons == (IndicatorChange("interactive_teaching", ind("0", "0.4", "0"), ind("1", "0.6", "16.67"),
+                                          ("count", "average")),)
+    assert result.changes[1].reasons == (Members((), (), 1, (("t2", D("16.67")),)),)
+    assert result.count("teacher") == 1 and result.count("county") == 1
+
+
+def test_an_adjustment_is_named_as_the_cause() -> None:
+    units = {**V1_UNITS, ("teacher", "t3"): unit("S2", "2.5")}
+    indicators = {**V1_INDICATORS, ("teacher", "t3"): {"interactive_teaching": ind("0", "0.4", "0"),
+                                                       "tutoring": ind("0", "0", "0", "2.5")}}
+    before = {**V1_INDICATORS, ("teacher", "t3"): {"interactive_teaching": ind("0", "0.4", "0"),
+                                                   "tutoring": ind("0", "0", "0")}}
+    result = diff(version(1, V1_UNITS, before), version(2, units, indicators))
+    (t3,) = result.changes
+    assert t3.reasons == (IndicatorChange("tutoring", ind("0", "0", "0"), ind("0", "0", "0", "2.5"), ("adjustment",)),)
+
+
+def test_a_roster_move_a_new_teacher_and_one_who_left() -> None:
+    units = dict(V1_UNITS)
+    units[("teacher", "t3")] = unit("S1", "0", 3)  # t3 moved to S1
+    del units[("teacher", "t2")]  # t2 left
+    units[("teacher", "t4")] = unit("S2", "0")  # t4 joined S2
+    result = diff(version(1, V1_UNITS, V1_INDICATORS), version(2, units, V1_INDICATORS))
+    by_key = {(c.level, c.code): c for c in result.changes}
+    assert by_key[("teacher", "t3")].reasons == (Moved("S2", "S1"),)
+    assert (by_key[("teacher", "t2")].status, by_key[("teacher", "t2")].change) == ("left", D(0))
+    assert by_key[("teacher", "t4")].status == "joined"
+    assert (by_key[("teacher", "t4")].old, by_key[("teacher", "t4")].reasons) == (None, ())
+    # the schools' totals did not change, so they are not listed; their members would be named if they were
+    assert ("school", "S1") not in by_key
+
+
+def test_membership_is_a_reason_of_the_schools_that_moved() -> None:
+    units = {**V1_UNITS, ("teacher", "t1"): unit("S2", "20", 1), ("school", "S1"): unit("C", "0", 2),
+             ("school", "S2"): unit("C", "20", 1)}
+    result = diff(version(1, V1_UNITS, V1_INDICATORS), version(2, units, V1_INDICATORS))
+    by_key = {(c.level, c.code): c for c in result.changes}
+    assert by_key[("school", "S1")].reasons == (Members((), ("t1",), 0, ()),)
+    assert by_key[("school", "S2")].reasons == (Members(("t1",), (), 0, ()),)
+    assert [(c.level, c.code) for c in result.changes][:2] == [("school", "S2"), ("school", "S1")]  # +20 before -10
+
+
+def test_a_rank_change_alone_is_listed_after_every_move() -> None:
+    units = {**V1_UNITS, ("teacher", "t2"): unit("S1", "25", 1), ("teacher", "t1"): unit("S1", "20", 2),
+             ("school", "S1"): unit("C", "22.5", 1)}
+    result = diff(version(1, V1_UNITS, V1_INDICATORS), version(2, units, V1_INDICATORS))
+    assert result.changes[-1].code == "t1"
+    assert (result.changes[-1].change, result.changes[-1].old.rank, result.changes[-1].new.rank) == (D(0), 1, 2)
+
+
+def test_a_new_rule_set_is_a_reason_of_every_unit() -> None:
+    units = {**V1_UNITS, ("teacher", "t1"): unit("S1", "15", 1)}
+    indicators = {**V1_INDICATORS, ("teacher", "t1"): {"interactive_teaching": ind("2", "0.4", "15")}}
+    result = diff(version(1, V1_UNITS, V1_INDICATORS), version(2, units, indicators, sha="b"))
+    assert result.ruleset == RulesetChanged("ningxia-2022 v1", "other v2")
+    (t1,) = result.changes
+    assert t1.reasons == (IndicatorChange("interactive_teaching", ind("2", "0.4", "20"), ind("2", "0.4", "15"),
+                                          ("rules",)), result.ruleset)
+
+
+def test_changed_keys_ignore_a_new_name() -> None:
+    renamed = {**V1_UNITS, ("school", "S2"): unit("C", "0", 2, name="新名字")}
+    assert changed_keys(V1_UNITS, renamed) == set()

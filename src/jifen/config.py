@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     settle_grace_hours: float = Field(default=48, ge=0)
     auto_settle: bool = True  # jifen serve settles due months by itself, checking every auto_settle_interval_s
     auto_settle_interval_s: float = Field(default=300, gt=0)
+    # Where settlements are computed: the embedded engine (DuckDB), the exact Python reference, SQLite, the store's
+    # PostgreSQL server, or Spark at spark_master. Every engine publishes the same figures.
+    settle_engine: Literal["duckdb", "python", "sqlite", "postgres", "spark"] = "duckdb"
+    spark_master: str = "local[2]"
 
     @property
     def sqlite_path(self) -> Path:

@@ -82,3 +82,17 @@ def test_school_score_is_teacher_average_plus_school_points(month) -> None:  # t
 def test_settling_the_same_input_twice_gives_identical_results(month) -> None:  # type: ignore[no-untyped-def]
     roster, counts = month
     assert settle(RULES, roster, counts, REGION, MONTH) == settle(RULES, roster, counts, REGION, MONTH)
+
+
+@SETTINGS
+@given(months(), st.sampled_from(["ningxia-2022", "shihe-2022"]), st.integers(1, 5), st.sampled_from(["0.1", "1"]))
+def test_the_review_list_from_figures_equals_the_one_from_a_settlement(month, name, ratio, share) -> None:  # type: ignore[no-untyped-def]
+    """An engine's settlement has no Python Settlement to flag from: flags from the figures must be the same."""
+    from jifen.rules.schema import Review
+    from jifen.settle.compute import figures
+    from jifen.settle.review import review_list, review_of_figures
+
+    roster, counts = month
+    rules = load_shipped(name).rules.model_copy(update={"review": Review(ratio=ratio, top_share=share)})
+    settled = settle(rules, roster, counts, REGION, MONTH)
+    assert review_of_figures(rules, roster, figures(rules, roster, counts, MONTH)) == review_list(rules, settled)

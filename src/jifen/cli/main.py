@@ -13,7 +13,9 @@ import typer
 
 from jifen.cli import demo as demo_command
 from jifen.cli import ingest as ingest_command
+from jifen.cli import settlements as settlements_command
 from jifen.cli.context import console, opened, reports_errors
+from jifen.cli.export import export_app
 from jifen.cli.rulesets import ruleset_app
 from jifen.config import Settings
 
@@ -28,8 +30,12 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(apps_app, name="apps")
 app.add_typer(users_app, name="users")
 app.add_typer(ruleset_app, name="ruleset")
+app.add_typer(export_app, name="export")
 app.command(name="demo")(demo_command.demo)
 app.command(name="ingest")(ingest_command.ingest)
+app.command(name="publish")(settlements_command.publish)
+app.command(name="versions")(settlements_command.versions)
+app.command(name="diff")(settlements_command.diff)
 
 
 class Level(str, Enum):
@@ -172,6 +178,9 @@ def users_add(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    access_log: Annotated[bool, typer.Option(help="log every request (errors are logged either way)")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="server processes; ingestion writes one at a time, the "
+                                                     "rest of each request runs in parallel")] = 1,
 ) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -180,23 +189,43 @@ def serve(
 
     with opened() as runtime:
         console.print(f"Jifen serving {runtime.database.display_url} at http://{host}:{port}/api/v1/catalog")
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+        with settlements_command.due_checker(runtime):  # settles due months in the background
+            application = "jifen.web.app:from_environment" if workers > 1 else create_app(runtime)
+            uvicorn.run(application, factory=workers > 1, workers=workers, host=host, port=port, log_level="info",
+                        access_log=access_log)
 
 
 @app.command()
 @reports_errors
-def settle(month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
-    """Settle a month: score every teacher against the region average and roll up. Makes a new version."""
+def settle(
+    month: Annotated[str | None, typer.Argument(help="YYYY-MM")] = None,
+    due: Annotated[bool, typer.Option("--due", help="instead: settle every month due now (for cron)")] = False,
+    engine: Annotated[str | None, typer.Option(help="duckdb (embedded), python (exact reference), sqlite, postgres "
+                                                    "or spark; default JIFEN_SETTLE_ENGINE")] = None,
+    master: Annotated[str | None, typer.Option(help="Spark master URL with --engine spark; default "
+                                                    "JIFEN_SPARK_MASTER (local[2])")] = None,
+) -> None:
+    """Settle a month: score every teacher against the region average and roll up. Makes a new draft version."""
     from jifen.domain.periods import Month
+    from jifen.errors import InvalidInput
     from jifen.settle.service import settle_month
 
+    if due or month is None:
+        if not due or month is not None:
+            raise InvalidInput("give a month YYYY-MM, or --due (not both)")
+        if engine or master:
+            raise InvalidInput("--due settles on JIFEN_SETTLE_ENGINE (and JIFEN_SPARK_MASTER); set those instead")
+        return settlements_command.settle_due()
     parsed = Month.parse(month)
     with opened() as runtime:
         s = runtime.settings
         summary = settle_month(runtime.database, runtime.rulebook.for_month(parsed), parsed,
-                               (s.region_code, s.region_name), _now(), runtime.tz)
+                               (s.region_code, s.region_name), _now(), runtime.tz,
+                               engine=engine or s.settle_engine, master=master or s.spark_master)
     console.print(f"{summary.month} settled, version {summary.version}: {summary.teachers} teachers, "
                   f"{summary.schools} schools, {summary.counties} counties; region total {summary.region_total}")
+    console.print(f"第{summary.version}版为草稿 a draft until published: jifen diff {summary.month}, "
+                  f"jifen publish {summary.month}", highlight=False)
 
 
 @app.command()
@@ -206,7 +235,8 @@ def report(
     code: Annotated[str, typer.Argument(help="teacher id, or school, county, city or region code")],
     month: Annotated[str, typer.Option(help="YYYY-MM")],
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
-    version: Annotated[int | None, typer.Option(help="settlement version (default: the latest)")] = None,
+    version: Annotated[int | None, typer.Option(help="settlement version (default: the latest published, "
+                                                     "else the latest draft)")] = None,
 ) -> None:
     """Print a settled report: a teacher, a school, or the ranking of a county, city or the region."""
     from jifen.reports import datasets

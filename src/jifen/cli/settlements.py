@@ -89,7 +89,7 @@ def settle_due() -> None:
         s = runtime.settings
         schedule = schedule_of(s, runtime.tz)
         outcomes = run_due(runtime.database, runtime.rulebook.for_month, (s.region_code, s.region_name), schedule,
-                           datetime.now(UTC))
+                           datetime.now(UTC), engine=s.settle_engine, master=s.spark_master)
     if not outcomes:
         console.print("no month is due: nothing settled 没有需要结算的月份", highlight=False)
     for outcome in outcomes:
@@ -108,7 +108,8 @@ def due_checker(runtime: Runtime) -> Iterator[None]:
         return
     schedule = schedule_of(s, runtime.tz)
     checker = DueChecker(lambda: run_due(runtime.database, runtime.rulebook.for_month,
-                                         (s.region_code, s.region_name), schedule, datetime.now(UTC)),
+                                         (s.region_code, s.region_name), schedule, datetime.now(UTC),
+                                         engine=s.settle_engine, master=s.spark_master),
                          s.auto_settle_interval_s,
                          lambda outcome: console.print(describe(outcome), highlight=False, markup=False))
     checker.start()

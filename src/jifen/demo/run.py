@@ -106,7 +106,8 @@ def bring_in_late_teachers(runtime: Runtime, late: list[RosterRow]) -> dict[str,
 def settle(runtime: Runtime, month: Month) -> tuple[int, list[dict[str, Any]]]:
     settings = runtime.settings
     summary = settle_month(runtime.database, runtime.rulebook.for_month(month), month,
-                           (settings.region_code, settings.region_name), datetime.now(UTC), runtime.tz)
+                           (settings.region_code, settings.region_name), datetime.now(UTC), runtime.tz,
+                           engine=settings.settle_engine, master=settings.spark_master)
     with runtime.database.read() as connection:
         region = datasets.report(connection, "region", settings.region_code, str(month))
         counties: list[dict[str, Any]] = []

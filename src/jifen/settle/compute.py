@@ -69,28 +69,45 @@ class Settlement:
 LEVELS = ("teacher", "school", "county", "city", "region")
 
 
-def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[str, str],
-           month: Month) -> Settlement:
-    full_at = Fraction(rules.scoring.full_at)
-    teacher_indicators = rules.indicators_for("teacher")
-    school_indicators = rules.indicators_for("school")
+@dataclass(frozen=True)
+class Figures:
+    """What each teacher and school is scored on, per indicator (the count, per online classroom where the rule
+    says so, or the fixed count), and the region averages of those figures."""
+
+    teachers: dict[str, dict[str, Fraction]]  # indicator -> teacher id -> figure
+    schools: dict[str, dict[str, Fraction]]  # indicator -> school code -> figure
+    averages: dict[str, Fraction]
+    scored: dict[tuple[str, str], fixed.FixedScore]  # fixed and streak indicators, per (code, indicator)
+
+
+def figures(rules: RuleSet, roster: Roster, counts: MonthCounts, month: Month) -> Figures:
     scored = {
         (code, ind.code): fixed.score(ind, counts.events.get((code, ind.code), []), month)
         for ind in rules.indicators if ind.scoring in FIXED
         for code in (roster.teachers if ind.subject == "teacher" else roster.schools)
     }
-
     teacher_figures = {
         ind.code: {tid: _teacher_figure(ind, tid, counts, scored) for tid in roster.teachers}
-        for ind in teacher_indicators
+        for ind in rules.indicators_for("teacher")
     }
     school_figures = {
         ind.code: {code: _school_figure(ind, counts.schools.get((code, ind.code), 0), school.online_classrooms)
                    if ind.scoring not in FIXED else Fraction(scored[(code, ind.code)].count)
                    for code, school in roster.schools.items()}
-        for ind in school_indicators
+        for ind in rules.indicators_for("school")
     }
-    averages = {code: mean(figures.values()) for code, figures in {**teacher_figures, **school_figures}.items()}
+    averages = {code: mean(values.values()) for code, values in {**teacher_figures, **school_figures}.items()}
+    return Figures(teacher_figures, school_figures, averages, scored)
+
+
+def settle(rules: RuleSet, roster: Roster, counts: MonthCounts, region: tuple[str, str],
+           month: Month) -> Settlement:
+    full_at = Fraction(rules.scoring.full_at)
+    teacher_indicators = rules.indicators_for("teacher")
+    school_indicators = rules.indicators_for("school")
+    figured = figures(rules, roster, counts, month)
+    teacher_figures, school_figures, averages, scored = (figured.teachers, figured.schools, figured.averages,
+                                                         figured.scored)
 
     teachers: list[Unit] = []
     for tid, teacher in roster.teachers.items():

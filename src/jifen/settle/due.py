@@ -58,13 +58,13 @@ def month_states(database: Database, months: list[Month], ruleset_for: RuleSetFo
 
 
 def run_due(database: Database, ruleset_for: RuleSetFor, region: tuple[str, str], schedule: Schedule,
-            now: datetime) -> list[DueOutcome]:
-    """Settle every month due at ``now``, oldest first; each makes a new draft version."""
+            now: datetime, *, engine: str = "python", master: str = "local[2]") -> list[DueOutcome]:
+    """Settle every month due at ``now``, oldest first, on ``engine``; each makes a new draft version."""
     outcomes = []
     for item in due(now, schedule, month_states(database, schedule.window(now), ruleset_for)):
         try:
             summary = settle_month(database, ruleset_for(item.month), item.month, region, now, schedule.tz,
-                                   only_after=item.after_version)
+                                   only_after=item.after_version, engine=engine, master=master)
         except Conflict as exc:
             outcomes.append(DueOutcome(item, None, exc.message))
             continue

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from jifen.domain.organisations import Roster
 from jifen.domain.scores import AVERAGE_PLACES, round_half_up
 from jifen.rules.schema import Review, RuleSet
-from jifen.settle.compute import Settlement
+from jifen.settle.compute import Figures, Settlement
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,21 @@ def flagged(review: Review, counts: Mapping[str, Fraction], average: Fraction) -
     threshold = Fraction(review.ratio) * average
     return sorted((code for code, count in counts.items() if count > threshold and count >= boundary),
                   key=lambda code: (-counts[code], code))
+
+
+def review_of_figures(rules: RuleSet, roster: Roster, figured: Figures) -> list[Flag]:
+    """The same flags as ``review_list``, from the figures the scoring starts from rather than a settlement
+    computed in Python (for settlements computed on an engine)."""
+    flags: list[Flag] = []
+    parents = {"teacher": {code: t.school_code for code, t in roster.teachers.items()},
+               "school": {code: s.county_code for code, s in roster.schools.items()}}
+    for level, population in (("teacher", figured.teachers), ("school", figured.schools)):
+        for indicator in (i.code for i in rules.indicators_for(level) if i.scoring != "assessment"):
+            average = figured.averages.get(indicator, Fraction(0))
+            counts = population[indicator]
+            flags.extend(Flag(level, code, indicator, parents[level].get(code), counts[code], average)
+                         for code in flagged(rules.review, counts, average))
+    return flags
 
 
 def review_list(rules: RuleSet, settlement: Settlement) -> list[Flag]:

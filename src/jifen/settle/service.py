@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,13 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from jifen.domain.organisations import Roster
 from jifen.domain.periods import Month
 from jifen.domain.scores import AVERAGE_PLACES, POINTS_PLACES, competition_ranks, round_half_up
-from jifen.errors import Conflict
+from jifen.errors import Conflict, InvalidInput
 from jifen.rules.loader import LoadedRuleSet
 from jifen.rules.schema import RuleSet
 from jifen.settle import fixed, inputs, review
-from jifen.settle.compute import FIXED, MonthCounts, Settlement, Unit, settle
+from jifen.settle.compute import FIXED, MonthCounts, Settlement, Unit, figures, settle
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import operations as operations_repo
 from jifen.store import roster as roster_repo
@@ -27,6 +29,8 @@ from jifen.store import settlements as repo
 from jifen.store.database import Database
 
 SETTLE_LOCK = 0x4A4946454E + 1
+PYTHON = "python"
+ENGINES = (PYTHON, "duckdb", "sqlite", "postgres", "spark")
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,15 @@ class SettleSummary:
 
 def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, region: tuple[str, str],
                  now: datetime, tz: ZoneInfo = ZoneInfo("Asia/Shanghai"), *,
-                 only_after: int | None = None) -> SettleSummary:
+                 only_after: int | None = None, engine: str = PYTHON, master: str = "local[2]") -> SettleSummary:
     """Settle ``month`` as a new draft version. ``only_after``: the latest version the caller saw (0 for none);
-    when another one was made meanwhile, Conflict and nothing is stored (two schedulers settle a month once)."""
+    when another one was made meanwhile, Conflict and nothing is stored (two schedulers settle a month once).
+
+    ``engine``: ``python``, the exact reference (fractions), or an engine the one Ibis definition runs on
+    (``duckdb``, the embedded engine; ``sqlite``; ``postgres``, the store's own server; ``spark`` at
+    ``master``). Every engine publishes the same figures to the cent (jifen.settle.engine.scoring)."""
+    if engine not in ENGINES:
+        raise InvalidInput(f"unknown settlement engine {engine!r}; expected one of {', '.join(ENGINES)}")
     rules = ruleset.rules
     with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
         inputs_revision = inputs.revision(connection, rules, month)  # first: see jifen.store.month_inputs
@@ -61,7 +71,7 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
             events=_events(connection, rules, month, tz),
             adjustments=adjustments_repo.month_totals(connection, str(month)),
         )
-        result = settle(rules, roster, counts, region, month)
+        computed = _computed(engine, master, database, rules, roster, counts, region, month)
         rulesets_repo.record(connection, ruleset, now)
         version = repo.next_version(connection, str(month))
         settlement_id = repo.create(connection, {
@@ -70,12 +80,39 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
             "region_code": region[0], "region_name": region[1], "created_at": now,
             "inputs_revision": inputs_revision,
         })
-        repo.add_units(connection, _unit_rows(settlement_id, result))
-        repo.add_indicators(connection, _indicator_rows(settlement_id, result))
-        repo.add_reviews(connection, review.rows(settlement_id, review.review_list(rules, result)))
-    units = result.units
-    return SettleSummary(str(month), version, len(units["teacher"]), len(units["school"]), len(units["county"]),
-                         round_half_up(units["region"][0].total, POINTS_PLACES) if units["region"] else Decimal(0))
+        unit_rows, indicator_rows = computed.rows(settlement_id)
+        repo.add_units(connection, unit_rows)
+        repo.add_indicators(connection, indicator_rows)
+        repo.add_reviews(connection, review.rows(settlement_id, computed.flags))
+    levels = Counter(row["level"] for row in unit_rows)
+    region_total = next((row["total"] for row in unit_rows if row["level"] == "region"), Decimal(0))
+    return SettleSummary(str(month), version, levels["teacher"], levels["school"], levels["county"], region_total)
+
+
+@dataclass(frozen=True)
+class _Computed:
+    rows: Callable[[int], tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # settlement id -> unit, indicator rows
+    flags: list[review.Flag]
+
+
+def _computed(engine: str, master: str, database: Database, rules: RuleSet, roster: Roster, counts: MonthCounts,
+              region: tuple[str, str], month: Month) -> _Computed:
+    """The month scored by the Python reference or on an engine, as rows to store and the review list."""
+    if engine == PYTHON:
+        result = settle(rules, roster, counts, region, month)
+        return _Computed(lambda sid: (_unit_rows(sid, result), _indicator_rows(sid, result)),
+                         review.review_list(rules, result))
+    from jifen.settle.engine import backends
+    from jifen.settle.engine.published import published_for_month
+
+    con = backends.connect(engine, url=None if engine == "sqlite" else database.url, master=master)  # sqlite: in memory
+    try:
+        published = published_for_month(con, rules, roster, counts, region, month)
+    finally:
+        if engine != "spark":  # the Spark session stays for the process: starting one takes seconds
+            con.disconnect()
+    flags = review.review_of_figures(rules, roster, figures(rules, roster, counts, month))
+    return _Computed(published.store_rows, flags)
 
 
 def _events(connection: Connection, rules: RuleSet, month: Month,

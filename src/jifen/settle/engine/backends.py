@@ -1,0 +1,222 @@
+"""Ibis connections by engine name, and Arrow tables in and out of them.
+
+Engines: ``duckdb`` (embedded, in memory), ``sqlite``, ``postgres`` and ``spark``. Bureaus run offline, so
+DuckDB is opened with extension auto-install and auto-load off: inputs arrive as Arrow tables, never
+through an extension. PySpark is an optional extra (``jifen[spark]``) and is imported only when Spark is
+asked for. Inputs are put in as temporary tables (Spark: temporary views), so a run leaves nothing
+behind in a database or a warehouse directory.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from jifen.errors import JifenError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+Engine = Literal["duckdb", "sqlite", "postgres", "spark"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+LOOPBACK = "127.0.0.1"
+SPARK_LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
+class EngineUnavailable(JifenError):
+    """An engine was asked for that this installation or configuration cannot open."""
+
+    status = 500
+    code = "engine_unavailable"
+
+
+def connect(engine: str, *, url: str | None = None, master: str = "local[2]") -> BaseBackend:
+    """An Ibis connection to ``engine``; ``url`` names the database (SQLite file, PostgreSQL server)."""
+    if engine == "duckdb":
+        return connect_duckdb()
+    if engine == "sqlite":
+        return connect_sqlite(url)
+    if engine == "postgres":
+        if url is None:
+            raise EngineUnavailable("the postgres engine needs a database URL")
+        return connect_postgres(url)
+    if engine == "spark":
+        return connect_spark(spark_session(master))
+    raise EngineUnavailable(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+def connect_duckdb() -> BaseBackend:
+    return ibis.duckdb.connect(":memory:", autoinstall_known_extensions=False, autoload_known_extensions=False)
+
+
+def connect_sqlite(url: str | None = None) -> BaseBackend:
+    """In memory without a URL; otherwise the file of a ``sqlite:///path`` URL (or a plain path)."""
+    if url is None or url in {"sqlite://", "sqlite:///:memory:"}:
+        return ibis.sqlite.connect()
+    path = url.split(":///", 1)[1] if url.startswith("sqlite") else url
+    return ibis.sqlite.connect(path)
+
+
+def connect_postgres(url: str) -> BaseBackend:
+    """From a SQLAlchemy or psycopg URL; ``options`` in the query (e.g. ``-csearch_path=...``) are kept."""
+    import psycopg
+
+    return ibis.postgres.from_connection(psycopg.connect(libpq_url(url), autocommit=True))
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg://``) as libpq reads it, query parameters untouched."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme=parts.scheme.split("+", 1)[0]))
+
+
+def search_path(url: str) -> str | None:
+    """The ``search_path`` a URL's ``options`` set, if any (for messages and tests)."""
+    for option in parse_qs(urlsplit(url).query).get("options", []):
+        for word in option.split():
+            if word.startswith("-csearch_path="):
+                return word.split("=", 1)[1]
+    return None
+
+
+# For inputs of a few thousand rows (tests, a small region), passed as ``conf`` to spark_session: re-planning
+# between stages and generated code cost more than they save, and inputs handed over from Arrow have no
+# size Spark knows, so without a small default size every join would shuffle instead of broadcasting.
+SMALL_INPUTS = {"spark.sql.adaptive.enabled": "false", "spark.sql.codegen.wholeStage": "false",
+                "spark.sql.defaultSizeInBytes": str(1 << 20)}
+
+
+def spark_session(master: str = "local[2]", *, shuffle_partitions: int = 2,
+                  conf: Mapping[str, str] | None = None) -> SparkSession:
+    """A SparkSession bound to loopback, UI off, quiet; few shuffle partitions suit a region's rows."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineUnavailable("the spark engine needs PySpark: install the extra jifen[spark]") from exc
+    os.environ["SPARK_LOCAL_IP"] = LOOPBACK  # the driver binds to loopback, whatever the host says
+    builder = (
+        SparkSession.builder.master(master).appName("jifen-settlement")
+        .config("spark.driver.bindAddress", LOOPBACK).config("spark.driver.host", LOOPBACK)
+        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.default.parallelism", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        # inputs are temporary views; a warehouse would only leave an empty spark-warehouse in the cwd
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "jifen-spark-warehouse"))
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG_CONFIG.as_uri()}")
+    )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def connect_spark(session: SparkSession) -> BaseBackend:
+    return ibis.pyspark.connect(session)
+
+
+def _spark_session_of(con: BaseBackend) -> Any:
+    """The SparkSession behind an Ibis connection (Ibis keeps it without a public accessor)."""
+    return con._session  # type: ignore[attr-defined]
+
+
+def put_tables(con: BaseBackend, tables: Mapping[str, pa.Table], prefix: str | None = None) -> dict[str, ir.Table]:
+    """Each Arrow table as a temporary table (Spark: temporary view) named ``<prefix>_<name>``."""
+    prefix = prefix or f"jifen_{uuid.uuid4().hex[:12]}"
+    return {name: put_table(con, f"{prefix}_{name}", data) for name, data in tables.items()}
+
+
+def put_table(con: BaseBackend, name: str, data: pa.Table) -> ir.Table:
+    if con.name == "postgres":
+        return _put_postgres(con, name, data)
+    if con.name == "pyspark":
+        _spark_session_of(con).createDataFrame(data).createOrReplaceTempView(name)
+        return con.table(name)
+    return con.create_table(name, data, temp=True, overwrite=True)
+
+
+def _put_postgres(con: BaseBackend, name: str, data: pa.Table) -> ir.Table:
+    """COPY into a temporary table: Ibis would stage the rows in a second temporary table that it keeps
+    until the process exits."""
+    con.create_table(name, schema=ibis.Schema.from_pyarrow(data.schema), temp=True, overwrite=True)
+    columns = ", ".join(f'"{column}"' for column in data.column_names)
+    psycopg_connection: Any = con.con  # type: ignore[attr-defined]  # Ibis's own psycopg connection
+    with psycopg_connection.cursor() as cursor, cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:
+        for row in zip(*(column.to_pylist() for column in data.columns), strict=True):
+            copy.write_row(row)
+    return con.table(name)
+
+
+def drop_tables(con: BaseBackend, tables: Mapping[str, ir.Table]) -> None:
+    """Drop what :func:`put_tables` made, so a long-lived connection does not accumulate inputs."""
+    for table in tables.values():
+        name = table.get_name().rsplit(".", 1)[-1]  # engines qualify temporary tables (DuckDB: temp.main.X)
+        if con.name == "pyspark":
+            con.drop_view(name, force=True)
+        else:
+            con.drop_table(name, force=True)
+
+
+@contextmanager
+def staging(con: BaseBackend) -> Iterator[Callable[[ir.Table], ir.Table]]:
+    """A ``stage`` for the scoring: each staged table is computed once into a temporary table (Spark: a
+    cached view) and released when the block ends."""
+    staged: list[ir.CachedTable] = []
+
+    def stage(expr: ir.Table) -> ir.Table:
+        cached = expr.cache()
+        staged.append(cached)
+        return cached
+
+    try:
+        yield stage
+    finally:
+        for cached in reversed(staged):
+            cached.release()
+
+
+def fetch(con: BaseBackend, expr: ir.Table) -> pa.Table:
+    """A result as Arrow. Spark hands Arrow over directly (Ibis would go through pandas, which turns
+    integer columns with nulls into floats)."""
+    if con.name == "pyspark":
+        with warnings.catch_warnings():
+            # PySpark reads results over a loopback socket it leaves for the garbage collector to close;
+            # collect it here, under this filter, rather than wherever the collector next runs
+            warnings.filterwarnings("ignore", message=r"unclosed <socket\.socket", category=ResourceWarning)
+            result: pa.Table = _spark_session_of(con).sql(con.compile(expr)).toArrow()
+            gc.collect()
+        return result
+    return expr.to_pyarrow()
+
+
+def rows(con: BaseBackend, expr: ir.Table) -> list[dict[str, Any]]:
+    return fetch(con, expr).to_pylist()
+
+
+@contextmanager
+def library_warnings_ignored() -> Iterator[None]:
+    """Silence deprecation notices Ibis 12 itself triggers in DuckDB 2 and pandas 3, and nothing else.
+
+    They come from inside Ibis, say nothing about our use of it, and would fail runs that treat warnings
+    as errors. Each filter names the message and the Ibis module it comes from.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"fetch_arrow_table\(\) is deprecated",
+                                category=DeprecationWarning, module=r"ibis\.backends\.duckdb")
+        warnings.filterwarnings("ignore", message=r"The 'future\.infer_string' option is deprecated",
+                                module=r"ibis\.formats\.pandas")
+        yield

@@ -226,7 +226,7 @@ class ServerProcess:
         self.port = free_port("127.0.0.1")
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "JIFEN_DATABASE_URL": url, "JIFEN_DATA_DIR": str(data_dir),
-               "JIFEN_RATE_LIMIT_PER_S": "0"}
+               "JIFEN_RATE_LIMIT_PER_S": "0", "JIFEN_AUTO_SETTLE": "false"}  # measure ingestion alone
         jifen = Path(sys.executable).with_name("jifen")
         self.log = (data_dir / "server.log").open("wb")
         self.process = subprocess.Popen([str(jifen), "serve", "--host", "127.0.0.1", "--port", str(self.port),

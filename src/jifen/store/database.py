@@ -25,7 +25,10 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # No server-side prepared statements: a generic plan of the batch look-ups (a VALUES list joined to
+            # operations) can scan the table where every custom plan seeks the index, and cost grows with it.
+            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                                        connect_args={"prepare_threshold": None})
 
     @property
     def display_url(self) -> str:

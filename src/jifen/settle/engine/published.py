@@ -131,7 +131,10 @@ def _decimal(units: int | None, places: int) -> Decimal | None:
     """A published integer (units of 10**-places) as the Decimal the store writes."""
     if units is None:
         return None
-    return Decimal(int(units)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+    return Decimal(int(units)) * _SCALES[places]  # exact: the product has exactly ``places`` decimals
+
+
+_SCALES = {places: Decimal(1).scaleb(-places) for places in (POINTS_PLACES, AVERAGE_PLACES)}
 
 
 def _required(value: Decimal | None) -> Decimal:

@@ -48,3 +48,21 @@ def test_the_ingest_benchmark_runs_at_reduced_size(engine: str) -> None:
     assert re.search(r"req_per_s=\d+", singles) and "statuses=qualified:60" in singles
     assert re.search(r"ops_per_s=\d+", batched) and "statuses=qualified:3000" in batched
     assert any("server_peak_rss_mb=" in line and "prefill_s=" in line for line in lines)
+
+
+SETTLE_BENCHMARK = BENCHMARK.with_name("settle.py")
+
+
+@pytest.mark.slow
+def test_the_settlement_benchmark_runs_at_reduced_size() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SETTLE_BENCHMARK), "--teachers", "1500", "--operations", "60000"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    written = int(re.search(r"operations=(\d+) generated_s=", out).group(1))  # type: ignore[union-attr]
+    assert 50_000 < written < 70_000  # the generator hits the size asked for, give or take its randomness
+    for figure in ("yardstick_duckdb_sql_s=", "settle_from_counts_s=", "recount_plus_settle_s="):
+        assert re.search(figure + r"\d+\.\d+", out), out
+    assert re.search(r"peak_mb=\d+", out) and re.search(r"count_rows=[1-9]\d*", out)

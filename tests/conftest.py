@@ -10,19 +10,7 @@ import pytest
 from jifen.config import Settings
 from jifen.runtime import Runtime
 
-PG_URL = os.environ.get("JIFEN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_PG = os.environ.get("JIFEN_TEST_POSTGRES", "").lower() in {"1", "require", "yes"}
-
-
-def _postgres_answers() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
+from postgres import PG_URL, REQUIRE_PG, postgres_problem
 
 # Each test process works in a schema of its own, so test runs sharing the server do not meet.
 PG_SCHEMA = f"jifen_test_{os.getpid()}"
@@ -42,7 +30,7 @@ def _reset_postgres() -> str:
 @pytest.fixture(scope="session", autouse=True)
 def _drop_postgres_schema() -> Iterator[None]:
     yield
-    if _postgres_answers() is None:
+    if postgres_problem() is None:
         import psycopg
 
         with psycopg.connect(PG_URL, autocommit=True) as connection:
@@ -53,7 +41,7 @@ def _drop_postgres_schema() -> Iterator[None]:
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db')}/jifen.sqlite3"
-    problem = _postgres_answers()
+    problem = postgres_problem()
     if problem is not None:
         message = f"PostgreSQL does not answer at {PG_URL} ({problem})"
         if REQUIRE_PG:

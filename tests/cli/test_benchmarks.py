@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PG_URL, _postgres_answers
+from postgres import PG_URL, REQUIRE_PG, postgres_problem
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "ingest.py"
 
@@ -23,8 +23,8 @@ BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "ingest.py"
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_ingest_benchmark_runs_at_reduced_size(engine: str) -> None:
-    if engine == "postgresql" and _postgres_answers() is not None:
-        if os.environ.get("JIFEN_TEST_POSTGRES", "").lower() in {"1", "require", "yes"}:
+    if engine == "postgresql" and postgres_problem() is not None:
+        if REQUIRE_PG:
             pytest.fail(f"PostgreSQL does not answer at {PG_URL}; JIFEN_TEST_POSTGRES=require")
         pytest.skip(f"PostgreSQL does not answer at {PG_URL}; skipping the PostgreSQL run")
     schema = f"jifen_bench_test_{os.getpid()}"

@@ -11,9 +11,8 @@ import pytest
 from ibis.backends import BaseBackend
 
 from jifen.settle.engine import backends
+from postgres import PG_URL, REQUIRE_PG
 
-PG_URL = os.environ.get("JIFEN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_PG = os.environ.get("JIFEN_TEST_POSTGRES", "").lower() in {"1", "require", "yes"}
 # not the schema the other database tests use, so the two never drop each other's tables
 PG_SCHEMA = f"jifen_engines_{os.getpid()}"
 

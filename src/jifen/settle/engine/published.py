@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from jifen.domain.organisations import Roster
@@ -63,19 +64,26 @@ class PublishedSettlement:
         return units, indicators
 
 
-def published_rows(con: BaseBackend, rules: RuleSet, inputs: ScoringInputs,
-                   region: tuple[str, str]) -> PublishedSettlement:
-    """Put the inputs into the engine behind ``con``, run the scoring there, and read the rounded rows."""
+def published_tables(con: BaseBackend, rules: RuleSet, inputs: ScoringInputs,
+                     region: tuple[str, str]) -> tuple[pa.Table, pa.Table]:
+    """Put the inputs into the engine behind ``con``, run the scoring there, and read the rounded units and
+    indicators back as Arrow (figures as integers in units of 10**-places)."""
     with backends.library_warnings_ignored():
         tables = backends.put_tables(con, inputs.tables())
         try:
             with backends.staging(con) as stage:
                 result = scoring.published(scoring.ScoringTables(**tables), rules, region, stage)
-                units = backends.rows(con, result.units)
-                indicators = backends.rows(con, result.indicators)
+                return backends.fetch(con, result.units), backends.fetch(con, result.indicators)
         finally:
             backends.drop_tables(con, tables)
-    return _canonical(rules, [_unit_row(r) for r in units], [_indicator_row(r) for r in indicators])
+
+
+def published_rows(con: BaseBackend, rules: RuleSet, inputs: ScoringInputs,
+                   region: tuple[str, str]) -> PublishedSettlement:
+    """The scoring on the engine behind ``con`` (``published_tables``), as the rows the store writes."""
+    units, indicators = published_tables(con, rules, inputs, region)
+    return _canonical(rules, [_unit_row(r) for r in units.to_pylist()],
+                      [_indicator_row(r) for r in indicators.to_pylist()])
 
 
 def published_for_month(con: BaseBackend, rules: RuleSet, roster: Roster, counts: MonthCounts,

@@ -247,7 +247,6 @@ def _peak_mb() -> float:
 
 
 def measure_in_process(kind: str, data: Path, teachers: int) -> dict[str, Any]:
-    import duckdb  # noqa: F401 - the embedded engine
 
     from jifen.settle.engine import backends
     from jifen.settle.engine.inputs import SCHEMAS, ScoringInputs, indicator_rows, roster_tables, table

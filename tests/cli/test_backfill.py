@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from factories import at, op, row
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from jifen.access.service import register_app

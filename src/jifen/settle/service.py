@@ -15,12 +15,11 @@ from sqlalchemy import Connection
 
 from jifen.domain.organisations import Roster
 from jifen.domain.periods import Month
-from jifen.domain.scores import AVERAGE_PLACES, POINTS_PLACES, competition_ranks, round_half_up
 from jifen.errors import Conflict, InvalidInput
 from jifen.rules.loader import LoadedRuleSet
 from jifen.rules.schema import RuleSet
 from jifen.settle import fixed, inputs, review
-from jifen.settle.compute import FIXED, MonthCounts, Settlement, Unit, figures, settle
+from jifen.settle.compute import FIXED, MonthCounts, figures, settle
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import operations as operations_repo
 from jifen.store import roster as roster_repo
@@ -98,12 +97,11 @@ class _Computed:
 def _computed(engine: str, master: str, database: Database, rules: RuleSet, roster: Roster, counts: MonthCounts,
               region: tuple[str, str], month: Month) -> _Computed:
     """The month scored by the Python reference or on an engine, as rows to store and the review list."""
+    from jifen.settle.engine import backends
+    from jifen.settle.engine.published import published_for_month, reference_rows
     if engine == PYTHON:
         result = settle(rules, roster, counts, region, month)
-        return _Computed(lambda sid: (_unit_rows(sid, result), _indicator_rows(sid, result)),
-                         review.review_list(rules, result))
-    from jifen.settle.engine import backends
-    from jifen.settle.engine.published import published_for_month
+        return _Computed(reference_rows(rules, result).store_rows, review.review_list(rules, result))
 
     con = backends.connect(engine, url=None if engine == "sqlite" else database.url, master=master)  # sqlite: in memory
     try:
@@ -143,39 +141,3 @@ def _score(value: Any) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return Fraction(0)
     return Fraction(Decimal(str(value)))
-
-
-def _unit_rows(settlement_id: int, result: Settlement) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for level, units in result.units.items():
-        siblings: dict[str | None, list[Unit]] = defaultdict(list)
-        for unit in units:
-            siblings[unit.parent_code].append(unit)
-        for group in siblings.values():
-            totals = {u.code: round_half_up(u.total, POINTS_PLACES) for u in group}
-            ranks = {code: rank for code, _total, rank in competition_ranks(list(totals.items()))}
-            rows.extend({
-                "settlement_id": settlement_id, "level": level, "code": u.code, "name": u.name,
-                "parent_code": u.parent_code, "total": totals[u.code], "rank": ranks[u.code],
-                "teacher_average": _rounded(u.teacher_average), "school_points": _rounded(u.school_points),
-            } for u in group)
-    return rows
-
-
-def _rounded(value: Fraction | None) -> Decimal | None:
-    return None if value is None else round_half_up(value, POINTS_PLACES)
-
-
-def _indicator_rows(settlement_id: int, result: Settlement) -> list[dict[str, Any]]:
-    return [
-        {
-            "settlement_id": settlement_id, "level": level, "code": unit.code, "indicator": score.code,
-            "count": round_half_up(score.count, AVERAGE_PLACES),
-            "average": round_half_up(score.average, AVERAGE_PLACES),
-            "points": round_half_up(score.points, POINTS_PLACES),
-            "adjustment": round_half_up(score.adjustment, POINTS_PLACES),
-        }
-        for level in ("teacher", "school")
-        for unit in result.units[level]
-        for score in unit.indicators
-    ]

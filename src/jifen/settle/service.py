@@ -54,10 +54,12 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
     if engine not in ENGINES:
         raise InvalidInput(f"unknown settlement engine {engine!r}; expected one of {', '.join(ENGINES)}")
     rules = ruleset.rules
-    with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
+    # Read, compute, then write: no transaction is held while the engine works (a Spark cluster may take
+    # minutes; on SQLite a write transaction would stop ingestion meanwhile). Inputs changed after they were
+    # read raise the month's input revision above the one stored here, so the schedule settles it again.
+    with database.read() as connection:
         inputs_revision = inputs.revision(connection, rules, month)  # first: see jifen.store.month_inputs
-        if only_after is not None and repo.next_version(connection, str(month)) != only_after + 1:
-            raise Conflict(f"{month} was settled again meanwhile; nothing was stored")
+        _check_unchanged(connection, month, only_after)
         roster = roster_repo.load_for_month(connection, str(month))
         counts = MonthCounts(
             teachers=_counts(operations_repo.qualified_counts(connection, str(month), "teacher_id")),
@@ -70,7 +72,9 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
             events=_events(connection, rules, month, tz),
             adjustments=adjustments_repo.month_totals(connection, str(month)),
         )
-        computed = _computed(engine, master, database, rules, roster, counts, region, month)
+    computed = _computed(engine, master, database, rules, roster, counts, region, month)
+    with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
+        _check_unchanged(connection, month, only_after)  # two schedulers at once: the second stores nothing
         rulesets_repo.record(connection, ruleset, now)
         version = repo.next_version(connection, str(month))
         settlement_id = repo.create(connection, {
@@ -86,6 +90,11 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
     levels = Counter(row["level"] for row in unit_rows)
     region_total = next((row["total"] for row in unit_rows if row["level"] == "region"), Decimal(0))
     return SettleSummary(str(month), version, levels["teacher"], levels["school"], levels["county"], region_total)
+
+
+def _check_unchanged(connection: Connection, month: Month, only_after: int | None) -> None:
+    if only_after is not None and repo.next_version(connection, str(month)) != only_after + 1:
+        raise Conflict(f"{month} was settled again meanwhile; nothing was stored")
 
 
 @dataclass(frozen=True)

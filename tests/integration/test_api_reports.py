@@ -270,3 +270,53 @@ def test_county_city_and_region_reports_rank_their_children(
     assert body[children] == expected_children
     if level == "region":
         assert body["region_name"] == REGION[1]
+
+
+# --- downloads: ?format=xlsx|csv ----------------------------------------------------------------------------
+
+
+def test_a_county_downloads_its_report_as_xlsx(reports: Reports) -> None:
+    import io
+    from urllib.parse import quote
+
+    import openpyxl
+
+    response = reports.get("county", f"counties/{C1}", month=MONTH, format="xlsx")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment; ")
+    assert f"filename*=UTF-8''{quote('县区积分报表')}_{C1}_{MONTH}_v1.xlsx" in disposition
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    assert sheet.freeze_panes == "A3"
+    assert [c.value for c in sheet[2]][:3] == ["排名", "名称", "代码"]
+    county = reports.ok("county", f"counties/{C1}")
+    assert [(r[0].value, r[2].value, r[-2].value) for r in sheet.iter_rows(min_row=3)] == [
+        (s["rank"], s["school_code"], s["total"]) for s in county["schools"]]
+
+
+def test_a_school_downloads_its_report_as_csv(reports: Reports) -> None:
+    import csv
+
+    response = reports.get("school", f"schools/{S1}", month=MONTH, format="csv")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment; " in response.headers["content-disposition"]
+    lines = list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
+    assert lines[0][:3] == ["排名", "姓名", "代码"] and lines[0][-2:] == ["总分", "较上月"]
+    school = reports.ok("school", f"schools/{S1}")
+    assert [(r[2], float(r[-2]), r[-1]) for r in lines[1:]] == [
+        (t["teacher_id"], t["total"], "") for t in school["teachers"]]  # 2026-08 is not settled: no change
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_download_outside_the_scope_is_refused(reports: Reports, fmt: str) -> None:
+    error = _error(reports.get("school", f"schools/{S2}", month=MONTH, format=fmt), 403, "forbidden")
+    assert S2 in error["message"]
+    _error(reports.get("teacher", "teachers/T2", month=MONTH, format=fmt), 403, "forbidden")
+
+
+def test_an_unknown_format_is_422(reports: Reports) -> None:
+    error = _error(reports.get("region", f"regions/{REGION[0]}", month=MONTH, format="pdf"), 422, "invalid")
+    assert error["details"][0]["path"] == "query.format"

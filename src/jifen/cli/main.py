@@ -49,6 +49,8 @@ class Level(str, Enum):
 class Format(str, Enum):
     table = "table"
     json = "json"
+    xlsx = "xlsx"
+    csv = "csv"
 
 
 def _now() -> datetime:
@@ -234,20 +236,44 @@ def report(
     level: Annotated[Level, typer.Argument(help="teacher, school, county, city or region")],
     code: Annotated[str, typer.Argument(help="teacher id, or school, county, city or region code")],
     month: Annotated[str, typer.Option(help="YYYY-MM")],
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, xlsx or csv")] = Format.table,
     version: Annotated[int | None, typer.Option(help="settlement version (default: the latest published, "
                                                      "else the latest draft)")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="the file to write (required for xlsx; "
+                                                                       "csv without it goes to stdout)")] = None,
 ) -> None:
     """Print a settled report: a teacher, a school, or the ranking of a county, city or the region."""
     from jifen.reports import datasets
     from jifen.reports.table import render
 
+    if format in (Format.xlsx, Format.csv):
+        return _report_file(level.value, code, month, version, format.value, output)
     with opened() as runtime, runtime.database.read() as connection:
         data = datasets.report(connection, level.value, code, month, version)
     if format is Format.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         console.print(render(level.value, data))
+
+
+def _report_file(level: str, code: str, month: str, version: int | None, kind: str, output: Path | None) -> None:
+    """Write the report as a spreadsheet file; xlsx is binary, so it never goes to the terminal."""
+    from jifen.errors import InvalidInput
+    from jifen.reports import csv_file, sheet_data, xlsx_file
+    from jifen.reports.sheet import rows
+
+    if output is None and kind == "xlsx":
+        raise InvalidInput("--format xlsx writes a file: give -o FILE.xlsx")
+    with opened() as runtime, runtime.database.read() as connection:
+        sheet = rows(level, sheet_data.dataset(connection, level, code, month, version))
+    if kind == "xlsx" and output is not None:
+        output.write_bytes(xlsx_file.render(sheet))
+    elif output is not None:
+        output.write_text(csv_file.render(sheet), encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(csv_file.render(sheet).removeprefix(csv_file.BOM))
+        return
+    console.print(f"{sheet.title}: {len(sheet.rows)} rows written to {output}", highlight=False)
 
 
 def _ingest(runtime):  # type: ignore[no-untyped-def]

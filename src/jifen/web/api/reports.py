@@ -1,15 +1,22 @@
-"""GET /api/v1/reports/{level}/{code}?month=YYYY-MM: settled scores, for users whose scope covers them."""
+"""GET /api/v1/reports/{level}/{code}?month=YYYY-MM: settled scores, for users whose scope covers them.
+
+``format=xlsx`` or ``format=csv`` answers the same report as a file to download, under the same scope checks.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from jifen.access.scopes import covers
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput, NotFound
-from jifen.reports import datasets
+from jifen.reports import csv_file, datasets, sheet_data, xlsx_file
+from jifen.reports.sheet import rows
 from jifen.web.deps import CurrentUser, RuntimeDep
 
 router = APIRouter(prefix="/api/v1/reports")
@@ -17,10 +24,12 @@ router = APIRouter(prefix="/api/v1/reports")
 PLURALS = {"teachers": "teacher", "schools": "school", "counties": "county", "cities": "city", "regions": "region"}
 
 
-@router.get("/{kind}/{code}")
+@router.get("/{kind}/{code}", response_model=None)
 def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
            month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
-           version: int | None = Query(default=None, ge=1)) -> dict[str, Any]:
+           version: int | None = Query(default=None, ge=1),
+           format: str = Query(default="json", pattern=r"^(json|xlsx|csv)$",
+                               description="json, or a file to download: xlsx or csv")) -> dict[str, Any] | Response:
     level = PLURALS.get(kind)
     if level is None:
         raise NotFound(f"no report kind {kind!r}; one of {', '.join(PLURALS)}")
@@ -39,4 +48,19 @@ def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
             if chain is None and user.role == "region_admin":
                 raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month}")
             raise Forbidden(f"{level} {code!r} is outside the scope of user {user.name}")
+        if format != "json":
+            return _download(connection, level, code, month, version, format)
         return datasets.report(connection, level, code, month, version)
+
+
+def _download(connection: Connection, level: str, code: str, month: str, version: int | None,
+              kind: str) -> Response:
+    """The report as an attachment; filename* carries the Chinese name, filename an ASCII fallback."""
+    sheet = rows(level, sheet_data.dataset(connection, level, code, month, version))
+    if kind == "xlsx":
+        body, media_type = xlsx_file.render(sheet), xlsx_file.MEDIA_TYPE
+    else:
+        body, media_type = csv_file.render(sheet).encode("utf-8"), csv_file.MEDIA_TYPE
+    fallback = re.sub(r"[^A-Za-z0-9_.-]", "_", f"report_{level}_{code}_{month}.{kind}")
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(f'{sheet.filename}.{kind}')}"
+    return Response(content=body, media_type=media_type, headers={"Content-Disposition": disposition})

@@ -7,6 +7,9 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from typer.testing import CliRunner, Result
+
+from jifen.cli.main import app
 from jifen.domain.organisations import RosterRow
 
 CST = timezone(timedelta(hours=8))
@@ -56,3 +59,15 @@ def api_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert set(error) == {"status", "code", "message", "details"}
     assert error["status"] == status and error["code"] == code and error["message"]
     return error
+
+
+def jifen(env: dict[str, str], *args: str) -> Result:
+    """The jifen command run in-process, with the test database's environment (the ``cli_env`` fixture)."""
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def jifen_ok(env: dict[str, str], *args: str) -> Result:
+    """The jifen command, which must succeed; its output on failure."""
+    result = jifen(env, *args)
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    return result

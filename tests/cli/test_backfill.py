@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from factories import at, op, row
+from factories import jifen, jifen_ok as ok
 from sqlalchemy import select
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from jifen.access.service import register_app
-from jifen.cli.main import app
 from jifen.ingest.backfill import backfill, cell_value
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
@@ -23,16 +23,6 @@ from jifen.runtime import Runtime
 from jifen.store.tables import operations
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
-
-
-def jifen(cli_env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=cli_env)
-
-
-def ok(cli_env: dict[str, str], *args: str) -> Result:
-    result = jifen(cli_env, *args)
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def flat(text: str) -> str:

@@ -19,10 +19,10 @@ import httpx
 import openpyxl
 import pytest
 from factories import CST, op, row
-from typer.testing import CliRunner, Result
+from factories import jifen, jifen_ok as ok
+from typer.testing import Result
 
 from jifen.access.service import app_for, user_for
-from jifen.cli.main import app
 from jifen.config import Settings
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
@@ -36,16 +36,6 @@ HEADER = ["city_code", "city_name", "county_code", "county_name", "school_code",
 T1 = ["640100", "银川市", "640104", "兴庆区", "640104001", "银川市第一中学", "2", "t1", "张伟", "数学"]
 T2 = ["640100", "银川市", "640104", "兴庆区", "640104001", "银川市第一中学", "2", "t2", "李娜", "语文"]
 T3 = ["640200", "石嘴山市", "640202", "大武口区", "640202001", "大武口区第二小学", "0", "t3", "王芳", "英语"]
-
-
-def jifen(cli_env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=cli_env)
-
-
-def ok(cli_env: dict[str, str], *args: str) -> Result:
-    result = jifen(cli_env, *args)
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def failed(cli_env: dict[str, str], *args: str) -> Result:

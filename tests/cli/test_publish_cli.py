@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from factories import CST, at, op, row
-from typer.testing import CliRunner, Result
+from factories import jifen, jifen_ok
 
-from jifen.cli.main import app
 from jifen.domain.periods import Month
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
@@ -22,14 +21,8 @@ MONTH = "2026-09"
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=CST)
 
 
-def jifen(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=env)
-
-
 def ok(env: dict[str, str], *args: str) -> str:
-    result = jifen(env, *args)
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result.stdout
+    return jifen_ok(env, *args).stdout
 
 
 def as_json(env: dict[str, str], *args: str) -> Any:

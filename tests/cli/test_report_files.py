@@ -11,7 +11,8 @@ from typing import Any
 import openpyxl
 import pytest
 from factories import CST, at, op, row
-from typer.testing import CliRunner, Result
+from factories import jifen_ok as jifen
+from typer.testing import CliRunner
 
 from jifen.cli.main import app
 from jifen.ingest.roster_import import import_rows
@@ -24,12 +25,6 @@ NOW = datetime(2026, 10, 1, 9, 0, tzinfo=CST)
 INDICATORS = ["线上备课", "互动授课", "课后辅导", "三个课堂", "教学资源", "研修活动", "教研资源", "教师测评", "学生评价",
               "教师评价", "校务管理", "教务管理"]
 TEACHER_INDICATORS = [n for n in INDICATORS if n not in {"三个课堂", "教师评价", "校务管理", "教务管理"}]
-
-
-def jifen(cli_env: dict[str, str], *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env=cli_env)
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def as_json(cli_env: dict[str, str], *args: str) -> dict[str, Any]:

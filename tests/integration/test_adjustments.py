@@ -36,12 +36,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from factories import api_error as _error
+from factories import jifen as _cli
 from factories import CST, at, op, row
 from jifen.access.service import add_user
-from jifen.cli.main import app
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput
 from jifen.ingest.roster_import import import_rows
@@ -105,10 +104,6 @@ def region(runtime: Runtime) -> Iterator[Region]:
               for name, (role, scope) in USERS.items()}
     with TestClient(create_app(runtime)) as client:
         yield Region(runtime, client, tokens)
-
-
-def _cli(cli_env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=cli_env)
 
 
 def _indicator(data: dict[str, Any], code: str) -> dict[str, Any]:

@@ -30,12 +30,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from factories import api_error as _error
+from factories import jifen as _cli
 from factories import CST, at, op, row
 from jifen.access.service import add_user
-from jifen.cli.main import app
 from jifen.domain.credits import credits
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, NotFound
@@ -188,10 +187,6 @@ def test_credit_arithmetic_rounds_half_up() -> None:
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------
-
-def _cli(cli_env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=cli_env)
-
 
 def test_cli_card_in_chinese_and_json(region: Region, cli_env: dict[str, str]) -> None:
     result = _cli(cli_env, "card", "T1", "--on", "2026-10-15")

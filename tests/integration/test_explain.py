@@ -35,12 +35,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from factories import api_error as _error
+from factories import jifen as _cli
 from factories import CST, at, op, row, sha
 from jifen.access.service import add_user
-from jifen.cli.main import app
 from jifen.domain.periods import Month
 from jifen.errors import NotFound, NotSettled
 from jifen.ingest.roster_import import import_rows
@@ -212,10 +211,6 @@ def test_unknown_teacher_or_month(region: Region) -> None:
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------
-
-def _cli(cli_env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=cli_env)
-
 
 def test_cli_says_the_arithmetic_in_chinese(region: Region, cli_env: dict[str, str]) -> None:
     result = _cli(cli_env, "explain", "T1", "--month", MONTH)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select, text, update
 
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
-from jifen.store.tables import UtcDateTime, content_hashes, operations, rejections
+from jifen.store.tables import content_hashes, operations, rejections
 
 _CHUNK = 900
 
@@ -135,10 +135,10 @@ def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
         return ids
     first = int(connection.scalar(select(func.coalesce(func.max(operations.c.id), 0)))) + 1
     ids = list(range(first, first + len(rows)))
-    processors = _sqlite_processors(connection)
+    processors = [_bound(connection, c) for c in _COLUMNS]
     connection.exec_driver_sql(
         f"INSERT INTO operations (id, {', '.join(_COLUMNS)}) VALUES (?{', ?' * len(_COLUMNS)})",
-        [(i, *(p(row[c]) if p else row[c] for c, p in zip(_COLUMNS, processors, strict=True)))
+        [(i, *(p(row[c]) for c, p in zip(_COLUMNS, processors, strict=True)))
          for i, row in zip(ids, rows, strict=True)],
     )
     return ids
@@ -147,10 +147,10 @@ def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
 _COLUMNS = tuple(c.name for c in operations.columns if c.name not in ("id", "withdrawn_at"))
 
 
-def _sqlite_processors(connection: Connection) -> list[Any]:
-    """SQLAlchemy's own conversions of each column's values for SQLite (datetimes as text, JSON)."""
-    dialect = connection.dialect
-    return [operations.c[c].type._cached_bind_processor(dialect) for c in _COLUMNS]
+def _bound(connection: Connection, column: str) -> Callable[[Any], Any]:
+    """SQLAlchemy's own conversion of a column's values for the driver (on SQLite: datetimes and JSON as text)."""
+    processor = operations.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return processor or (lambda value: value)
 
 
 def _pg_value(column: str, value: Any) -> Any:
@@ -200,8 +200,8 @@ class SessionRow:
     day: str  # local
 
 
-# The two look-ups below leave the status out of WHERE and filter it here: SQLite's planner, without ANALYZE,
-# would take ix_operations_status and read every qualified operation instead of seeking (teacher or school, day).
+# The two look-ups below read every status and keep the qualified operations here: the (teacher or school, day)
+# index finds the rows, and a teacher's or school's day holds few.
 
 def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, str, datetime, datetime]]
                          ) -> list[SessionRow]:
@@ -209,9 +209,8 @@ def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, st
 
     One indexed seek per (teacher, day), joined to the windows as a VALUES list, so that only sessions
     overlapping a report of the batch come back, however full the teachers' days already are."""
-    instant = UtcDateTime().dialect_impl(connection.dialect).bind_processor(connection.dialect) or (lambda v: v)
-    wanted = list(dict.fromkeys((t, d, instant(b.astimezone(UTC)), instant(e.astimezone(UTC)))
-                                for t, d, b, e in windows))
+    instant = _bound(connection, "occurred_at")
+    wanted = list(dict.fromkeys((t, d, instant(b), instant(e)) for t, d, b, e in windows))
     rows = lookups.rows_joined(connection, (
         "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
         "SELECT DISTINCT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status "

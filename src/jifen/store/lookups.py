@@ -14,9 +14,11 @@ from sqlalchemy import Connection
 
 CHUNK = 900
 # SQLite (3.38 and later) joins a VALUES list of a few hundred rows to a large table through a Bloom filter, which
-# it builds by reading the whole table first: 1.5 s at 10 million operations, for a join that otherwise takes 2 ms.
-# Up to about a hundred rows it seeks the index for each row, so joins go a small chunk at a time there.
-JOIN_CHUNK = {"sqlite": 64}
+# it builds by reading the whole table first (1.5 s at 10 million operations, for a join that otherwise takes
+# 2 ms), when the join also filters the table's rows by other columns. A join statement therefore does only the
+# join inside a subquery fenced by ``{fence}`` (LIMIT -1 on SQLite, which keeps the planner from merging it into
+# the outer query) and filters outside it, so that SQLite seeks the index for each row of the list.
+FENCE = {"sqlite": " LIMIT -1"}
 
 
 def marker(connection: Connection) -> str:
@@ -36,15 +38,15 @@ def rows_in(connection: Connection, sql: str, keys: Sequence[Any], params: tuple
 def rows_joined(connection: Connection, sql: str, tuples: Sequence[tuple[Any, ...]], casts: Sequence[str] = ()
                 ) -> Iterator[Any]:
     """Rows of ``sql``, whose ``{values}`` becomes a VALUES list of a chunk of tuples (PostgreSQL casts per
-    position, e.g. ``::timestamptz``, in ``casts``)."""
+    position, e.g. ``::timestamptz``, in ``casts``) and ``{fence}`` the dialect's subquery fence (see FENCE)."""
     if not tuples:
         return
     mark = marker(connection)
     width = len(tuples[0])
     kinds = [""] * width if connection.dialect.name == "sqlite" else [*casts, *[""] * (width - len(casts))]
     one = "(" + ", ".join(mark + kind for kind in kinds) + ")"
-    size = JOIN_CHUNK.get(connection.dialect.name, CHUNK)
-    for start in range(0, len(tuples), size):
-        chunk = tuples[start : start + size]
-        statement = sql.format(values="VALUES " + ", ".join([one] * len(chunk)))
+    fence = FENCE.get(connection.dialect.name, "")
+    for start in range(0, len(tuples), CHUNK):
+        chunk = tuples[start : start + CHUNK]
+        statement = sql.format(values="VALUES " + ", ".join([one] * len(chunk)), fence=fence)
         yield from connection.exec_driver_sql(statement, tuple(v for t in chunk for v in t))

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select, text, update
 
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
-from jifen.store.tables import content_hashes, operations, rejections
+from jifen.store.tables import UtcDateTime, content_hashes, operations, rejections
 
 _CHUNK = 900
 
@@ -148,9 +148,22 @@ _COLUMNS = tuple(c.name for c in operations.columns if c.name not in ("id", "wit
 
 
 def _bound(connection: Connection, column: str) -> Callable[[Any], Any]:
-    """SQLAlchemy's own conversion of a column's values for the driver (on SQLite: datetimes and JSON as text)."""
+    """SQLAlchemy's own conversion of a column's values for the driver (on SQLite: datetimes and JSON as text),
+    except for instants on SQLite, written directly in the same text form: the conversion runs for every
+    stored report, and SQLAlchemy's takes several calls each."""
+    if connection.dialect.name == "sqlite" and isinstance(operations.c[column].type, UtcDateTime):
+        return _sqlite_instant
     processor = operations.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     return processor or (lambda value: value)
+
+
+def _sqlite_instant(value: datetime | None) -> str | None:
+    """An aware instant as SQLAlchemy's SQLite DATETIME stores it: UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _pg_value(column: str, value: Any) -> Any:
@@ -211,13 +224,27 @@ def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, st
     overlapping a report of the batch come back, however full the teachers' days already are."""
     instant = _bound(connection, "occurred_at")
     wanted = list(dict.fromkeys((t, d, instant(b), instant(e)) for t, d, b, e in windows))
-    rows = lookups.rows_joined(connection, (
-        "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
-        "SELECT DISTINCT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status "
-        "FROM windows w JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day "
-        "WHERE o.duration_s IS NOT NULL AND o.withdrawn_at IS NULL AND o.occurred_at < w.ends AND o.ends_at > w.starts"
-    ), wanted, casts=("", "", "::timestamptz", "::timestamptz"))
-    return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in rows if r[6] == Status.QUALIFIED]
+    rows = lookups.rows_joined(connection, SESSIONS_OVERLAPPING, wanted, casts=("", "", "::timestamptz", "::timestamptz"))
+    found = dict.fromkeys(tuple(r) for r in rows if r[6] == Status.QUALIFIED)  # a session may overlap two windows
+    return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in found]
+
+
+# The joins run inside a fenced subquery and the filters outside it (jifen.store.lookups.FENCE).
+SESSIONS_OVERLAPPING = (
+    "SELECT teacher_id, app_code, action, occurred_at, duration_s, day, status FROM ("
+    "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
+    "SELECT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status, o.withdrawn_at, "
+    "o.ends_at, w.starts, w.ends "
+    "FROM windows w JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day{fence}) AS joined "
+    "WHERE duration_s IS NOT NULL AND withdrawn_at IS NULL AND occurred_at < ends AND ends_at > starts"
+)
+QUALIFIED_PER_DAY = (
+    "SELECT code, indicator, day, status, count(*) FROM ("
+    "WITH wanted (code, indicator, day) AS ({values}) "
+    "SELECT o.{column} AS code, o.indicator, o.day, o.status, o.withdrawn_at FROM wanted w JOIN operations o "
+    "ON o.{column} = w.code AND o.day = w.day AND o.indicator = w.indicator{fence}) AS joined "
+    "WHERE withdrawn_at IS NULL GROUP BY code, indicator, day, status"
+)
 
 
 def _instant(value: Any) -> datetime:
@@ -232,12 +259,8 @@ def qualified_per_day(connection: Connection, subject_column: str, keys: Iterabl
     """(teacher or school, indicator, local day, count) of qualified operations, for these
     (teacher or school, indicator, local day)."""
     column = {"teacher_id": "teacher_id", "school_code": "school_code"}[subject_column]
-    rows = lookups.rows_joined(connection, (
-        "WITH wanted (code, indicator, day) AS ({values}) "
-        f"SELECT o.{column}, o.indicator, o.day, o.status, count(*) FROM wanted w JOIN operations o "
-        f"ON o.{column} = w.code AND o.day = w.day AND o.indicator = w.indicator WHERE o.withdrawn_at IS NULL "
-        f"GROUP BY o.{column}, o.indicator, o.day, o.status"
-    ), list(dict.fromkeys(keys)))
+    sql = QUALIFIED_PER_DAY.replace("{column}", column)
+    rows = lookups.rows_joined(connection, sql, list(dict.fromkeys(keys)))
     return [(r[0], r[1], r[2], int(r[4])) for r in rows if r[3] == Status.QUALIFIED]
 
 

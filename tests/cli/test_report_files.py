@@ -112,8 +112,24 @@ def test_school_report_as_csv(settled: dict[str, str], tmp_path: Path) -> None:
 def test_csv_without_output_goes_to_stdout(settled: dict[str, str]) -> None:
     result = jifen(settled, "report", "region", "640000", "--month", "2026-09", "--format", "csv")
     lines = list(csv.reader(result.stdout.splitlines()))
-    assert lines[0] == ["排名", "名称", "代码", "总分", "较上月"]  # no indicator points are stored for cities
+    assert lines[0] == ["排名", "名称", "代码", *INDICATORS, "总分", "较上月"]
     assert [r[2] for r in lines[1:]] == ["640100", "640200"]
+
+
+def test_counties_and_cities_carry_the_mean_of_their_members_points_per_indicator(settled: dict[str, str]) -> None:
+    def sheet(level: str, code: str) -> dict[str, dict[str, float]]:
+        lines = list(csv.reader(jifen(settled, "report", level, code, "--month", "2026-09", "--format", "csv")
+                                .stdout.splitlines()))
+        return {r[2]: {h: float(v or 0) for h, v in zip(lines[0][3:-2], r[3:-2], strict=True)} for r in lines[1:]}
+
+    schools = sheet("county", COUNTY)  # 640104001 and 640104002, as the settlement stored them
+    counties = sheet("city", "640100")
+    cities = sheet("region", "640000")
+    assert set(schools) == {SCHOOL_A, SCHOOL_B} and set(counties) == {COUNTY}
+    for name in INDICATORS:
+        assert counties[COUNTY][name] == round((schools[SCHOOL_A][name] + schools[SCHOOL_B][name]) / 2 + 1e-9, 2)
+        assert cities["640100"][name] == counties[COUNTY][name]  # the city's one county
+    assert counties[COUNTY]["线上备课"] > 0 and counties[COUNTY]["三个课堂"] > 0
 
 
 def test_xlsx_needs_an_output_file(settled: dict[str, str]) -> None:

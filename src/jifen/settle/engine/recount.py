@@ -64,10 +64,18 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from jifen.ingest.antigaming import is_session
+from jifen.rules.conditions import walk
 from jifen.rules.schema import ActionRule, RuleSet
 from jifen.settle.engine import backends
 from jifen.settle.engine import recount_fields as flat
-from jifen.settle.engine.recount_conditions import MET, PROBLEM, Inputs, check_compilable, compile_condition
+from jifen.settle.engine.recount_conditions import (
+    HISTORY_KINDS,
+    MET,
+    PROBLEM,
+    Inputs,
+    check_compilable,
+    compile_condition,
+)
 from jifen.settle.engine.recount_engine import Scratch, scalar, scratch
 
 CATALOG_SCHEMA = pa.schema([
@@ -124,6 +132,13 @@ def _storable(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
     return ibis.and_(*checks) if checks else ibis.literal(True)
 
 
+_no_history = (ibis.literal(False), ibis.literal(False))  # nothing claimed, not counted this year
+
+
+def _reads_history(rule: ActionRule) -> bool:
+    return rule.qualifies is not None and any(isinstance(c, HISTORY_KINDS) for c in walk(rule.qualifies))
+
+
 def _met(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
     return ibis.literal(True) if rule.qualifies is None else compile_condition(rule.qualifies, inputs) == MET
 
@@ -139,11 +154,17 @@ def prepare(operations_table: ir.Table, roster: ir.Table, cat: ir.Table, rules: 
     subject_code = ibis.ifelse(t.subject == "teacher", t.teacher_id, t.school_code)
     t = t.mutate(subject_code=subject_code)
     t = t.left_join(known, [t.subject == known.r_kind, t.subject_code == known.r_code])
-    dry = Inputs(t, fields, ibis.literal(False), ibis.literal(False))
+    # Only the actions whose conditions read the history answer differently with it: the other three answers
+    # are worked out for those alone, and are the clean answer for the rest.
+    t = t.mutate(met_clean=_per_rule(t, entries, lambda r: _met(r, Inputs(t, fields, *_no_history))))
+    dry = Inputs(t, fields, *_no_history)
+    reading = [e for e in entries if _reads_history(e.rule)]
     columns = {}
     for name, (duplicate, counted) in _HISTORY.items():
         history = Inputs(t, fields, ibis.literal(duplicate), ibis.literal(counted))
-        columns[f"met_{name}"] = _per_rule(t, entries, lambda r, i=history: _met(r, i))
+        branches = [(t.rule_no == e.number, _met(e.rule, history)) for e in reading]
+        columns[f"met_{name}"] = ibis.cases(*branches, else_=t.met_clean) if branches and name != "clean" \
+            else t.met_clean
     content = _content_key(t, entries, fields)
     return t.select(
         "id", "month", "day", "teacher_id", "school_code", "subject_code", "cap", "start_us", "end_us",
@@ -229,9 +250,12 @@ def judge(static: ir.Table, pairs: ir.Table, hidden: ir.Table, guess: ir.Table) 
 
 
 def counts(static: ir.Table, outcome: ir.Table) -> ir.Table:
-    """Qualified, not withdrawn operations under their teacher and under their school, as operation_counts."""
-    t = static.join(outcome, "id")
-    t = t.filter(t.qualified & t.withdrawn_us.isnull())
+    """Qualified, not withdrawn operations under their teacher and under their school, as operation_counts.
+    ``outcome`` holds the dependent reports; every other report is qualified as its first guess says."""
+    judged = outcome.select(o_id=outcome.id, o_qualified=outcome.qualified)
+    t = static.left_join(judged, static.id == judged.o_id)
+    qualified = ibis.ifelse(t.o_id.isnull(), t.eligible & t.met_clean, t.o_qualified)
+    t = t.filter(qualified & t.withdrawn_us.isnull())
     parts = []
     for kind, column in (("teacher", "teacher_id"), ("school", "school_code")):
         part = t.filter(t[column].notnull()).group_by(code=t[column], month=t.month, indicator=t.indicator)
@@ -240,21 +264,62 @@ def counts(static: ir.Table, outcome: ir.Table) -> ir.Table:
     return union.select("subject_kind", "code", "month", "indicator", union["count"].cast("int64"))
 
 
+def dependent(static: ir.Table, pairs: ir.Table) -> ir.Table:
+    """The reports whose outcome may hinge on earlier reports' outcomes: the rest are settled by ``first_guess``.
+
+    A report depends on others only through a group it shares with them, and only when that group can change
+    an answer: content claimed by two or more reports; a day holding more eligible reports of a capped
+    indicator than the cap (fewer can never fill it); a teacher's year of an indicator holding two or more
+    reports, one of whose conditions reads "counted this year"; or an earlier session overlapping it. Every
+    report of such a group is dependent, so the windows of ``judge`` run over dependent reports alone and
+    still see every report that could fill them; the earlier reports of a pair that are not dependent are
+    settled, and come into each round with their first guess (:func:`anchors`)."""
+    keyed = static.filter(static.content_key.notnull())
+    content = keyed.group_by(d_content=keyed.content_key).aggregate(d_n=keyed.count()).filter(lambda g: g.d_n > 1)
+    capped = static.filter(static.eligible & static.cap.notnull())
+    days = capped.group_by(d_subject=capped.subject_code, d_indicator=capped.indicator, d_day=capped.day).aggregate(
+        d_n=capped.count(), d_cap=capped.cap.max()).filter(lambda g: g.d_n > g.d_cap)
+    reads = (static.met_counted != static.met_clean) | (static.met_both != static.met_duplicate)
+    taught = static.filter(static.teacher_id.notnull()).mutate(d_reads=reads)
+    years = taught.group_by(y_teacher=taught.teacher_id, y_indicator=taught.indicator, y_year=taught.year).aggregate(
+        y_n=taught.count(), y_reads=taught.d_reads.any()).filter(lambda g: (g.y_n > 1) & g.y_reads)
+    overlapped = pairs.select(p_id=pairs.id).distinct()
+    t = static.left_join(content, static.content_key == content.d_content)
+    t = t.left_join(days, [t.subject_code == days.d_subject, t.indicator == days.d_indicator, t.day == days.d_day])
+    t = t.left_join(years, [t.teacher_id == years.y_teacher, t.indicator == years.y_indicator,
+                            t.year == years.y_year])
+    t = t.left_join(overlapped, t.id == overlapped.p_id)
+    hinges = t.d_content.notnull() | t.d_subject.notnull() | t.y_teacher.notnull() | t.p_id.notnull()
+    return t.filter(hinges).select(*static.columns)
+
+
+def anchors(static: ir.Table, depending: ir.Table, pairs: ir.Table, hidden: ir.Table) -> ir.Table:
+    """The settled reports that a dependent one reads through a pair (an overlap, a withdrawal): their first
+    guess, the same in every round."""
+    earlier = pairs.select("earlier").union(hidden.select("earlier")).distinct()
+    settled = earlier.anti_join(depending, earlier.earlier == depending.id)
+    t = static.join(settled, static.id == settled.earlier)
+    return first_guess(t)
+
+
 def fixed_point(space: Scratch, static: ir.Table, rounds: list[int] | None = None) -> ir.Table:
-    """The outcome of every report: ``judge`` repeated until nothing changes (see the module docstring).
-    ``rounds``, when given, receives the number of rounds (for tests and benchmarks)."""
+    """The outcome of every report: ``judge`` repeated over the dependent reports until nothing changes (see
+    the module docstring), every other report settled by its first guess. ``rounds``, when given, receives the
+    number of rounds (for tests and benchmarks)."""
     pairs = space.keep(overlap_pairs(static))
     hidden = space.keep(hidden_pairs(static))
-    guess = space.keep(first_guess(static))
-    limit = scalar(space.con, static.count()) + 2  # the longest chain is at most every report
+    depending = space.keep(dependent(static, pairs))
+    settled = space.keep(anchors(static, depending, pairs, hidden))
+    guess = space.keep(first_guess(depending).union(settled))
+    limit = scalar(space.con, depending.count()) + 2  # the longest chain is at most every dependent report
     for done in range(1, limit + 1):
-        following = space.keep(judge(static, pairs, hidden, guess))
+        following = space.keep(judge(depending, pairs, hidden, guess))
         if scalar(space.con, following.filter(following.changed).count()) == 0:
             if rounds is not None:
                 rounds.append(done)
             return following
         space.release(guess)
-        guess = following
+        guess = space.keep(following.select("id", "qualified").union(settled))
     raise AssertionError("the recount did not reach its fixed point")  # unreachable: see the module docstring
 
 

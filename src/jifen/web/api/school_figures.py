@@ -1,0 +1,102 @@
+"""Weekly classroom usage, by school admins for their school and county, city or region admins within scope:
+
+PUT /api/v1/schools/{school_code}/classroom-usage/{week} {"rooms": {TYPE: {"rooms": N, "uses": N}, ...}}: the
+    week's figures (week: its Monday, YYYY-MM-DD); each room type given replaces its earlier figure.
+GET /api/v1/schools/{school_code}/classroom-usage?from=YYYY-MM-DD&to=YYYY-MM-DD: the weeks whose Monday falls
+    between the two dates (default: the last eight weeks).
+POST /api/v1/classroom-usage/import: a usage sheet (XLSX) as the multipart field ``file``, or as the whole body;
+    every row is stored, or none.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from pydantic import BaseModel, ConfigDict
+
+from jifen.domain.classroom_usage import monday_of
+from jifen.errors import InvalidInput
+from jifen.ingest import school_figures as service
+from jifen.web.body import read_body
+from jifen.web.deps import CurrentUser, RuntimeDep
+from jifen.web.scoping import day_query
+
+router = APIRouter(prefix="/api/v1")
+
+DEFAULT_WEEKS = 8
+
+
+class WeekIn(BaseModel):
+    """Shapes only; the service checks the figures and names the field at fault."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rooms: dict[str, Any]
+
+
+@router.put("/schools/{school_code}/classroom-usage/{week}")
+def submit(school_code: str, week: str, body: WeekIn, user: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+    monday = service.parse_week(week, field_name="path.week")
+    stored = service.submit_week(runtime.database, school_code, monday, body.rooms, user=user, by=user.name,
+                                 now=datetime.now(UTC), tz=runtime.tz, region_code=runtime.settings.region_code)
+    weeks = service.figures_json(stored, runtime.tz)
+    return {"school_code": school_code, "week": monday.isoformat(), "rooms": weeks[0]["rooms"] if weeks else {}}
+
+
+@router.get("/schools/{school_code}/classroom-usage")
+def listing(school_code: str, user: CurrentUser, runtime: RuntimeDep,
+            first: str | None = Query(default=None, alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$"),
+            last: str | None = Query(default=None, alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")) -> dict[str, Any]:
+    to_day = _day(last, "to") if last else datetime.now(UTC).astimezone(runtime.tz).date()
+    from_day = _day(first, "from") if first else monday_of(to_day) - timedelta(days=7 * (DEFAULT_WEEKS - 1))
+    stored = service.school_usage(runtime.database, school_code, from_day, to_day, user=user,
+                                  region_code=runtime.settings.region_code)
+    return {"school_code": school_code, "from": from_day.isoformat(), "to": to_day.isoformat(),
+            "weeks": service.figures_json(stored, runtime.tz)}
+
+
+@router.post("/classroom-usage/import")
+async def import_sheet(request: Request, user: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
+    await read_body(request, runtime.settings.max_body_bytes)  # within the limit; the form parser reads it again
+    data, filename = await _upload(request)
+    summary = service.import_usage(runtime.database, data, filename, user=user, by=user.name,
+                                   now=datetime.now(UTC), tz=runtime.tz, region_code=runtime.settings.region_code)
+    return {"file": filename, "rows": summary.rows, "schools": summary.schools, "figures": summary.figures,
+            "weeks": [w.isoformat() for w in summary.weeks]}
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return day_query(text)
+    except InvalidInput as exc:
+        message = exc.message.removeprefix("query.on: ")
+        detail = {"path": f"query.{name}", "message": message}
+        raise InvalidInput(f"query.{name}: {message}", details=[detail]) from None
+
+
+async def _upload(request: Request) -> tuple[bytes, str]:
+    """The file of a multipart/form-data body (field ``file``), or the body itself when it is the workbook."""
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind != "multipart/form-data":
+        body = await request.body()
+        if not body:
+            raise _missing()
+        return body, "upload.xlsx"
+    try:
+        async with request.form(max_files=1, max_fields=20) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise _missing()
+            return await upload.read(), upload.filename or "upload.xlsx"
+    except HTTPException as exc:  # the form parser's own answer to a body that is not multipart as declared
+        message = f"not a readable multipart body: {exc.detail}"
+        raise InvalidInput(f"file: {message}", details=[{"path": "file", "message": message}]) from None
+
+
+def _missing() -> InvalidInput:
+    message = "send the usage sheet (XLSX) as the multipart field 'file', or as the body"
+    return InvalidInput(f"file: {message}", details=[{"path": "file", "message": message}])

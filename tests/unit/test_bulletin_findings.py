@@ -1,0 +1,240 @@
+"""The bulletin's bands and problems from seed 002's April 2023 figures (贺兰县)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from fixtures import seed002_april_2023 as seed
+
+from jifen.reports import bulletin_text
+from jifen.reports.bulletin_data import compose
+from jifen.reports.bulletin_findings import Thresholds, bands, problems
+
+
+def _names(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["name"] for r in rows]
+
+
+@pytest.fixture
+def found() -> dict[str, Any]:
+    return bands(seed.schools(), seed.INDICATORS, Thresholds())
+
+
+def test_the_bands_list_the_schools_seed_002_lists(found: dict[str, Any]) -> None:
+    assert _names(found["leading"]) == seed.SEED_LEADING
+    assert _names(found["middle"]) == seed.SEED_MIDDLE
+    assert set(_names(found["low"])) == set(seed.SEED_LOW)
+
+
+def test_the_lowest_band_is_ranked_by_points_where_seed_002_slips(found: dict[str, Any]) -> None:
+    """Seed 002 lists 金山小学 32.56 before 潘昶小学 36.4 and 立岗小学 35.49; by points it comes after them."""
+    assert _names(found["low"]) == ["贺兰五小", "潘昶小学", "欣荣小学", "立岗小学", "金山小学", "贺兰一中", "铁西小学",
+                                    "贺兰第二高级中学", "暖泉小学", "五星小学", "铁东小学"]
+    assert _names(found["low"]) != seed.SEED_LOW
+    totals = [s["total"] for s in found["leading"] + found["middle"] + found["low"]]
+    assert totals == sorted(totals, reverse=True)
+    assert [s["rank"] for s in found["leading"] + found["middle"] + found["low"]] == list(range(1, 32))
+
+
+def test_leaders_carry_their_points_against_full_marks(found: dict[str, Any]) -> None:
+    first = found["leading"][0]
+    assert (first["name"], first["total"]) == ("贺兰三中", 84.43)
+    points = {i["name"]: (i["points"], i["max"]) for i in first["indicators"]}
+    assert points["线上备课"] == (16.15, 20) and points["互动授课"] == (15.28, 20)
+    assert points["三个课堂"] == (13.33, 15) and points["教学资源"] == (10.34, 15)
+    assert points["教务管理"] == (10, 10) and points["校务管理"] == (10, 10)
+    assert "教师测评" not in points  # yearly, and nothing in April
+    assert "课后辅导" not in points  # 3.39 of 10: under 35 % of full marks, not named (as in seed 002)
+    assert "研修活动" in {i["name"] for i in found["leading"][4]["indicators"]}  # 贺兰县实验小学 7.67 of 10
+
+
+def test_the_band_settings() -> None:
+    from jifen.config import Settings
+    from jifen.errors import InvalidInput
+    from jifen.reports.bulletin_data import thresholds
+
+    chosen = thresholds(Settings(bulletin_leading_points=70, bulletin_lower_points=30, bulletin_full_marks_share=0.2))
+    assert (chosen.leading, chosen.lower, chosen.full_marks_share) == (70, 30, 0.2)
+    with pytest.raises(InvalidInput, match="JIFEN_BULLETIN_LOWER_POINTS"):
+        thresholds(Settings(bulletin_leading_points=30, bulletin_lower_points=40))
+
+
+def test_ties_are_ranked_by_code() -> None:
+    tied = [{"code": "b", "name": "乙", "total": 50}, {"code": "a", "name": "甲", "total": 50}]
+    assert _names(bands(tied, seed.INDICATORS, Thresholds())["middle"]) == ["甲", "乙"]
+
+
+def test_the_thresholds_move_the_bands() -> None:
+    found = bands(seed.schools(), seed.INDICATORS, Thresholds(leading=80, lower=50))
+    assert _names(found["leading"]) == ["贺兰三中", "贺兰二小"]
+    assert _names(found["middle"])[-1] == "兰光小学"
+
+
+@pytest.fixture
+def found_problems() -> list[dict[str, Any]]:
+    return problems(seed.schools(), seed.INDICATORS, seed.previous(), None, Thresholds())
+
+
+def _kind(found: list[dict[str, Any]], kind: str, indicator: str | None = None) -> dict[str, Any]:
+    (chosen,) = [p for p in found if p["kind"] == kind and (indicator is None or p.get("indicator") == indicator)]
+    return chosen
+
+
+def test_teaching_indicators_with_almost_no_full_marks(found_problems: list[dict[str, Any]]) -> None:
+    rare = _kind(found_problems, "rare_full_marks")
+    named = {i["name"] for i in rare["indicators"]}
+    assert {"线上备课", "互动授课"} <= named
+    assert "三个课堂" not in named  # ten schools have its 15 points
+    assert "满分几乎没有" in rare["text"] and rare["suggestion"]
+
+
+def test_low_research_and_evaluation_points(found_problems: list[dict[str, Any]]) -> None:
+    research = _kind(found_problems, "low_research")
+    assert {i["name"] for i in research["indicators"]} == {"研修活动", "教研资源"}  # 教师测评 is yearly
+    evaluation = _kind(found_problems, "low_evaluation")
+    assert {i["name"] for i in evaluation["indicators"]} == {"学生评价", "教师评价"}
+    assert "偏低" in research["text"] and "普遍较低" in evaluation["text"]
+
+
+def test_schools_without_management_points_and_the_eleven_with_full_marks(
+        found_problems: list[dict[str, Any]]) -> None:
+    management = _kind(found_problems, "no_management")
+    assert management["full_schools"] == 11
+    assert {seed.APRIL[int(c[-3:]) - 1][0] for c in management["schools"]} == {
+        "贺兰一中", "铁西小学", "贺兰第二高级中学", "暖泉小学", "五星小学", "铁东小学"}
+    assert "有11所学校在校务管理、教务管理分值为满分" in management["text"]
+
+
+def test_online_class_points_that_fell_or_stayed_at_zero(found_problems: list[dict[str, Any]]) -> None:
+    fell = _kind(found_problems, "fell", "three_classrooms")
+    assert [(f["name"], f["before"], f["now"]) for f in fell["schools"]] == [
+        ("贺兰二中", 15, 4.17), ("银光小学", 8.93, 0), ("贺兰四小", 15, 11.46)]
+    assert "贺兰二中由15分降至4.17分" in fell["text"]
+    zero = _kind(found_problems, "zero_streak", "three_classrooms")
+    assert "贺兰五小、贺兰一中、贺兰第二高级中学三个课堂积分连续两月为0" in zero["text"]
+    assert "银光小学" not in zero["text"]  # zero now, but 8.93 in March
+    assert {fell["group"], zero["group"]} == {"online"}
+
+
+def test_no_previous_month_means_no_month_over_month_problems() -> None:
+    found = problems(seed.schools(), seed.INDICATORS, None, None, Thresholds())
+    assert not [p for p in found if p["kind"] in ("fell", "zero_streak")]
+
+
+USAGE = {
+    "county_code": seed.COUNTY_CODE, "month": seed.MONTH,
+    "registration": {"as_of": "2023-05-05", "threshold": 0.6,
+                     "totals": {"teachers_registered": 3696, "teachers": 3696, "students_registered": 38128,
+                                "students": 39905, "parents_registered": 9971},
+                     "rows": [{"school_code": seed.code_of("民乐小学"), "school_name": "民乐小学",
+                               "teachers_registered": 40, "teachers": 40, "teacher_rate": 1.0,
+                               "students_registered": 60, "students": 550, "student_rate": 0.109,
+                               "parents_registered": 10}],
+                     "below": [{"school_code": seed.code_of("民乐小学"), "school_name": "民乐小学",
+                                "student_rate": 0.109}]},
+    "online_classes": {"term_start": "2023-02-13", "weeks": 10, "standard_per_week": 5, "rows": []},
+    "digital_school": {"term_start": "2023-02-13", "rows": []},
+    "classroom_usage": {
+        "weeks": ["2023-04-17"], "room_types": [{"code": "online_interactive", "name": "在线互动教室",
+                                                 "standard_per_week": 5}],
+        "rows": [{"school_code": seed.code_of("贺兰五小"), "school_name": "贺兰五小", "room_type": "online_interactive",
+                  "rooms": 2, "uses": 0, "per_room_per_week": 0}],
+        "flags": [{"school_code": seed.code_of("贺兰四中"), "school_name": "贺兰四中", "room_type": "reading",
+                   "kind": "repeated", "weeks": ["2023-04-03", "2023-04-10", "2023-04-17"],
+                   "message": "贺兰四中智慧阅读教室连续3周报送数据相同"}]},
+}
+
+
+def test_usage_problems_doubtful_repeated_figures_and_low_registration() -> None:
+    found = problems(seed.schools(), seed.INDICATORS, seed.previous(), USAGE, Thresholds())
+    repeated = _kind(found, "repeated")
+    assert "真假难辨" in repeated["text"] and "贺兰四中智慧阅读教室连续3周报送数据相同" in repeated["text"]
+    assert repeated["group"] == "classrooms"
+    assert "民乐小学10.9%" in _kind(found, "registration_below")["text"]
+    assert [p["group"] for p in found] == sorted((p["group"] for p in found),
+                                                 key=["platform", "national", "online", "digital",
+                                                      "classrooms"].index)
+
+
+def _bulletin(usage: dict[str, Any] | None) -> dict[str, Any]:
+    return compose(county_code=seed.COUNTY_CODE, county_name=seed.COUNTY_NAME, month=seed.MONTH, version=1,
+                   state="published", indicators=seed.INDICATORS, schools=seed.schools(), previous=seed.previous(),
+                   previous_month=seed.PREVIOUS_MONTH, usage=usage, issued_on=date(2023, 5, 8),
+                   thresholds=Thresholds())
+
+
+def test_the_text_follows_seed_002() -> None:
+    text = [b["text"] for b in bulletin_text.blocks(_bulletin(None))]
+    assert text[:4] == ["贺兰县教育体育局", "关于全县中小学教育云平台应用情况的通报", "各中小学：", text[3]]
+    assert "（一）4月份教育云平台积分情况（月度积分满分为145分，教师测评年度满分10分）" in text
+    assert any("贺兰三中84.43分：其中线上备课16.15分（满分20分）" in t for t in text)
+    assert any(t.startswith("分值40分-60分的学校有10所：常信小学58.92分、贺兰八小58.67分") for t in text)
+    for heading in ("一、基本应用情况", "二、存在问题及建议", "三、下一步工作要求"):
+        assert heading in text
+    assert "本月未导入国家平台注册数据。" in text and "本月未导入项目教室周使用数据。" in text
+    assert text[-3:] == ["附件：贺兰县中小学教育云平台月度积分报表（2023年4月）", "贺兰县教育体育局", "2023年5月8日"]
+
+
+def test_the_text_with_usage_figures() -> None:
+    text = "\n".join(b["text"] for b in bulletin_text.blocks(_bulletin(USAGE)))
+    assert "截至2023年5月5日，国家中小学智慧教育平台贺兰县注册人数51795人" in text
+    assert "学生注册率低于60%的1所学校分别为：民乐小学10.9%" in text
+    assert "1. 在线互动教室：全县1所学校有在线互动教室" in text
+    assert "本月未导入在线课堂开课数据。" in text  # its rows are empty: no data, said so
+    assert "真假难辨" in text
+
+
+def test_a_draft_says_so() -> None:
+    data = {**_bulletin(None), "state": "draft"}
+    kinds = [b["kind"] for b in bulletin_text.blocks(data)]
+    assert kinds[:4] == ["head", "title", "note", "addressees"]
+
+
+def test_online_classes_and_digital_school_sections() -> None:
+    def school(name: str) -> dict[str, Any]:
+        return {"school_code": seed.code_of(name), "school_name": name}
+
+    usage = {**USAGE,
+             "online_classes": {"term_start": "2023-03-01", "weeks": 8.71, "standard_per_week": 5.0, "rows": [
+                 {**school("贺兰县实验小学"), "rooms": 1, "classes": 65, "per_room": 65, "per_room_per_week": 7.46,
+                  "meets_standard": True},
+                 {**school("银光小学"), "rooms": 2, "classes": 14, "per_room": 7, "per_room_per_week": 0.8,
+                  "meets_standard": False}]},
+             "digital_school": {"term_start": "2023-03-01", "rows": [
+                 {**school("贺兰县实验小学"), "teachers": 100, "microlectures": 1447, "moocs": 0,
+                  "microlectures_per_teacher": 14.47, "moocs_per_teacher": 0},
+                 {**school("贺兰二小"), "teachers": 80, "microlectures": 775, "moocs": 563,
+                  "microlectures_per_teacher": 9.69, "moocs_per_teacher": 7.04}]}}
+    text = "\n".join(b["text"] for b in bulletin_text.blocks(_bulletin(usage)))
+    assert "平均开课率不低于5课时/周。各学校主讲端从2023年3月1日开学至今（8.71周）每室开课节数，达到标准的学校有贺兰县实验小学65节" in text
+    assert "未达到标准的学校有银光小学7节（每周0.8节）。" in text
+    assert "各学校知识点微课资源数：贺兰县实验小学1447节（师均14.47件）、贺兰二小775节（师均9.69件）。" in text
+    assert "慕课资源数：贺兰二小563件（师均7.04件）。" in text
+    below = _kind(problems(seed.schools(), seed.INDICATORS, None, usage, Thresholds()), "online_below_standard")
+    assert "低于每周5课时的标准：银光小学每室每周0.8节" in below["text"]
+
+
+def test_usage_sections_without_figures_say_so() -> None:
+    """usage_data lists every school, with zeros, before anything is imported: that is no data, not a problem."""
+    rows = [{"school_code": seed.code_of("贺兰二小"), "school_name": "贺兰二小", "teachers_registered": 0,
+             "teachers": 0, "teacher_rate": None, "students_registered": 0, "students": 0, "student_rate": None,
+             "parents_registered": 0}]
+    usage = {**USAGE, "registration": {"as_of": None, "threshold": 0.6, "totals": {}, "rows": rows, "below": []},
+             "digital_school": {"term_start": "2023-03-01", "rows": [
+                 {"school_code": seed.code_of("贺兰二小"), "school_name": "贺兰二小", "teachers": 80,
+                  "microlectures": 0, "moocs": 0, "microlectures_per_teacher": 0, "moocs_per_teacher": 0}]}}
+    text = [b["text"] for b in bulletin_text.blocks(_bulletin(usage))]
+    assert "本月未导入国家平台注册数据。" in text
+    assert "本学期各学校均未上传知识点微课和慕课资源。" in text
+    assert not [p for p in problems(seed.schools(), seed.INDICATORS, None, usage, Thresholds())
+                if p["kind"] == "registration_below"]
+
+
+def test_a_district_speaks_of_itself_as_a_district() -> None:
+    from jifen.reports.bulletin_data import title
+
+    assert title("贺兰县") == "关于全县中小学教育云平台应用情况的通报"
+    assert title("原州区") == "关于全区中小学教育云平台应用情况的通报"
+    assert title("灵武市") == "关于全市中小学教育云平台应用情况的通报"

@@ -41,6 +41,30 @@ class Settings(BaseSettings):
     # PostgreSQL server, or Spark at spark_master. Every engine publishes the same figures.
     settle_engine: Literal["duckdb", "python", "sqlite", "postgres", "spark"] = "duckdb"
     spark_master: str = "local[2]"
+    # The county bulletin (jifen bulletin): schools from bulletin_leading_points lead, under bulletin_lower_points
+    # they are named as poor; an indicator whose full marks fewer than bulletin_full_marks_share of the schools
+    # reach is a problem; pdf_font: the Chinese TrueType font (.ttf, .ttc) embedded in the PDF (unset: found)
+    bulletin_leading_points: float = Field(default=60, ge=0)
+    bulletin_lower_points: float = Field(default=40, ge=0)
+    bulletin_full_marks_share: float = Field(default=0.10, ge=0, le=1)
+    pdf_font: Path | None = None
+    # Figures schools and the national platform supply (jifen.reports.usage_data): a school's classroom figures are
+    # doubted when the same for usage_repeat_weeks weeks running, or a room type sits unused for usage_zero_weeks;
+    # usage_standards: uses per room per week by room type (JSON); schools under registration_threshold of students
+    # registered are listed; online classes per classroom per week against online_class_standard.
+    usage_repeat_weeks: int = Field(default=3, ge=2)
+    usage_zero_weeks: int = Field(default=2, ge=1)
+    usage_standards: dict[str, float] = Field(default_factory=lambda: {"online_interactive": 5.0})
+    registration_threshold: float = Field(default=0.6, ge=0, le=1)
+    online_class_standard: float = Field(default=5.0, ge=0)
+    # Web pages: the key that signs session cookies (unset: session.key in data_dir, made on first use), how long a
+    # session lasts, and the lock-out: login_max_failures failed sign-ins within login_window_minutes lock the
+    # name for login_lock_minutes
+    session_secret: SecretStr | None = None
+    session_hours: float = Field(default=12, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: float = Field(default=15, gt=0)
+    login_lock_minutes: float = Field(default=15, gt=0)
 
     @property
     def sqlite_path(self) -> Path:

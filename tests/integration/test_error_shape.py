@@ -82,7 +82,7 @@ CASES: list[tuple[str, int, str, Request]] = [
     ("report above the scope", 403, "forbidden", lambda c: c.report("teacher", "schools/S1", month="2026-09")),
     # 404
     ("unknown route", 404, "not_found", lambda c: c.client.get("/api/v1/nothing-here")),
-    ("unknown route outside the api", 404, "not_found", lambda c: c.client.get("/")),
+    ("unknown route outside the api", 404, "not_found", lambda c: c.client.get("/nothing-here")),
     ("unknown report kind", 404, "not_found", lambda c: c.report("region", "provinces/640000", month="2026-09")),
     ("unknown operation id", 404, "not_found", lambda c: c.client.get(f"{OPS}/never", headers=c.auth("app"))),
     ("unknown unit", 404, "not_found", lambda c: c.report("region", "teachers/NOBODY", month="2026-09")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from jifen.access.scopes import ROLE_LEVELS
+from jifen.access.scopes import ROLES, scope_level
 from jifen.access.tokens import APP_PREFIX, USER_PREFIX, new_token, token_hash
 from jifen.errors import InvalidInput, Unauthorized
 from jifen.rules.schema import RuleSet
@@ -44,9 +44,9 @@ def catalog_name(rules: RuleSet | Sequence[RuleSet], code: str) -> str:
 def add_user(database: Database, name: str, role: str, scope: str, region_code: str, now: datetime) -> str:
     if not name.strip():
         raise InvalidInput("user name must not be empty")
-    level = ROLE_LEVELS.get(role)
+    level = scope_level(role, scope, region_code)
     if level is None:
-        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLE_LEVELS)}")
+        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
     with database.transaction() as connection:
         if repo.user_exists(connection, name):
             raise InvalidInput(f"user {name!r} already exists")

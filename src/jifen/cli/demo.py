@@ -124,15 +124,19 @@ def _print_statuses(statuses: dict[str, int], resolved: dict[str, int]) -> None:
         console.print(f"late roster import: pending reports now {done}")
 
 
-def _print_accounts(url: str, month: str, accounts: list[tuple[str, str, str, str]], database: str) -> None:
-    table = Table(title="演示账号 demo accounts (bearer tokens for the reports API)", title_justify="left")
-    for header in ("用户 user", "角色 role", "范围 scope", "token"):
+def _print_accounts(url: str, month: str, accounts: list[tuple[str, str, str, str, str]], database: str) -> None:
+    table = Table(title="演示账号 demo accounts (password for the web pages, bearer token for the reports API)",
+                  title_justify="left")
+    for header in ("用户 user", "角色 role", "范围 scope", "密码 password", "token"):
         table.add_column(header, overflow="fold")
-    for name, role, scope, token in accounts:
-        table.add_row(name, role, scope, token)
+    for name, role, scope, token, password in accounts:
+        table.add_row(name, role, scope, password, token)
     console.print(table)
+    for name, role, _scope, _token, password in accounts:
+        if role in ("teacher", "county_admin"):
+            print(f"登录 sign in: {url}/login  user {name}  password {password}")
     kinds = {"teacher": "teachers", "school_admin": "schools", "county_admin": "counties",
              "city_admin": "cities", "region_admin": "regions"}
-    for _name, role, scope, token in accounts:
+    for _name, role, scope, token, _password in accounts:
         print(f"curl -H 'Authorization: Bearer {token}' '{url}/api/v1/reports/{kinds[role]}/{scope}?month={month}'")
     print(f"JIFEN_DATABASE_URL={database} jifen report region {accounts[-1][2]} --month {month}")

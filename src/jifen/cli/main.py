@@ -11,12 +11,14 @@ from typing import Annotated
 
 import typer
 
+from jifen.cli import bulletin as bulletin_command
 from jifen.cli import demo as demo_command
 from jifen.cli import ingest as ingest_command
 from jifen.cli import settlements as settlements_command
 from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.export import export_app
 from jifen.cli.rulesets import ruleset_app
+from jifen.cli.school_figures import registration_app, usage_app
 from jifen.config import Settings
 
 app = typer.Typer(help="Jifen 积分: education-platform application points.", no_args_is_help=True,
@@ -31,11 +33,14 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(users_app, name="users")
 app.add_typer(ruleset_app, name="ruleset")
 app.add_typer(export_app, name="export")
+app.add_typer(usage_app, name="usage")
+app.add_typer(registration_app, name="registration")
 app.command(name="demo")(demo_command.demo)
 app.command(name="ingest")(ingest_command.ingest)
 app.command(name="publish")(settlements_command.publish)
 app.command(name="versions")(settlements_command.versions)
 app.command(name="diff")(settlements_command.diff)
+app.command(name="bulletin")(bulletin_command.bulletin)
 
 
 class Level(str, Enum):
@@ -161,18 +166,52 @@ def apps_list() -> None:
 @reports_errors
 def users_add(
     name: Annotated[str, typer.Argument(help="user name")],
-    role: Annotated[str, typer.Option(help="teacher, school_admin, county_admin, city_admin or region_admin")],
-    scope: Annotated[str | None, typer.Option(help="teacher id, school, county or city code; region code")] = None,
+    role: Annotated[str, typer.Option(help="teacher, school_admin, county_admin, city_admin, region_admin or "
+                                           "assessment_expert")],
+    scope: Annotated[str | None, typer.Option(help="teacher id, school, county or city code; region code "
+                                                   "(an assessment expert: the region or a county)")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read a password for the web pages "
+                                                                          "from standard input")] = False,
 ) -> None:
     """Create a user and print their API token on the last line (shown once)."""
+    from jifen.access.passwords import check_strength, set_password
     from jifen.access.service import add_user
 
+    password = _stdin_password() if password_stdin else None
+    if password is not None:
+        check_strength(password)  # before the user exists, so a weak password leaves nothing behind
     with opened() as runtime:
         region = runtime.settings.region_code
-        token = add_user(runtime.database, name, role, scope or (region if role == "region_admin" else ""),
-                         region, _now())
+        default_scope = region if role in ("region_admin", "assessment_expert") else ""
+        token = add_user(runtime.database, name, role, scope or default_scope, region, _now())
+        if password is not None:
+            set_password(runtime.database, name, password, _now())
+    if password is not None:
+        console.print(f"user {name}: password set for the web pages (stored as an argon2id hash)", highlight=False)
     console.print(f"user {name} ({role}) created; API token (shown once, stored hashed):", highlight=False)
     print(token)
+
+
+@users_app.command("password")
+@reports_errors
+def users_password(name: Annotated[str, typer.Argument(help="user name")]) -> None:
+    """Set a user's password for the web pages, read from standard input; ends the user's sessions."""
+    from jifen.access.passwords import set_password
+
+    password = _stdin_password()
+    with opened() as runtime:
+        ended = set_password(runtime.database, name, password, _now())
+    console.print(f"user {name}: password set (argon2id); {ended} signed-in session(s) ended", highlight=False)
+
+
+def _stdin_password() -> str:
+    """The first line of standard input, without its line ending; no prompt, nothing echoed."""
+    from jifen.errors import InvalidInput
+
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise InvalidInput("password: give it on standard input, e.g. printf '%s\\n' \"$PASSWORD\" | jifen users ...")
+    return line.rstrip("\r\n")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from jifen.access.passwords import set_password
 from jifen.access.service import add_user, register_app
 from jifen.demo.region import build_region
 from jifen.demo.usage import generate_month
@@ -39,7 +41,7 @@ class DemoResult:
     sent: int
     statuses: Counter[str]
     counties: list[dict[str, Any]]
-    accounts: list[tuple[str, str, str, str]] = field(default_factory=list)  # name, role, scope, token
+    accounts: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # name, role, scope, token, password
     roster_file: Path | None = None
 
 
@@ -123,8 +125,10 @@ def settle(runtime: Runtime, month: Month) -> tuple[int, list[dict[str, Any]]]:
     return summary.version, counties
 
 
-def demo_accounts(runtime: Runtime, month: Month, rows: list[RosterRow]) -> list[tuple[str, str, str, str]]:
-    """One account per role, scoped to the best county's best school and its best teacher."""
+def demo_accounts(runtime: Runtime, month: Month,
+                  rows: list[RosterRow]) -> list[tuple[str, str, str, str, str]]:
+    """One account per role, scoped to the best county's best school and its best teacher; each with an API token
+    and a password for the web pages, made at random for this demo."""
     settings = runtime.settings
     with runtime.database.read() as connection:
         region = datasets.report(connection, "region", settings.region_code, str(month))
@@ -138,5 +142,7 @@ def demo_accounts(runtime: Runtime, month: Month, rows: list[RosterRow]) -> list
                               ("demo-county", "county_admin", county), ("demo-city", "city_admin", city),
                               ("demo-region", "region_admin", settings.region_code)]:
         token = add_user(runtime.database, name, role, scope, settings.region_code, now)
-        accounts.append((name, role, scope, token))
+        password = secrets.token_urlsafe(9)
+        set_password(runtime.database, name, password, now)
+        accounts.append((name, role, scope, token, password))
     return accounts

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -317,4 +318,67 @@ operation_counts = Table(
     Column("month", String(7), primary_key=True),
     Column("indicator", String(64), primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+# Figures schools and the national platform supply (jifen.store.school_figures): weekly classroom usage per
+# school, week (its Monday, Asia/Shanghai) and room type, replaced on resubmission; the platform's registration
+# counts per school as of the date of its export.
+classroom_usage = Table(
+    "classroom_usage", metadata,
+    Column("school_code", String(64), primary_key=True),
+    Column("week_start", Date, primary_key=True),
+    Column("room_type", String(32), primary_key=True),
+    Column("rooms", Integer, nullable=False),
+    Column("uses", Integer, nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Index("ix_classroom_usage_week_start", "week_start"),
+)
+
+school_registration = Table(
+    "school_registration", metadata,
+    Column("school_code", String(64), primary_key=True),
+    Column("as_of", Date, primary_key=True),
+    Column("school_name", String(200), nullable=False),
+    Column("teachers_registered", Integer, nullable=False),
+    Column("teachers", Integer, nullable=False),
+    Column("students_registered", Integer, nullable=False),
+    Column("students", Integer, nullable=False),
+    Column("parents_registered", Integer, nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Index("ix_school_registration_as_of", "as_of"),
+)
+
+# Web sign-in (jifen.store.web_accounts): a user's password hash (argon2id), failed sign-ins by the name typed
+# (known or not, so that a lock-out says nothing about which names exist), the lock a name is under, and the
+# server-side sessions behind the signed session cookies (only the SHA-256 of a session id is stored).
+user_passwords = Table(
+    "user_passwords", metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_name", String(200), nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Index("ix_login_failures_user_name_failed_at", "user_name", "failed_at"),
+)
+
+login_locks = Table(
+    "login_locks", metadata,
+    Column("user_name", String(200), primary_key=True),
+    Column("locked_until", UtcDateTime, nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
 )

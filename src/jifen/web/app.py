@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from jifen import __version__
 from jifen.ingest.service import Ingest
@@ -13,6 +14,12 @@ from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
 from jifen.web import errors, ratelimit
 from jifen.web.api import adjustments, catalog, operations, reports, settlements, teachers
+from jifen.web.api import bulletin as bulletin_api
+from jifen.web.api import history as history_api
+from jifen.web.pages import auth as auth_pages
+from jifen.web.pages import desk as desk_pages
+from jifen.web.pages import vendor as vendor_assets
+from jifen.web.api import school_figures as school_figures_api
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -42,6 +49,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(teachers.router)
     app.include_router(adjustments.router)
     app.include_router(settlements.router)
+    app.include_router(bulletin_api.router)
+    app.include_router(history_api.router)
+    app.include_router(auth_pages.router)  # the pages, in Chinese, and the assets they load
+    app.include_router(desk_pages.router)
+    app.include_router(vendor_assets.router)
+    app.mount("/static", StaticFiles(packages=[("jifen.web", "static")]), name="static")
+    app.include_router(school_figures_api.router)
     return app
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from jifen.access import service as access
 from jifen.access.signing import is_signed
-from jifen.errors import Forbidden
+from jifen.errors import Forbidden, Unauthorized
 from jifen.runtime import Runtime
 from jifen.store.access import User
+from jifen.web import sessions
 from jifen.web.signed import signed_app
 
 
@@ -36,10 +38,23 @@ async def current_app(request: Request, runtime: RuntimeDep) -> str:
 
 
 def current_user(request: Request, runtime: RuntimeDep) -> User:
+    """The user of a bearer token or, from the pages' scripts, of the signed-in session cookie."""
     token = bearer(request)
     if token and token.startswith("jfa_"):
         raise Forbidden("an app token cannot read reports; use a user token (jifen users add)")
+    if token is None and sessions.SESSION_COOKIE in request.cookies:
+        return session_user(request)
     return access.user_for(runtime.database, token)
+
+
+def session_user(request: Request) -> User:
+    """The signed-in user; a request that changes something must carry the session's CSRF token in a header."""
+    session = sessions.of_request(request, datetime.now(UTC))
+    if session is None:
+        raise Unauthorized("the session has ended (signed out, expired or password changed); sign in at /login")
+    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+        sessions.check_csrf(session.row.csrf_token, request.headers.get(sessions.CSRF_HEADER))
+    return session.row.user
 
 
 AppCode = Annotated[str, Depends(current_app)]

@@ -1,0 +1,155 @@
+"""The everyday pages, each limited to the signed-in user's scope:
+
+GET /                                    a teacher's desk (工作桌面); an admin's or expert's 评分报表 of their unit
+GET /teachers/{teacher_id}[?page=N]      a teacher's desk: the points card, this month's qualifying operations
+                                         (20 a page) and the monthly history chart
+GET /teachers/{teacher_id}/months/{month} why the teacher has the month's points, and every report's outcome
+GET /units/{level}/{code}[?month=]       the 评分报表 of a school, county, city or the region
+GET /rules                               the rules in force this month, with each app's how-to
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
+
+from jifen.access.scopes import scope_level, sees
+from jifen.domain.periods import Month
+from jifen.errors import Forbidden, NotFound, NotSettled
+from jifen.reports import datasets, sheet_data
+from jifen.reports.card import card as card_data
+from jifen.reports.desk import operations_page, rules_table
+from jifen.reports.explain import explanation
+from jifen.reports.sheet import rows as sheet_rows
+from jifen.reports.teacher_text import STATUS
+from jifen.runtime import Runtime
+from jifen.store import desk_queries, units
+from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
+from jifen.web.scoping import month_query
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+UNIT_LEVELS = ("school", "county", "city", "region")
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _refuse(signed: SignedIn, what: str) -> Forbidden:
+    return Forbidden(f"您（{signed.role_name} {signed.user.name}）无权查看{what}：它不在您的权限范围内。")
+
+
+@router.get("/")
+def home(request: Request, signed: PageUser, page: int = Query(default=1, ge=1)) -> HTMLResponse:
+    if signed.user.role == "teacher":
+        return teacher_desk(request, signed, signed.user.scope_code, page)
+    runtime = _runtime(request)
+    level = scope_level(signed.user.role, signed.user.scope_code, runtime.settings.region_code) or "region"
+    return unit_page(request, signed, level, signed.user.scope_code, None)
+
+
+@router.get("/teachers/{teacher_id}")
+def teacher_desk(request: Request, signed: PageUser, teacher_id: str,
+                 page: int = Query(default=1, ge=1)) -> HTMLResponse:
+    runtime = _runtime(request)
+    today = datetime.now(UTC).astimezone(runtime.tz).date()
+    this_month = Month(today.year, today.month)
+    rules = runtime.rulebook.rules_for(this_month)
+    with runtime.database.read() as connection:
+        _require_teacher(connection, runtime, signed, teacher_id)
+        card = card_data(connection, teacher_id, today, runtime.tz, rules)
+        operations = operations_page(connection, rules, teacher_id, str(this_month), page, runtime.tz)
+    return render(request, "desk.html", {"title": "工作桌面", "card": card, "operations": operations,
+                                         "teacher_id": teacher_id, "own": teacher_id == signed.user.scope_code,
+                                         "last_month": str(this_month.previous())}, signed=signed)
+
+
+@router.get("/teachers/{teacher_id}/months/{month}")
+def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: str) -> HTMLResponse:
+    runtime = _runtime(request)
+    parsed = month_query(month)
+    with runtime.database.read() as connection:
+        _require_teacher(connection, runtime, signed, teacher_id)
+        try:
+            data = explanation(connection, teacher_id, str(parsed))
+        except NotFound as exc:
+            return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": None,
+                                                    "teacher_id": teacher_id, "missing": _chinese(exc)},
+                          signed=signed)
+    indicators = {i["code"]: i["name"] for i in data["indicators"]}
+    apps = {app.code: app.name for app in runtime.rulebook.rules_for(parsed).apps}
+    for op in data["operations"]:
+        op["app_name"] = apps.get(op["app"], op["app"])
+        op["status_name"] = STATUS.get(op["status"], op["status"])
+        op["indicator_name"] = indicators.get(op["indicator"], op["indicator"])
+        op["occurred_local"] = datetime.fromisoformat(op["occurred_at"]).astimezone(runtime.tz).strftime(
+            "%Y-%m-%d %H:%M")
+    refused = [op for op in data["operations"] if op["status"] != "qualified" or op["withdrawn_at"]]
+    return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": data,
+                                            "teacher_id": teacher_id, "refused": refused,
+                                            "previous": str(parsed.previous()), "next": str(parsed.next())},
+                  signed=signed)
+
+
+@router.get("/units/{level}/{code}")
+def unit(request: Request, signed: PageUser, level: str, code: str,
+         month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$")) -> HTMLResponse:
+    if level not in UNIT_LEVELS:
+        raise NotFound(f"没有这种单位：{level}（可选 {', '.join(UNIT_LEVELS)}）")
+    return unit_page(request, signed, level, code, month)
+
+
+def unit_page(request: Request, signed: PageUser, level: str, code: str, month: str | None) -> HTMLResponse:
+    runtime = _runtime(request)
+    with runtime.database.read() as connection:
+        shown = str(month_query(month)) if month else desk_queries.latest_settled_month(connection)
+        if shown is None:
+            return render(request, "unit.html", {"title": "评分报表", "sheet": None, "level": level, "code": code,
+                                                 "month": None}, signed=signed)
+        try:
+            record = datasets.settlement_for(connection, shown)
+        except NotSettled:
+            return render(request, "unit.html", {"title": "评分报表", "sheet": None, "level": level, "code": code,
+                                                 "month": shown}, signed=signed)
+        try:
+            chain: dict[str, str] | None = datasets.lineage(connection, record.id, level, code)
+        except NotFound:
+            chain = None
+        if chain is None or not sees(signed.user, chain):
+            if chain is None and signed.user.role == "region_admin":
+                raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code} 不在 {shown} 的结算中")
+            raise _refuse(signed, f"{datasets.LEVEL_NAMES[level]} {code} 的报表")
+        sheet = sheet_rows(level, sheet_data.dataset(connection, level, code, shown))
+    member = datasets.CHILD[level]
+    return render(request, "unit.html", {"title": "评分报表", "sheet": sheet, "level": level, "code": code,
+                                         "month": shown, "member": member,
+                                         "previous": str(Month.parse(shown).previous()),
+                                         "next": str(Month.parse(shown).next())}, signed=signed)
+
+
+@router.get("/rules")
+def rules_page(request: Request, signed: PageUser) -> HTMLResponse:
+    runtime = _runtime(request)
+    today = datetime.now(UTC).astimezone(runtime.tz)
+    rules = runtime.rulebook.rules_for(Month(today.year, today.month))
+    return render(request, "rules.html", {"title": "积分规则", "rules": rules, "table": rules_table(rules),
+                                          "full_at": rules.scoring.full_at}, signed=signed)
+
+
+def _require_teacher(connection: Connection, runtime: Runtime, signed: SignedIn, teacher_id: str) -> None:
+    """A teacher sees only their own pages; an admin those of teachers in their scope."""
+    chain = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)
+    if chain is not None and sees(signed.user, chain):
+        return
+    if chain is None and signed.user.role == "region_admin":
+        raise NotFound(f"教师 {teacher_id} 不在名册中")
+    raise _refuse(signed, f"教师 {teacher_id} 的数据")
+
+
+def _chinese(exc: NotFound) -> str:
+    return "该月尚未结算，或您当月不在结算名册中。" if isinstance(exc, NotSettled) else "您当月不在该月的结算名册中。"

@@ -229,7 +229,8 @@ def serve(
     from jifen.web.app import create_app
 
     with opened() as runtime:
-        console.print(f"Jifen serving {runtime.database.display_url} at http://{host}:{port}/api/v1/catalog")
+        console.print(f"Jifen serving {runtime.database.display_url} at http://{host}:{port}/ (sign in: /login; "
+                      f"API: /api/v1, its docs: /api/docs)")
         with settlements_command.due_checker(runtime):  # settles due months in the background
             application = "jifen.web.app:from_environment" if workers > 1 else create_app(runtime)
             uvicorn.run(application, factory=workers > 1, workers=workers, host=host, port=port, log_level="info",

@@ -232,20 +232,26 @@ def judge(static: ir.Table, pairs: ir.Table, hidden: ir.Table, guess: ir.Table) 
                          year=ibis.ifelse(still.kind == "year", 1, 0))
     gone = still.group_by("gone_id").aggregate(gone_cap=still.cap.sum(), gone_year=still.year.sum())
     t = static.join(guess, "id")
-    t = t.left_join(overlapped, t.id == overlapped.overlapped_id)
-    t = t.left_join(gone, t.id == gone.gone_id)
-    flag = ibis.ifelse(t.qualified, 1, 0).cast("int64")  # PostgreSQL casts no boolean to an integer
+    # The windows run over the reports in a group that matters (``grouped``, see :func:`dependent`); for the
+    # others, in a group of one or one that cannot change an answer, nothing was claimed, counted or capped.
+    g = t.filter(t.grouped)
+    g = g.left_join(gone, g.id == gone.gone_id)
+    flag = ibis.ifelse(g.qualified, 1, 0).cast("int64")  # PostgreSQL casts no boolean to an integer
 
     def before(*keys: ir.Value) -> ir.IntegerValue:
-        return flag.sum().over(ibis.window(group_by=list(keys), order_by=t.id, rows=(None, -1))).fill_null(0)
+        return flag.sum().over(ibis.window(group_by=list(keys), order_by=g.id, rows=(None, -1))).fill_null(0)
 
-    duplicate = t.content_key.notnull() & (before(t.content_key) > 0)  # a withdrawn report keeps its claim
-    counted = t.teacher_id.notnull() & (before(t.teacher_id, t.indicator, t.year) - t.gone_year.fill_null(0) > 0)
-    capped = t.cap.notnull() & (before(t.subject_code, t.indicator, t.day) - t.gone_cap.fill_null(0) >= t.cap)
-    met = ibis.cases((duplicate & counted, t.met_both), (duplicate, t.met_duplicate), (counted, t.met_counted),
-                     else_=t.met_clean)
+    duplicate = g.content_key.notnull() & (before(g.content_key) > 0)  # a withdrawn report keeps its claim
+    counted = g.teacher_id.notnull() & (before(g.teacher_id, g.indicator, g.year) - g.gone_year.fill_null(0) > 0)
+    capped = g.cap.notnull() & (before(g.subject_code, g.indicator, g.day) - g.gone_cap.fill_null(0) >= g.cap)
+    met = ibis.cases((duplicate & counted, g.met_both), (duplicate, g.met_duplicate), (counted, g.met_counted),
+                     else_=g.met_clean)
+    windows = g.select(w_id=g.id, w_met=met, w_capped=capped)
+    t = t.left_join(windows, t.id == windows.w_id)
+    t = t.left_join(overlapped, t.id == overlapped.overlapped_id)
+    met = ibis.ifelse(t.w_id.isnull(), t.met_clean, t.w_met)
     overlap = t.is_session & t.overlapped_id.notnull()
-    qualified = t.eligible & met & ~overlap & ~capped
+    qualified = t.eligible & met & ~overlap & ~t.w_capped.fill_null(False)
     return t.select("id", qualified=qualified, changed=qualified != t.qualified)
 
 
@@ -271,9 +277,9 @@ def dependent(static: ir.Table, pairs: ir.Table) -> ir.Table:
     an answer: content claimed by two or more reports; a day holding more eligible reports of a capped
     indicator than the cap (fewer can never fill it); a teacher's year of an indicator holding two or more
     reports, one of whose conditions reads "counted this year"; or an earlier session overlapping it. Every
-    report of such a group is dependent, so the windows of ``judge`` run over dependent reports alone and
-    still see every report that could fill them; the earlier reports of a pair that are not dependent are
-    settled, and come into each round with their first guess (:func:`anchors`)."""
+    report of such a group is dependent and ``grouped``, so the windows of ``judge`` run over the grouped
+    reports alone and still see every report that could fill them; the earlier reports of a pair that are not
+    dependent are settled, and come into each round with their first guess (:func:`anchors`)."""
     keyed = static.filter(static.content_key.notnull())
     content = keyed.group_by(d_content=keyed.content_key).aggregate(d_n=keyed.count()).filter(lambda g: g.d_n > 1)
     capped = static.filter(static.eligible & static.cap.notnull())
@@ -289,8 +295,8 @@ def dependent(static: ir.Table, pairs: ir.Table) -> ir.Table:
     t = t.left_join(years, [t.teacher_id == years.y_teacher, t.indicator == years.y_indicator,
                             t.year == years.y_year])
     t = t.left_join(overlapped, t.id == overlapped.p_id)
-    hinges = t.d_content.notnull() | t.d_subject.notnull() | t.y_teacher.notnull() | t.p_id.notnull()
-    return t.filter(hinges).select(*static.columns)
+    grouped = t.d_content.notnull() | t.d_subject.notnull() | t.y_teacher.notnull()
+    return t.filter(grouped | t.p_id.notnull()).select(*static.columns, grouped=grouped)
 
 
 def anchors(static: ir.Table, depending: ir.Table, pairs: ir.Table, hidden: ir.Table) -> ir.Table:

@@ -286,7 +286,9 @@ def dependent(static: ir.Table, pairs: ir.Table) -> ir.Table:
     days = capped.group_by(d_subject=capped.subject_code, d_indicator=capped.indicator, d_day=capped.day).aggregate(
         d_n=capped.count(), d_cap=capped.cap.max()).filter(lambda g: g.d_n > g.d_cap)
     reads = (static.met_counted != static.met_clean) | (static.met_both != static.met_duplicate)
+    read = static.filter(reads).select(r_indicator=static.indicator).distinct()  # indicators a condition reads
     taught = static.filter(static.teacher_id.notnull()).mutate(d_reads=reads)
+    taught = taught.semi_join(read, taught.indicator == read.r_indicator)  # the years of those alone
     years = taught.group_by(y_teacher=taught.teacher_id, y_indicator=taught.indicator, y_year=taught.year).aggregate(
         y_n=taught.count(), y_reads=taught.d_reads.any()).filter(lambda g: (g.y_n > 1) & g.y_reads)
     overlapped = pairs.select(p_id=pairs.id).distinct()

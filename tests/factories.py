@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 from datetime import datetime, timedelta, timezone
+from io import BytesIO
 from typing import Any
+
+import openpyxl
 
 from typer.testing import CliRunner, Result
 
@@ -71,3 +74,15 @@ def jifen_ok(env: dict[str, str], *args: str) -> Result:
     result = jifen(env, *args)
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     return result
+
+
+def workbook(rows: list[list[Any]]) -> bytes:
+    """An XLSX file of one sheet with these rows, as a bureau would upload it."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    for r in rows:
+        ws.append(r)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -21,15 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
 
-import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from factories import CST, api_error, at, op, row, sha
+from factories import CST, api_error, at, op, row, sha, workbook
 from jifen.access.service import add_user
 from jifen.errors import InvalidInput
 from jifen.ingest.roster_import import import_rows
@@ -95,16 +93,6 @@ def ctx(runtime: Runtime) -> Iterator[Ctx]:
     with TestClient(create_app(runtime)) as client:
         yield Ctx(runtime, client, tokens)
 
-
-def workbook(rows: list[list[Any]]) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    assert ws is not None
-    for r in rows:
-        ws.append(r)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # --- the API ----------------------------------------------------------------------------------------------

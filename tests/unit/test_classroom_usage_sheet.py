@@ -8,20 +8,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from factories import workbook
 
 from jifen.errors import InvalidInput
 from jifen.ingest.usage_sheet import headers, read_sheet, template
 
-
-def workbook(rows: list[list[Any]]) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    assert ws is not None
-    for r in rows:
-        ws.append(r)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def sheet_row(code: Any, week: Any, *pairs: Any) -> list[Any]:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-from typing import Any
-
-import openpyxl
 import pytest
+from factories import workbook
 
 from jifen.domain.registration import below, rate, totals
 from jifen.errors import InvalidInput
 from jifen.ingest.registration_sheet import read_sheet
 
-
-def workbook(rows: list[list[Any]]) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    assert ws is not None
-    for r in rows:
-        ws.append(r)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_rates_are_capped_at_one_and_none_without_enrolment() -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 
 from jifen.errors import InvalidInput
+from jifen.ingest.sheet_cells import blank, header_text, problem, text, whole_number, worksheet_rows
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "school_code": ("学校代码", "学校编码", "学校标识码", "机构代码", "单位代码"),
@@ -31,7 +30,6 @@ TOTAL_ROWS = frozenset({"合计", "总计", "小计", "全县", "总数"})
 HEADER_SEARCH_ROWS = 5
 MAX_PROBLEMS = 20
 MAX_COUNT = 10_000_000
-_NUMBER = re.compile(r"\d[\d,]*(\.0*)?")
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class SheetRegistration:
 
 def read_sheet(data: bytes, filename: str) -> list[SheetRegistration]:
     """The schools' rows, checked; raises InvalidInput naming missing columns or every bad cell (the first 20)."""
-    rows = _cells(data, filename)
+    rows = worksheet_rows(data, filename)
     found = None
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns = _match([_header(c) for c in cells])
@@ -74,19 +72,19 @@ def read_sheet(data: bytes, filename: str) -> list[SheetRegistration]:
             index = columns.get(field)
             return cells[index] if index is not None and index < len(cells) else None
 
-        code, name = _text(cell("school_code")), _text(cell("school_name"))
+        code, name = text(cell("school_code")), text(cell("school_name"))
         if not code and not name:
-            if any(not _blank(c) for c in cells):
+            if any(not blank(c) for c in cells):
                 field = "school_code" if "school_code" in columns else "school_name"
-                problems.append(_problem(number, where(field), "names no school"))
+                problems.append(problem(number, where(field), "names no school"))
             continue
         if code in TOTAL_ROWS or name in TOTAL_ROWS or name.endswith("合计"):
             continue
         counts: dict[str, int] = {}
         for field in COUNT_FIELDS:
-            parsed = _count(cell(field))
+            parsed = whole_number(cell(field), MAX_COUNT)
             if isinstance(parsed, str):
-                problems.append(_problem(number, where(field), parsed))
+                problems.append(problem(number, where(field), parsed))
             else:
                 counts[field] = parsed
         if len(counts) == len(COUNT_FIELDS):
@@ -113,50 +111,14 @@ def _match(names: list[str]) -> dict[str, int]:
     return columns
 
 
-def _cells(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
-    try:
-        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InvalidInput(f"{filename}: not an XLSX workbook ({type(exc).__name__})") from None
-    try:
-        ws = book.worksheets[0]
-        return [(number, list(values)) for number, values in enumerate(ws.iter_rows(values_only=True), 1)]
-    finally:
-        book.close()
 
 
 def _header(value: Any) -> str:
-    text = re.sub(r"\s+", "", str(value)) if value is not None else ""
-    return re.sub(r"[（(][^）)]*[）)]$", "", text)  # 教师总数（人） reads as 教师总数
+    return re.sub(r"[（(][^）)]*[）)]$", "", header_text(value))  # 教师总数（人） reads as 教师总数
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
-def _count(value: Any) -> int | str:
-    if _blank(value):
-        return "empty; write 0 when there is none"
-    if isinstance(value, bool):
-        return f"{value!r} is not a whole number"
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        number = float(value.strip().replace(",", ""))
-    else:
-        return f"{value!r} is not a whole number"
-    if not number.is_integer() or not 0 <= number <= MAX_COUNT:
-        return f"{value!r} is not a whole number between 0 and {MAX_COUNT}"
-    return int(number)
 
-
-def _problem(row: int, where: str, message: str) -> dict[str, Any]:
-    return {"path": f"row {row}, {where}", "message": f"row {row}, {where}: {message}"}

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from jifen.domain.classroom_usage import MAX_ROOMS, MAX_USES, ROOM_TYPES, WEEKDAYS, monday_of
 from jifen.errors import InvalidInput
+from jifen.ingest.sheet_cells import blank, header_text, problem, text, whole_number, worksheet_rows
 
 CODE_HEADER = "学校代码"
 NAME_HEADER = "学校名称"
@@ -30,7 +31,6 @@ USES_SUFFIXES = ("使用次数", "次数")
 HEADER_SEARCH_ROWS = 5  # a title row or two may sit above the header
 MAX_PROBLEMS = 20
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_WHOLE = re.compile(r"\d+(\.0*)?")
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,14 @@ def template(schools: list[tuple[str, str]], week: date | None = None) -> bytes:
 
 def read_sheet(data: bytes, filename: str) -> list[SheetRow]:
     """The rows of a usage sheet, checked; raises InvalidInput naming every problem (the first 20)."""
-    rows = _cells(data, filename)
+    rows = worksheet_rows(data, filename)
     header_at = next((i for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS])
-                      if CODE_HEADER in [_header(c) for c in cells]), None)
+                      if CODE_HEADER in [header_text(c) for c in cells]), None)
     if header_at is None:
         raise InvalidInput(f"{filename}: no header row with {CODE_HEADER} in the first {HEADER_SEARCH_ROWS} rows; "
                            f"expected {', '.join(headers()[:5])}, ...")
     header_row, header_cells = rows[header_at]
-    columns = _columns(filename, header_row, [_header(c) for c in header_cells])
+    columns = _columns(filename, header_row, [header_text(c) for c in header_cells])
     problems: list[dict[str, Any]] = []
     result: list[SheetRow] = []
     seen: dict[tuple[str, date], int] = {}
@@ -104,7 +104,7 @@ def read_sheet(data: bytes, filename: str) -> list[SheetRow]:
             continue
         key = (parsed.school_code, parsed.week)
         if key in seen:
-            problems.append(_problem(number, columns.where(columns.code),
+            problems.append(problem(number, columns.where(columns.code),
                                      f"school {parsed.school_code} week {parsed.week} is also on row {seen[key]}"))
             continue
         seen[key] = number
@@ -118,20 +118,8 @@ def read_sheet(data: bytes, filename: str) -> list[SheetRow]:
     return result
 
 
-def _cells(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
-    try:
-        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InvalidInput(f"{filename}: not an XLSX workbook ({type(exc).__name__})") from None
-    try:
-        ws = book.worksheets[0]
-        return [(number, list(values)) for number, values in enumerate(ws.iter_rows(values_only=True), 1)]
-    finally:
-        book.close()
 
 
-def _header(value: Any) -> str:
-    return re.sub(r"\s+", "", str(value)) if value is not None else ""
 
 
 def _columns(filename: str, header_row: int, names: list[str]) -> _Columns:
@@ -163,69 +151,43 @@ def _row(number: int, cells: list[Any], columns: _Columns, problems: list[dict[s
         return cells[index] if index < len(cells) else None
 
     before = len(problems)
-    code = _text(cell(columns.code))
+    code = text(cell(columns.code))
     if not code:
-        problems.append(_problem(number, columns.where(columns.code), "the school code is empty"))
+        problems.append(problem(number, columns.where(columns.code), "the school code is empty"))
     week = _week(cell(columns.week), columns.week_is_range)
     if isinstance(week, str):
-        problems.append(_problem(number, columns.where(columns.week), week))
+        problems.append(problem(number, columns.where(columns.week), week))
     figures: dict[str, tuple[int, int]] = {}
     for room_type, (rooms_at, uses_at) in columns.rooms.items():
         rooms, uses = cell(rooms_at), cell(uses_at)
-        if _blank(rooms) and _blank(uses):
+        if blank(rooms) and blank(uses):
             continue
         pair = []
         for index, value, limit in ((rooms_at, rooms, MAX_ROOMS), (uses_at, uses, MAX_USES)):
-            parsed = _count(value, limit)
+            parsed = whole_number(value, limit)
             if isinstance(parsed, str):
-                problems.append(_problem(number, columns.where(index), parsed))
+                problems.append(problem(number, columns.where(index), parsed))
             else:
                 pair.append(parsed)
         if len(pair) == 2:
             if pair[0] == 0 and pair[1] > 0:
-                problems.append(_problem(number, columns.where(uses_at), f"{pair[1]} uses with 0 rooms"))
+                problems.append(problem(number, columns.where(uses_at), f"{pair[1]} uses with 0 rooms"))
             figures[room_type] = (pair[0], pair[1])
     if len(problems) > before or isinstance(week, str) or week is None:
         return None
     return SheetRow(number, code, week, figures)
 
 
-def _problem(row: int, where: str, message: str) -> dict[str, Any]:
-    return {"path": f"row {row}, {where}", "message": f"row {row}, {where}: {message}"}
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
-def _count(value: Any, limit: int) -> int | str:
-    if _blank(value):
-        return "empty; write 0 when there is none"
-    if isinstance(value, bool):
-        return f"{value!r} is not a whole number"
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-        number = float(value.strip())
-    else:
-        return f"{value!r} is not a whole number"
-    if not number.is_integer():
-        return f"{value!r} is not a whole number"
-    if not 0 <= number <= limit:
-        return f"{int(number)} is not between 0 and {limit}"
-    return int(number)
 
 
 def _week(value: Any, is_range: bool) -> date | str:
-    if _blank(value):
+    if blank(value):
         return "the week is empty"
     if isinstance(value, datetime):
         day = value.date()

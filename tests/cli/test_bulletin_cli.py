@@ -49,8 +49,9 @@ def test_the_bulletin_files_of_a_settled_month(settled: dict[str, str], tmp_path
     out = tmp_path / "通报"
     result = jifen_ok(settled, "bulletin", COUNTY, "--month", "2026-09", "-o", str(out), "--date", "2026-10-08")
     document = "贺兰县教育云平台应用情况通报（2026年9月）"
+    attachment = "贺兰县中小学教育云平台月度积分报表（2026年9月）及国家平台、在线课堂、数字学校应用数据"  # classes were held
     names = {"docx": f"{document}.docx", "pdf": f"{document}.pdf", "html": f"{document}.html",
-             "xlsx": "附件_贺兰县中小学教育云平台月度积分报表（2026年9月）.xlsx"}
+             "xlsx": f"附件_{attachment}.xlsx"}
     assert sorted(p.name for p in out.iterdir()) == sorted(names.values())
     for name in names.values():
         assert name in result.stdout
@@ -59,13 +60,18 @@ def test_the_bulletin_files_of_a_settled_month(settled: dict[str, str], tmp_path
     paragraphs = [p.text for p in docx.Document(str(out / names["docx"])).paragraphs]
     assert paragraphs[:3] == ["贺兰县教育体育局", "关于全县中小学教育云平台应用情况的通报",
                               "（草稿：依据2026年9月积分第1版，该版本尚未发布）"]
-    assert paragraphs[-3:] == ["附件：贺兰县中小学教育云平台月度积分报表（2026年9月）", "贺兰县教育体育局", "2026年10月8日"]
+    assert paragraphs[-3:] == [f"附件：{attachment}", "贺兰县教育体育局", "2026年10月8日"]
     body = "\n".join(paragraphs)
     assert "全县3所学校按积分由高到低排列" in body
     assert "部分学校三个课堂积分较上月明显下降导致失分：立岗小学由15分降至0分。" in body
     assert "640202001" not in body and "学校640202001" not in body  # another county's school
 
-    sheet = openpyxl.load_workbook(out / names["xlsx"]).active
+    book = openpyxl.load_workbook(out / names["xlsx"])
+    assert book.sheetnames == ["学校积分", "国家平台注册", "在线课堂", "数字学校"]
+    online = {r[1]: r[2:] for r in book["在线课堂"].iter_rows(min_row=3, values_only=True)}
+    assert set(online) == set(SCHOOLS)
+    assert online["640122001"][:2] == (1, 3) and online["640122003"][:2] == (1, 0)  # rooms, classes this term
+    sheet = book.active
     assert sheet is not None and sheet.title == "学校积分"
     assert "2026-09" in str(sheet["A1"].value) and "县区积分报表" in str(sheet["A1"].value)
     listed = {r[2]: r[1] for r in sheet.iter_rows(min_row=3, values_only=True)}
@@ -95,3 +101,28 @@ def test_a_missing_pdf_font_writes_nothing(settled: dict[str, str], tmp_path: Pa
     result = jifen(env, "bulletin", COUNTY, "--month", "2026-09", "-o", str(tmp_path / "out"))
     assert result.exit_code == 1 and "JIFEN_PDF_FONT" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_reported_classroom_use_is_a_second_attachment(settled: dict[str, str], tmp_path: Path) -> None:
+    from factories import workbook
+
+    from jifen.ingest.usage_sheet import headers
+
+    figures = {"640122001": [2, 12], "640122002": [1, 0]}  # online interactive rooms and uses, week of 2026-09-14
+    sheet = tmp_path / "usage.xlsx"
+    rows = [[code, SCHOOLS[code], "2026-09-14", *figures[code]] for code in figures]
+    sheet.write_bytes(workbook([headers()[:5], *rows]))
+    jifen_ok(settled, "usage", "import", str(sheet))
+    out = tmp_path / "通报"
+    jifen_ok(settled, "bulletin", COUNTY, "--month", "2026-09", "-o", str(out), "--date", "2026-10-08")
+    second = "附件2_贺兰县中小学校“互联网+教育”项目教室使用情况统计（2026年9月）.xlsx"
+    assert second in {p.name for p in out.iterdir()}
+    book = openpyxl.load_workbook(out / second)
+    assert book.sheetnames == ["项目教室使用", "存疑数据"]
+    used = [r for r in book["项目教室使用"].iter_rows(min_row=3, values_only=True)]
+    assert [(r[1], r[2], r[5]) for r in used] == [("640122001", "在线互动教室", 6), ("640122002", "在线互动教室", 0)]
+    doubted = {(r[1], r[3]) for r in book["存疑数据"].iter_rows(min_row=3, values_only=True)}
+    assert ("640122002", "低于使用标准") in doubted
+    paragraphs = [p.text for p in docx.Document(str(next(out.glob("*.docx")))).paragraphs]
+    assert paragraphs[-4].startswith("附件：1.贺兰县中小学教育云平台月度积分报表（2026年9月）")
+    assert paragraphs[-3] == "2.贺兰县中小学校“互联网+教育”项目教室使用情况统计（2026年9月）"

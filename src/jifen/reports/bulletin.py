@@ -1,4 +1,4 @@
-"""A county's monthly bulletin as files: DOCX, PDF and HTML of the same text, and the XLSX points report attached.
+"""A county's monthly bulletin as files: DOCX, PDF and HTML of the same text, and XLSX attachments.
 
 One dataset (``bulletin_data``), one text (``bulletin_text``), one small renderer per format.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from jifen.config import Settings
 from jifen.errors import InvalidInput
 from jifen.reports import bulletin_data, bulletin_docx, bulletin_html, bulletin_pdf, bulletin_text, sheet_data
-from jifen.reports import xlsx_file
+from jifen.reports import usage_sheets, xlsx_file
 from jifen.reports.sheet import rows
 
 FORMATS = ("docx", "pdf", "html")
@@ -49,11 +49,22 @@ def render(data: dict[str, Any], kind: str, settings: Settings) -> Rendered:
     raise InvalidInput(f"format {kind!r} is not one of {', '.join(FORMATS)}")
 
 
-def attachment(connection: Connection, data: dict[str, Any]) -> Rendered:
-    """The county's 评分报表 of the same settlement version as the attachment: one row per school."""
-    sheet = rows("county", sheet_data.dataset(connection, "county", data["county_code"], data["month"],
-                                              data["version"]))
-    return Rendered(xlsx_file.render(sheet), xlsx_file.MEDIA_TYPE, f"附件_{data['attachment']}.xlsx")
+def attachments(connection: Connection, data: dict[str, Any]) -> list[Rendered]:
+    """The attachments: the county's 评分报表 of the same settlement version, one row per school, with the
+    supplied figures as further sheets; then the project classrooms' use, when schools reported it."""
+    points = rows("county", sheet_data.dataset(connection, "county", data["county_code"], data["month"],
+                                               data["version"]))
+    usage = data.get("usage") or {}
+    first = [points, *(usage_sheets.figures(usage, data["county_name"], data["month_label"])
+                       if usage_sheets.has_figures(usage) else [])]
+    books = [first]
+    if usage_sheets.has_classrooms(usage):
+        books.append(usage_sheets.classrooms(usage, data["county_name"], data["month_label"]))
+    names = data["attachments"]
+    numbered = len(names) > 1
+    return [Rendered(xlsx_file.render_book(sheets), xlsx_file.MEDIA_TYPE,
+                     f"附件{n if numbered else ''}_{name}.xlsx")
+            for n, (sheets, name) in enumerate(zip(books, names, strict=True), 1)]
 
 
 def write(connection: Connection, county_code: str, month: str, out: Path, settings: Settings, *,
@@ -62,7 +73,7 @@ def write(connection: Connection, county_code: str, month: str, out: Path, setti
 
     Everything is rendered before anything is written, so a missing PDF font leaves no partial bulletin."""
     data = bulletin_data.dataset(connection, county_code, month, settings, issued_on=issued_on)
-    files = [render(data, kind, settings) for kind in FORMATS] + [attachment(connection, data)]
+    files = [render(data, kind, settings) for kind in FORMATS] + attachments(connection, data)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for file in files:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from jifen.config import Settings
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, NotFound
-from jifen.reports import datasets
+from jifen.reports import datasets, usage_sheets
 from jifen.reports.bulletin_findings import Thresholds, bands, monthly, problems, ranked
 from jifen.reports.numbers import number
 from jifen.store import settlements as repo
@@ -37,9 +37,15 @@ def month_label(month: str) -> str:
     return f"{parsed.year}年{parsed.month}月"
 
 
-def attachment_name(county_name: str, month: str) -> str:
-    """The attachment's title, also its file name (with .xlsx)."""
-    return f"{county_name}中小学教育云平台月度积分报表（{month_label(month)}）"
+def attachment_names(county_name: str, month: str, usage: Row | None) -> list[str]:
+    """The attachments' titles, also their file names (with .xlsx): the points report, with the supplied
+    figures when there are any, and the project classrooms' use when schools reported it."""
+    label = month_label(month)
+    points = f"{county_name}中小学教育云平台月度积分报表（{label}）"
+    names = [points + "及国家平台、在线课堂、数字学校应用数据" if usage_sheets.has_figures(usage) else points]
+    if usage_sheets.has_classrooms(usage):
+        names.append(f"{county_name}中小学校“互联网+教育”项目教室使用情况统计（{label}）")
+    return names
 
 
 def compose(*, county_code: str, county_name: str, month: str, version: int | None, state: str | None,
@@ -61,7 +67,7 @@ def compose(*, county_code: str, county_name: str, month: str, version: int | No
         "bands": bands(schools, indicators, thresholds),
         "problems": problems(schools, indicators, previous, usage, thresholds),
         "usage": usage,
-        "attachment": attachment_name(county_name, month),
+        "attachments": attachment_names(county_name, month, usage),
     }
 
 

@@ -40,7 +40,11 @@ def blocks(data: Row) -> list[Row]:
     out.extend(_problems(data))
     out.append(_block("heading", "三、下一步工作要求"))
     out.append(_block("paragraph", NEXT_STEPS))
-    out.append(_block("attachment", f"附件：{data['attachment']}"))
+    names = data["attachments"]
+    if len(names) == 1:
+        out.append(_block("attachment", f"附件：{names[0]}"))
+    else:
+        out.extend(_block("attachment", f"{'附件：' if n == 1 else ''}{n}.{name}") for n, name in enumerate(names, 1))
     out.append(_block("signature", data["issuer"]))
     out.append(_block("date", _chinese_date(date.fromisoformat(data["issued_on"]))))
     return out

@@ -13,7 +13,8 @@ Cell = str | int | float | None
 
 @dataclass(frozen=True)
 class Sheet:
-    """A title, Chinese headers and data rows; ``numeric`` marks the columns that hold points."""
+    """A title, Chinese headers and data rows; ``numeric`` marks the columns that hold points (or other figures
+    with decimals), ``percent`` those that hold rates."""
 
     title: str
     name: str
@@ -21,6 +22,7 @@ class Sheet:
     rows: list[list[Cell]]
     numeric: frozenset[int]
     filename: str
+    percent: frozenset[int] = frozenset()  # columns of rates (0..1), shown as percentages
 
 
 def rows(level: str, data: dict[str, Any]) -> Sheet:

@@ -1,0 +1,284 @@
+"""Appeals through the API, on both databases: filed by the teacher, reviewed by the school then the county, and
+an approved appeal credited as an adjustment that the month's next settlement carries.
+
+The region (figures worked out by hand from DOMAIN.md's scoring rule):
+
+    city Y1: county C1: school S1 (T1, T2), school S2 (T3); county C2: school S3 (T4)
+
+2026-09, interactive_teaching (鸿合π6 teaching.session, qualifies at >= 900 s):
+    T1 two sessions of 900 s and one of 600 s (not_qualified); T2 one of 900 s and one of 600 s (not_qualified)
+    average 3/4 = 0.75, full marks at 1.5: T1 20 (capped), T2 20 * 1 / 1.5 = 13.33 (version 1)
+Appeal of T2's short session, approved by S1's admin then C1's: one more operation is worth
+    20 * min(1, 2 / 1.5) - 20 * 1 / 1.5 = 20 - 13.333.. = 6.67, an adjustment of +6.67 on T2's interactive_teaching;
+    version 2: T2 13.333.. + 6.67 = 20.00; the average stays 0.75. T1 at the maximum: an approved appeal credits 0.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from factories import CST, api_error, at, jifen, jifen_ok, op, row
+from jifen.access.service import add_user
+from jifen.domain.periods import Month
+from jifen.ingest.roster_import import import_rows
+from jifen.ingest.service import Ingest
+from jifen.reports.datasets import report
+from jifen.runtime import Runtime
+from jifen.settle.service import settle_month
+from jifen.web.app import create_app
+
+MONTH = "2026-09"
+REGION = ("640000", "宁夏回族自治区")
+USERS = {"t1": ("teacher", "T1"), "t2": ("teacher", "T2"), "t3": ("teacher", "T3"),
+         "school1": ("school_admin", "S1"), "school2": ("school_admin", "S2"), "county1": ("county_admin", "C1"),
+         "county2": ("county_admin", "C2"), "city1": ("city_admin", "Y1"), "region": ("region_admin", REGION[0]),
+         "expert": ("assessment_expert", "C1")}
+REASON = "网络中断导致授课时长记录不全，实际授课40分钟"
+
+
+@dataclass
+class Region:
+    runtime: Runtime
+    client: TestClient
+    tokens: dict[str, str]
+
+    def call(self, method: str, who: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
+        return self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+
+    def file(self, who: str, external_id: str, reason: str = REASON) -> Any:
+        return self.call("POST", who, "/appeals", json={"operation": {"app_code": "hite-pi6", "id": external_id},
+                                                          "reason": reason})
+
+    def review(self, who: str, appeal_id: int, decision: str, note: str | None = None) -> Any:
+        body = {"decision": decision} if note is None else {"decision": decision, "note": note}
+        return self.call("POST", who, f"/appeals/{appeal_id}/review", json=body)
+
+    def listing(self, who: str, **params: Any) -> list[dict[str, Any]]:
+        response = self.call("GET", who, "/appeals", params=params)
+        assert response.status_code == 200, response.text
+        appeals: list[dict[str, Any]] = response.json()["appeals"]
+        return appeals
+
+    def settle(self, month: str = MONTH) -> int:
+        from datetime import UTC, datetime
+
+        return settle_month(self.runtime.database, self.runtime.ruleset, Month.parse(month), REGION,
+                            datetime.now(UTC)).version
+
+    def report(self, code: str, version: int | None = None) -> dict[str, Any]:
+        with self.runtime.database.read() as connection:
+            return report(connection, "teacher", code, MONTH, version)
+
+
+@pytest.fixture
+def region(runtime: Runtime) -> Iterator[Region]:
+    from datetime import datetime
+
+    now = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    import_rows(ingest, [row("T1", "S1"), row("T2", "S1"), row("T3", "S2"), row("T4", "S3", county_code="C2")],
+                full=True, now=now)
+    sessions = [op("teaching.session", teacher="T1", duration=900, when=at(3), id="t1-a"),
+                op("teaching.session", teacher="T1", duration=900, when=at(4), id="t1-b"),
+                op("teaching.session", teacher="T2", duration=900, when=at(5), id="t2-a")]
+    short = [op("teaching.session", teacher="T1", duration=600, when=at(6), id="t1-short"),
+             op("teaching.session", teacher="T2", duration=600, when=at(7), id="t2-short"),
+             op("teaching.session", teacher="T2", duration=600, when=at(1, hour=8, month="2026-10"), id="t2-october")]
+    assert {str(r.status) for r in ingest.submit("hite-pi6", sessions, now)} == {"qualified"}
+    assert {str(r.status) for r in ingest.submit("hite-pi6", short, now)} == {"not_qualified"}
+    assert settle_month(runtime.database, runtime.ruleset, Month.parse(MONTH), REGION, now).version == 1
+    tokens = {name: add_user(runtime.database, name, role, scope, REGION[0], now)
+              for name, (role, scope) in USERS.items()}
+    with TestClient(create_app(runtime)) as client:
+        yield Region(runtime, client, tokens)
+
+
+def _interactive(data: dict[str, Any]) -> dict[str, Any]:
+    return next(i for i in data["indicators"] if i["code"] == "interactive_teaching")
+
+
+def test_an_appeal_from_filing_to_the_re_settled_month(region: Region) -> None:
+    assert region.report("T2")["total"] == 13.33
+    filed = region.file("t2", "t2-short")
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()
+    assert (appeal["state"], appeal["state_name"], appeal["teacher_id"], appeal["school_code"],
+            appeal["county_code"], appeal["month"], appeal["indicator"], appeal["reason"]) == (
+        "submitted", "待学校审核", "T2", "S1", "C1", MONTH, "interactive_teaching", REASON)
+    assert (appeal["operation"]["external_id"], appeal["operation"]["status"]) == ("t2-short", "not_qualified")
+    assert appeal["credit"] is None
+    assert [(s["step"], s["actor"]) for s in appeal["steps"]] == [("submit", "t2")]
+
+    # the school's admin first ...
+    assert [a["id"] for a in region.listing("school1", state="submitted")] == [appeal["id"]]
+    forwarded = region.review("school1", appeal["id"], "approve", "情况属实，转区县")
+    assert forwarded.status_code == 200, forwarded.text
+    assert (forwarded.json()["state"], forwarded.json()["state_name"]) == ("school_approved", "待区县审核")
+    assert region.listing("school1", state="submitted") == []
+    # ... then the county's
+    assert [a["id"] for a in region.listing("county1", state="school_approved")] == [appeal["id"]]
+    decided = region.review("county1", appeal["id"], "approve", "同意补计")
+    assert decided.status_code == 200, decided.text
+    done = decided.json()
+    assert (done["state"], done["state_name"]) == ("approved", "已通过")
+    assert (done["credit"]["points"], done["credit"]["settlement_version"]) == (6.67, 1)
+    assert [(s["step"], s["state"], s["actor"], s["actor_role"], s["note"]) for s in done["steps"]] == [
+        ("submit", "submitted", "t2", "teacher", None),
+        ("school_approve", "school_approved", "school1", "school_admin", "情况属实，转区县"),
+        ("county_approve", "approved", "county1", "county_admin", "同意补计")]
+    assert all(s["at"] for s in done["steps"])
+
+    # the adjustment it made, linked both ways
+    entries = region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"]
+    [entry] = entries
+    assert entry["id"] == done["credit"]["adjustment_id"]
+    assert (entry["level"], entry["code"], entry["indicator"], entry["points"], entry["author"]) == (
+        "teacher", "T2", "interactive_teaching", 6.67, "county1")
+    assert entry["reason"].startswith(f"申诉 #{appeal['id']} 通过：hite-pi6 t2-short")
+
+    # version 1 never changes; the next settlement carries the credit and moves no average
+    assert region.settle() == 2
+    t2 = region.report("T2")
+    assert (t2["version"], t2["total"]) == (2, 20)
+    assert (_interactive(t2)["count"], _interactive(t2)["average"], _interactive(t2)["points"],
+            _interactive(t2)["adjustment"]) == (1, 0.75, 13.33, 6.67)
+    assert region.report("T2", version=1)["total"] == 13.33
+    assert region.report("T1")["total"] == 20
+
+    # decided: nothing more can happen to it, and the operation cannot be appealed again
+    api_error(region.call("POST", "t2", f"/appeals/{appeal['id']}/withdraw"), 409, "appeal_state")
+    refused = api_error(region.review("county1", appeal["id"], "reject", "重新考虑"), 409, "appeal_state")
+    assert "approved (已通过)" in refused["message"]
+    api_error(region.file("t2", "t2-short"), 409, "conflict")
+
+
+def test_scope_refusals(region: Region) -> None:
+    appeal = region.file("t2", "t2-short").json()
+    # a teacher files only about their own reports, and reviews nothing
+    api_error(region.file("t1", "t2-short"), 403, "forbidden")
+    api_error(region.file("school1", "t2-short"), 403, "forbidden")
+    assert "teacher" in api_error(region.review("t2", appeal["id"], "approve"), 403, "forbidden")["message"]
+    # another school's admin, another county's, another teacher neither see nor review it
+    for who in ("school2", "county2", "t1", "t3"):
+        assert region.listing(who) == []
+        api_error(region.review(who, appeal["id"], "approve"), 403, "forbidden")
+        api_error(region.call("GET", who, f"/appeals/{appeal['id']}"), 403, "forbidden")
+    api_error(region.call("POST", "t1", f"/appeals/{appeal['id']}/withdraw"), 403, "forbidden")
+    api_error(region.call("GET", "expert", "/appeals"), 403, "forbidden")
+    # the county waits for the school; the school does not decide for the county
+    waits = api_error(region.review("county1", appeal["id"], "approve"), 403, "forbidden")
+    assert "school admin of S1" in waits["message"] and "submitted" in waits["message"]
+    assert region.review("school1", appeal["id"], "approve").status_code == 200
+    assert "county admin of C1" in api_error(region.review("school1", appeal["id"], "approve"), 403,
+                                             "forbidden")["message"]
+    # those above see it: the county, the city, the region; the teacher their own
+    for who in ("county1", "city1", "region", "t2", "school1"):
+        assert [a["id"] for a in region.listing(who)] == [appeal["id"]], who
+    api_error(region.call("GET", "t1", "/appeals/999"), 404, "not_found")
+
+
+def test_one_open_appeal_per_operation_and_what_can_be_appealed(region: Region) -> None:
+    first = region.file("t2", "t2-short")
+    assert first.status_code == 201
+    again = api_error(region.file("t2", "t2-short"), 409, "conflict")
+    assert f"appeal {first.json()['id']}" in again["message"]
+    counted = api_error(region.file("t2", "t2-a"), 409, "conflict")
+    assert "qualified" in counted["message"]
+    api_error(region.file("t2", "no-such-report"), 404, "not_found")
+    short = api_error(region.file("t2", "t2-october", reason="太短"), 422, "invalid")
+    assert short["details"][0]["path"] == "reason"
+    api_error(region.file("t2", "t2-october", reason="长" * 501), 422, "invalid")
+    by_stored_id = region.call("POST", "t2", "/appeals", json={"operation": first.json()["operation"]["id"],
+                                                                "reason": REASON})
+    api_error(by_stored_id, 409, "conflict")
+    api_error(region.call("POST", "t2", "/appeals", json={"operation": {"app_code": "hite-pi6"}, "reason": REASON}),
+              422, "invalid")
+
+
+def test_withdrawal_and_rejection(region: Region) -> None:
+    appeal = region.file("t1", "t1-short").json()
+    withdrawn = region.call("POST", "t1", f"/appeals/{appeal['id']}/withdraw")
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert (withdrawn.json()["state"], withdrawn.json()["state_name"]) == ("withdrawn", "已撤回")
+    assert [s["step"] for s in withdrawn.json()["steps"]] == ["submit", "withdraw"]
+    api_error(region.call("POST", "t1", f"/appeals/{appeal['id']}/withdraw"), 409, "appeal_state")
+    api_error(region.review("school1", appeal["id"], "approve"), 409, "appeal_state")
+
+    # withdrawn: it may be filed again; a rejection needs a note, and is kept with it
+    second = region.file("t1", "t1-short").json()
+    assert second["id"] != appeal["id"]
+    assert api_error(region.review("school1", second["id"], "reject"), 422, "invalid")["details"][0]["path"] == "note"
+    api_error(region.review("school1", second["id"], "maybe", "?"), 422, "invalid")
+    rejected = region.review("school1", second["id"], "reject", "时长不足15分钟，不符合条件").json()
+    assert (rejected["state"], rejected["state_name"]) == ("rejected", "未通过")
+    assert rejected["steps"][-1]["note"] == "时长不足15分钟，不符合条件"
+    # forwarded appeals can still be withdrawn until the county decides
+    third = region.file("t1", "t1-short").json()
+    region.review("school1", third["id"], "approve")
+    assert region.call("POST", "t1", f"/appeals/{third['id']}/withdraw").json()["state"] == "withdrawn"
+    # every appeal is kept, newest first, with its state
+    assert [(a["id"], a["state"]) for a in region.listing("t1")] == [
+        (third["id"], "withdrawn"), (second["id"], "rejected"), (appeal["id"], "withdrawn")]
+    assert [a["id"] for a in region.listing("t1", state="rejected")] == [second["id"]]
+    api_error(region.call("GET", "t1", "/appeals", params={"state": "lost"}), 422, "invalid")
+
+
+def test_a_credit_of_zero_and_a_month_not_settled(region: Region) -> None:
+    at_maximum = region.file("t1", "t1-short").json()
+    region.review("school1", at_maximum["id"], "approve")
+    done = region.review("county1", at_maximum["id"], "approve").json()
+    assert (done["state"], done["credit"]) == ("approved", {"points": 0, "settlement_version": 1,
+                                                            "adjustment_id": None})
+    assert region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"] == []
+
+    october = region.file("t2", "t2-october").json()
+    assert october["month"] == "2026-10"
+    region.review("school1", october["id"], "approve")
+    waiting = api_error(region.review("county1", october["id"], "approve"), 409, "conflict")
+    assert "2026-10 is not settled" in waiting["message"]
+    assert region.call("GET", "t2", f"/appeals/{october['id']}").json()["state"] == "school_approved"
+    assert region.review("county1", october["id"], "reject", "次月结算后再申诉").json()["state"] == "rejected"
+
+
+def test_the_operator_lists_appeals_at_the_command_line(region: Region, cli_env: dict[str, str]) -> None:
+    first = region.file("t2", "t2-short").json()
+    region.review("school1", first["id"], "approve")
+    region.review("county1", first["id"], "approve")
+    second = region.file("t1", "t1-short").json()
+    listed = json.loads(jifen_ok(cli_env, "appeals", "list", "--format", "json").stdout)["appeals"]
+    assert [(a["id"], a["state"]) for a in listed] == [(second["id"], "submitted"), (first["id"], "approved")]
+    assert [s["step"] for s in listed[1]["steps"]] == ["submit", "school_approve", "county_approve"]
+    text = jifen_ok(cli_env, "appeals", "list", "--state", "approved").stdout
+    assert f"#{first['id']} 已通过 approved：教师 T2" in text and "补计 6.67（调整 #" in text
+    assert f"#{second['id']}" not in text
+    assert "没有申诉" in jifen_ok(cli_env, "appeals", "list", "--state", "rejected").stdout
+    refused = jifen(cli_env, "appeals", "list", "--state", "lost")
+    assert refused.exit_code == 2 and "query.state" in refused.stderr
+
+
+def test_the_store_holds_one_open_or_approved_appeal_per_operation(region: Region) -> None:
+    from datetime import UTC, datetime
+
+    from jifen.errors import Conflict
+    from jifen.store import appeals as appeals_repo
+
+    appeal = region.file("t2", "t2-short").json()
+    now = datetime.now(UTC)
+    values = {"operation_id": appeal["operation"]["id"], "teacher_id": "T2", "school_code": "S1", "county_code": "C1",
+              "month": MONTH, "indicator": "interactive_teaching", "reason": REASON, "state": "school_approved",
+              "filed_by": "t2", "filed_at": now, "updated_at": now}
+    step = {"step": "submit", "state": "submitted", "actor": "t2", "actor_role": "teacher", "note": None, "at": now}
+    with pytest.raises(Conflict, match="already has an appeal"):
+        with region.runtime.database.transaction() as connection:
+            appeals_repo.add(connection, values, step)  # a second one raced past the service's check
+    with region.runtime.database.transaction() as connection:
+        kept = appeals_repo.add(connection, {**values, "state": "rejected"}, step)  # decided ones may be many
+    assert kept.state == "rejected"
+    assert [a["id"] for a in region.listing("region")] == [kept.id, appeal["id"]]

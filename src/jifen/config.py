@@ -65,6 +65,22 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: float = Field(default=15, gt=0)
     login_lock_minutes: float = Field(default=15, gt=0)
+    # Unified identity (统一身份认证): OpenID Connect when oidc_issuer is set (discovery at
+    # {oidc_issuer}/.well-known/openid-configuration; register {public_url}/login/oidc/callback with the provider), CAS
+    # when cas_server_url is set (tickets validated at {cas_server_url}{cas_validate_path}; CAS 2.0 servers:
+    # /serviceValidate). The platform user signs in as the Jifen user whose name is the oidc_username_claim claim (CAS:
+    # the CAS user, or its cas_username_attribute attribute); no account is ever made by signing in. local_login false
+    # turns password sign-in off. public_url: the address users reach Jifen at (unset: taken from each request).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid profile"
+    oidc_username_claim: str = "preferred_username"
+    cas_server_url: str | None = None
+    cas_validate_path: str = "/p3/serviceValidate"
+    cas_username_attribute: str | None = None
+    local_login: bool = True
+    public_url: str | None = None
 
     @property
     def sqlite_path(self) -> Path:

@@ -329,6 +329,8 @@ from jifen.cli import teacher_views  # noqa: E402
 app.command(name="explain")(teacher_views.explain)
 app.command(name="card")(teacher_views.card)
 app.command(name="adjust")(adjust_command.adjust)
+from jifen.cli.appeals import appeals_app  # noqa: E402
+app.add_typer(appeals_app, name="appeals")
 
 
 def main() -> None:

@@ -382,3 +382,44 @@ web_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
+
+# Appeals (申诉, jifen.store.appeals): a teacher's request that a report which did not count be credited, reviewed
+# by the school's admin and then the county's. The school and county are those of the teacher when filed. At most
+# one appeal per operation is open or approved (the partial unique index); every step is a row of appeal_steps,
+# and nothing is deleted. An approved appeal names the adjustment that credits it.
+APPEAL_HELD = text("state IN ('submitted', 'school_approved', 'approved')")
+
+appeals = Table(
+    "appeals", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("operation_id", Id, ForeignKey("operations.id"), nullable=False),
+    Column("teacher_id", String(64), nullable=False, index=True),
+    Column("school_code", String(64), nullable=False),
+    Column("county_code", String(32), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("filed_by", String(200), nullable=False),
+    Column("filed_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("points", Numeric(12, 2), nullable=True),  # the credit, once approved
+    Column("settlement_version", Integer, nullable=True),  # the version the credit was worked out from
+    Column("adjustment_id", Id, ForeignKey("adjustments.id"), nullable=True),
+    Index("ix_appeals_school_code_state", "school_code", "state"),
+    Index("ix_appeals_county_code_state", "county_code", "state"),
+    Index("ix_appeals_operation_held", "operation_id", unique=True, sqlite_where=APPEAL_HELD,
+          postgresql_where=APPEAL_HELD),
+)
+
+appeal_steps = Table(
+    "appeal_steps", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("appeal_id", Id, ForeignKey("appeals.id"), nullable=False, index=True),
+    Column("step", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # the state the step led to
+    Column("actor", String(200), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+)

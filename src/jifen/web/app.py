@@ -14,10 +14,18 @@ from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
 from jifen.web import errors, ratelimit
 from jifen.web.api import adjustments, catalog, operations, reports, settlements, teachers
+from jifen.web.api import appeals as appeals_api
 from jifen.web.api import bulletin as bulletin_api
+from jifen.web.api import charts as charts_api
 from jifen.web.api import history as history_api
+from jifen.web.pages import admin as admin_pages
+from jifen.web.pages import admin_versions as version_pages
+from jifen.web.pages import appeals as appeals_pages
 from jifen.web.pages import auth as auth_pages
+from jifen.web.pages import bulletin as bulletin_pages
 from jifen.web.pages import desk as desk_pages
+from jifen.web.pages import usage as usage_pages
+from jifen.web.pages import identity as identity_pages
 from jifen.web.pages import vendor as vendor_assets
 from jifen.web.api import school_figures as school_figures_api
 
@@ -48,11 +56,19 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(teachers.router)
     app.include_router(adjustments.router)
+    app.include_router(appeals_api.router)
     app.include_router(settlements.router)
     app.include_router(bulletin_api.router)
     app.include_router(history_api.router)
+    app.include_router(charts_api.router)
     app.include_router(auth_pages.router)  # the pages, in Chinese, and the assets they load
+    app.include_router(identity_pages.router)  # unified identity: OpenID Connect, CAS
     app.include_router(desk_pages.router)
+    app.include_router(appeals_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(version_pages.router)
+    app.include_router(bulletin_pages.router)
+    app.include_router(usage_pages.router)
     app.include_router(vendor_assets.router)
     app.mount("/static", StaticFiles(packages=[("jifen.web", "static")]), name="static")
     app.include_router(school_figures_api.router)

@@ -4,6 +4,9 @@ GET  /login[?next=PATH]  the sign-in form (登录), with a double-submit CSRF to
 POST /login              name, password, csrf_token: a session cookie and a redirect to ``next``, or the form again
 GET  /logout             a button to sign out (退出)
 POST /logout             csrf_token: the session ends on the server and its cookie is cleared
+
+The form also offers the unified-identity providers the settings turn on (pages/identity.py); with
+JIFEN_LOCAL_LOGIN=false it offers only those and passwords are refused.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from fastapi.responses import RedirectResponse
 
 from jifen.access.lockout import Policy
 from jifen.access.signin import SignInRefused, sign_in
+from jifen.access.unified import configured
+from jifen.errors import Forbidden
 from jifen.runtime import Runtime
 from jifen.web import sessions
 from jifen.web.body import read_body
@@ -55,8 +60,10 @@ def _runtime(request: Request) -> Runtime:
 
 def _login_form(request: Request, next_path: str, error: str | None, status: int, name: str = "") -> Response:
     token = secrets.token_urlsafe(32)
+    settings = _runtime(request).settings
     response = render(request, "login.html", {"title": "登录", "next": next_path, "error": error, "name": name,
-                                              "login_csrf": token}, status)
+                                              "login_csrf": token, "local_login": settings.local_login,
+                                              "identity_providers": configured(settings)}, status)
     sessions.set_cookie(response, request, sessions.LOGIN_CSRF_COOKIE,
                         sessions.sign(sessions.secret_of(request), token), LOGIN_CSRF_MAX_AGE)
     return response
@@ -73,6 +80,8 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
+    if not _runtime(request).settings.local_login:
+        raise Forbidden("本系统已关闭用户名密码登录，请使用统一身份认证登录。")
     fields = await form_fields(request)
     next_path = safe_next(fields.get("next"))
     expected = sessions.unsign(sessions.secret_of(request), request.cookies.get(sessions.LOGIN_CSRF_COOKIE))
@@ -87,7 +96,13 @@ async def login(request: Request) -> Response:
                           fields.get("password", ""), now)
     except SignInRefused as exc:
         return _login_form(request, next_path, exc.message, 401, name)
-    cookie, _csrf = sessions.start(runtime.database, sessions.secret_of(request), account.id, now,
+    return signed_in_redirect(request, account.id, next_path, now)
+
+
+def signed_in_redirect(request: Request, user_id: int, next_path: str, now: datetime) -> Response:
+    """A new session for the user (however they proved who they are) and a redirect to ``next_path``."""
+    runtime = _runtime(request)
+    cookie, _csrf = sessions.start(runtime.database, sessions.secret_of(request), user_id, now,
                                    runtime.settings.session_hours)
     response = RedirectResponse(next_path, status_code=303)
     sessions.set_cookie(response, request, sessions.SESSION_COOKIE, cookie,

@@ -4,7 +4,6 @@ GET /                                    a teacher's desk (工作桌面); an adm
 GET /teachers/{teacher_id}[?page=N]      a teacher's desk: the points card, this month's qualifying operations
                                          (20 a page) and the monthly history chart
 GET /teachers/{teacher_id}/months/{month} why the teacher has the month's points, and every report's outcome
-GET /units/{level}/{code}[?month=]       the 评分报表 of a school, county, city or the region
 GET /rules                               the rules in force this month, with each app's how-to
 """
 
@@ -19,20 +18,17 @@ from sqlalchemy import Connection
 from jifen.access.scopes import scope_level, sees
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, NotFound, NotSettled
-from jifen.reports import datasets, sheet_data
 from jifen.reports.card import card as card_data
 from jifen.reports.desk import operations_page, rules_table
 from jifen.reports.explain import explanation
-from jifen.reports.sheet import rows as sheet_rows
 from jifen.reports.teacher_text import STATUS
 from jifen.runtime import Runtime
-from jifen.store import desk_queries, units
+from jifen.store import units
+from jifen.web.pages import admin
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
 from jifen.web.scoping import month_query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-UNIT_LEVELS = ("school", "county", "city", "region")
 
 
 def _runtime(request: Request) -> Runtime:
@@ -50,7 +46,7 @@ def home(request: Request, signed: PageUser, page: int = Query(default=1, ge=1))
         return teacher_desk(request, signed, signed.user.scope_code, page)
     runtime = _runtime(request)
     level = scope_level(signed.user.role, signed.user.scope_code, runtime.settings.region_code) or "region"
-    return unit_page(request, signed, level, signed.user.scope_code, None)
+    return admin.report_page(request, signed, level, signed.user.scope_code, None)
 
 
 @router.get("/teachers/{teacher_id}")
@@ -94,42 +90,6 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
                                             "teacher_id": teacher_id, "refused": refused,
                                             "previous": str(parsed.previous()), "next": str(parsed.next())},
                   signed=signed)
-
-
-@router.get("/units/{level}/{code}")
-def unit(request: Request, signed: PageUser, level: str, code: str,
-         month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$")) -> HTMLResponse:
-    if level not in UNIT_LEVELS:
-        raise NotFound(f"没有这种单位：{level}（可选 {', '.join(UNIT_LEVELS)}）")
-    return unit_page(request, signed, level, code, month)
-
-
-def unit_page(request: Request, signed: PageUser, level: str, code: str, month: str | None) -> HTMLResponse:
-    runtime = _runtime(request)
-    with runtime.database.read() as connection:
-        shown = str(month_query(month)) if month else desk_queries.latest_settled_month(connection)
-        if shown is None:
-            return render(request, "unit.html", {"title": "评分报表", "sheet": None, "level": level, "code": code,
-                                                 "month": None}, signed=signed)
-        try:
-            record = datasets.settlement_for(connection, shown)
-        except NotSettled:
-            return render(request, "unit.html", {"title": "评分报表", "sheet": None, "level": level, "code": code,
-                                                 "month": shown}, signed=signed)
-        try:
-            chain: dict[str, str] | None = datasets.lineage(connection, record.id, level, code)
-        except NotFound:
-            chain = None
-        if chain is None or not sees(signed.user, chain):
-            if chain is None and signed.user.role == "region_admin":
-                raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code} 不在 {shown} 的结算中")
-            raise _refuse(signed, f"{datasets.LEVEL_NAMES[level]} {code} 的报表")
-        sheet = sheet_rows(level, sheet_data.dataset(connection, level, code, shown))
-    member = datasets.CHILD[level]
-    return render(request, "unit.html", {"title": "评分报表", "sheet": sheet, "level": level, "code": code,
-                                         "month": shown, "member": member,
-                                         "previous": str(Month.parse(shown).previous()),
-                                         "next": str(Month.parse(shown).next())}, signed=signed)
 
 
 @router.get("/rules")

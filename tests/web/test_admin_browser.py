@@ -7,22 +7,16 @@ region whose last month was settled twice. ``JIFEN_SCREENSHOTS=1`` saves screens
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
+from browsing import require_browser, serving, shot
 from test_admin_pages import resettle_with_a_late_report
-from test_browser import CHROMIUM, JIFEN, _needs, browser, page, shot, sign_in
+from test_browser import browser, page, sign_in
 from web_region import build_region
 
-from jifen.config import Settings
-from jifen.demo.server import free_port
 from jifen.runtime import Runtime
-from jifen.web.pages import vendor
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["browser", "page"]  # fixtures shared with test_browser
@@ -31,39 +25,13 @@ __all__ = ["browser", "page"]  # fixtures shared with test_browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``jifen serve`` over the settled region, last month settled a second time after a late report."""
-    if not CHROMIUM.exists():
-        _needs(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    if not vendor.available("echarts"):
-        _needs(f"ECharts is not installed ({vendor.NPM_COMMAND})")
-    data = tmp_path_factory.mktemp("admin-browser")
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data}/jifen.sqlite3")
-    runtime = Runtime.open(settings)
-    try:
+    require_browser()
+
+    def prepare(runtime: Runtime) -> None:
         resettle_with_a_late_report(runtime, build_region(runtime))
-    finally:
-        runtime.close()
-    port = free_port("127.0.0.1")
-    env = {**os.environ, "JIFEN_DATA_DIR": str(data), "JIFEN_DATABASE_URL": settings.resolved_database_url(),
-           "JIFEN_AUTO_SETTLE": "false"}
-    log = data / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen([str(JIFEN), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "server did not start within 30 s"
-                time.sleep(0.2)
+
+    with serving(tmp_path_factory.mktemp("admin-browser"), prepare) as (base, _env, _prepared):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def signed_in(page: Any, name: str) -> None:

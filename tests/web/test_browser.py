@@ -6,114 +6,39 @@ Every request the pages make must go to the server under test (no CDN): any othe
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from browsing import chromium, confined_page, require_browser, serving, shot
+from browsing import sign_in as sign_in_with
 from web_region import PASSWORD, build_region
 
-from jifen.config import Settings
-from jifen.demo.server import free_port
-from jifen.runtime import Runtime
-from jifen.web.pages import vendor
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-JIFEN = Path(sys.executable).parent / "jifen"
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-REQUIRE = os.environ.get("JIFEN_TEST_BROWSER") == "require"
-
-
-def _needs(what: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"{what}; JIFEN_TEST_BROWSER=require")
-    pytest.skip(f"{what}; skipping the browser tests (set JIFEN_TEST_BROWSER=require to fail instead)")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A settled region served by ``jifen serve`` on a free port; its base URL."""
-    if not CHROMIUM.exists():
-        _needs(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    if not vendor.available("echarts"):
-        _needs(f"ECharts is not installed ({vendor.NPM_COMMAND})")
-    data = tmp_path_factory.mktemp("browser")
-    settings = Settings(data_dir=data, database_url=f"sqlite:///{data}/jifen.sqlite3")
-    runtime = Runtime.open(settings)
-    try:
-        build_region(runtime)
-    finally:
-        runtime.close()
-    port = free_port("127.0.0.1")
-    env = {**os.environ, "JIFEN_DATA_DIR": str(data), "JIFEN_DATABASE_URL": settings.resolved_database_url(),
-           "JIFEN_AUTO_SETTLE": "false"}
-    log = data / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen([str(JIFEN), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "server did not start within 30 s"
-                time.sleep(0.2)
+    require_browser()
+    with serving(tmp_path_factory.mktemp("browser"), build_region) as (base, _env, _region):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=server, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    elsewhere: list[str] = []
-
-    def only_here(route: Any) -> None:
-        if route.request.url.startswith(server):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_here)
-    opened = context.new_page()
-    yield opened
-    context.close()
-    assert elsewhere == [], f"the pages asked other hosts for {elsewhere}"
-
-
-def shot(page: Any, name: str) -> None:
-    if os.environ.get("JIFEN_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    with confined_page(browser, server) as opened:
+        yield opened
 
 
 def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    sign_in_with(page, name, password)
 
 
 def test_sign_in_with_a_wrong_password_then_the_right_one(page: Any) -> None:

@@ -161,7 +161,7 @@ def test_api_docs_and_charts_use_assets_served_here(client: TestClient) -> None:
         script = client.get("/static/vendor/echarts/echarts.min.js")
         assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     assert client.get("/static/vendor/echarts/package.json").status_code == 404  # only the files listed
-    assert client.get("/static/jifen.js").status_code == 200
+    assert client.get("/static/charts.js").status_code == 200
 
 
 def test_without_the_npm_assets_pages_work_and_say_how_to_get_them(client: TestClient, tmp_path: Path,

@@ -1,5 +1,6 @@
-// Jifen 积分: the admin pages' charts (ranking bars, indicator radar, 12-month trend) read the JSON API with the
-// session cookie; forms marked data-autosubmit submit on change and forms marked data-confirm ask first.
+// Jifen 积分: the pages' charts (a teacher's monthly history; the admin pages' ranking bars, indicator radar and
+// 12-month trend) read the JSON API with the session cookie; forms marked data-autosubmit submit on change and
+// forms marked data-confirm ask first.
 // No inline scripts: the pages' CSP forbids them.
 (function () {
   "use strict";
@@ -92,7 +93,28 @@
     });
   }
 
-  var KINDS = { ranking: ranking, radar: radar, trend: trend };
+  function history(chart, data, element) {
+    var months = data.months.map(function (m) { return m.month; });
+    var points = data.months.map(function (m) { return m.points; });
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { data: ["月度积分"], top: 0, right: 8 },
+      grid: { left: 48, right: 24, top: 40, bottom: 32 },
+      xAxis: { type: "category", data: months },
+      yAxis: { type: "value", name: "积分" },
+      series: [
+        { name: "月度积分", type: "bar", data: points, itemStyle: { color: BRAND } },
+        { name: "走势", type: "line", data: points, connectNulls: false, smooth: true, symbolSize: 6 }
+      ]
+    });
+    chart.on("click", function (params) {
+      if (element.dataset.explain && params.name) {
+        window.location.href = element.dataset.explain + params.name;
+      }
+    });
+  }
+
+  var KINDS = { history: history, ranking: ranking, radar: radar, trend: trend };
   Object.keys(KINDS).forEach(function (kind) {
     document.querySelectorAll("[data-chart='" + kind + "']").forEach(function (element) {
       load(element, KINDS[kind]);

@@ -59,6 +59,9 @@ def test_an_appeal_from_the_explanation_to_the_re_settled_month(client: TestClie
     assert f'href="#appeal-{appeal_id}"' in mine, "the report lists its appeal instead of a form"
     again = client.post("/appeals", data={**fields, "reason": REASON})
     assert "这条上报已有申诉" in client.get(again.headers["location"]).text
+    explained = client.get(f"/teachers/t1/months/{region.last_month}").text
+    assert f'data-testid="appealed-{fields["external_id"]}"' in explained and "已申诉：待学校审核" in explained
+    assert f'data-testid="appeal-{fields["external_id"]}"' not in explained, "no second form for the same report"
 
     # the school's admin forwards it, the county's approves it
     sign_in(other, "school1")

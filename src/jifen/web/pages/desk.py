@@ -17,12 +17,14 @@ from sqlalchemy import Connection
 
 from jifen.access.scopes import scope_level, sees
 from jifen.domain.periods import Month
+from jifen.domain.appeals import STATE_NAMES, State
 from jifen.errors import Forbidden, NotFound, NotSettled
 from jifen.reports.card import card as card_data
 from jifen.reports.desk import operations_page, rules_table
 from jifen.reports.explain import explanation
 from jifen.reports.teacher_text import STATUS
 from jifen.runtime import Runtime
+from jifen.settle.appeals import appealable
 from jifen.store import units
 from jifen.web.pages import admin
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
@@ -86,10 +88,21 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
         op["occurred_local"] = datetime.fromisoformat(op["occurred_at"]).astimezone(runtime.tz).strftime(
             "%Y-%m-%d %H:%M")
     refused = [op for op in data["operations"] if op["status"] != "qualified" or op["withdrawn_at"]]
+    appealed = _appealed(runtime, signed, teacher_id, str(parsed))
+    for op in refused:
+        op["appeal"] = appealed.get((op["app"], op["id"]))
     return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": data,
                                             "teacher_id": teacher_id, "refused": refused,
                                             "previous": str(parsed.previous()), "next": str(parsed.next())},
                   signed=signed)
+
+
+def _appealed(runtime: Runtime, signed: SignedIn, teacher_id: str, month: str) -> dict[tuple[str, str], str]:
+    """For the teacher's own page: (app, report id) -> the state of the report's open or approved appeal."""
+    if signed.user.role != "teacher" or signed.user.scope_code != teacher_id:
+        return {}
+    return {(report.app_code, report.external_id): STATE_NAMES[State(appeal.state)]
+            for report, appeal in appealable(runtime.database, signed.user, [month]) if appeal is not None}
 
 
 @router.get("/rules")

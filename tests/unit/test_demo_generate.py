@@ -225,3 +225,41 @@ def test_outcomes_are_a_realistic_mix(traffic: DemoTraffic) -> None:
     for reason in ("duration_s", "attributes.sync_count", "attributes.chars", "attributes.kind", "duplicate_content",
                    "not_first_of_year"):
         assert reasons[reason] > 0, reason
+
+
+@pytest.mark.parametrize("teachers", [40, 1000])
+def test_demo_usage_sheet_has_varied_figures_and_the_ones_to_doubt(teachers: int) -> None:
+    from jifen.demo.figures import classroom_weeks, usage_workbook
+    from jifen.domain import classroom_usage as usage
+    from jifen.ingest.usage_sheet import read_sheet
+
+    region = build_region(teachers, seed=7)
+    county = region[0].county_code
+    weeks, roles = classroom_weeks(region, county, MONTH, seed=7)
+    sheet = read_sheet(usage_workbook(weeks), "usage.xlsx")
+    figures = [usage.Figure(r.school_code, r.week, t, rooms, uses)
+               for r in sheet for t, (rooms, uses) in r.rooms.items()]
+    month_weeks = usage.weeks_of_month(2024, 3)
+    assert {r.week for r in sheet} == set(month_weeks)
+    assert {r.school_code for r in sheet} == {r.school_code for r in region if r.county_code == county}
+    assert [f.school_code for f in usage.repeated_flags(figures, month_weeks, 3)] == [roles.repeated]
+    assert (roles.idle, "vr") in {(f.school_code, f.room_type) for f in usage.zero_flags(figures, month_weeks, 2)}
+    below = usage.below_standard_flags(usage.averages(figures, month_weeks), {"online_interactive": 5.0})
+    assert roles.low_online in {f.school_code for f in below}
+    assert any(f.uses for f in figures)
+
+
+def test_demo_registration_export_reads_back_with_a_few_schools_under_60_percent() -> None:
+    from datetime import date
+
+    from jifen.demo.figures import registration_workbook
+    from jifen.ingest.registration_sheet import read_sheet
+
+    region = build_region(1000, seed=7)
+    county = region[0].county_code
+    data, low = registration_workbook(region, county, date(2024, 4, 5), seed=7)
+    rows = read_sheet(data, "platform.xlsx")
+    assert {r.school_code for r in rows} == {r.school_code for r in region}
+    under = {r.school_code for r in rows if r.counts["students_registered"] < 0.6 * r.counts["students"]}
+    assert under == set(low) and 0 < len(under) < len(rows) / 3
+    assert any(r.school_code in under for r in rows if r.school_code.startswith(county))

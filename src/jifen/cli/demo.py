@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,6 +14,9 @@ from jifen.cli.context import console, reports_errors
 from jifen.config import Settings
 from jifen.errors import InvalidInput
 from jifen.runtime import Runtime
+
+if TYPE_CHECKING:
+    from jifen.demo.run import SuppliedFigures
 
 STATUS_NAMES = {"qualified": "达标 qualified", "not_qualified": "未达标 not_qualified",
                 "duplicate": "重复 duplicate", "pending": "待定 pending", "rejected": "拒收 rejected"}
@@ -67,8 +70,18 @@ def demo(
         _print_ranking(month, version, counties)
         _print_statuses(statuses, resolved)
         accounts = run.demo_accounts(runtime, month, rows)
+        by_role = {role: (scope, token) for _name, role, scope, token, _password in accounts}
+        county, county_token = by_role["county_admin"]
+        supplied = run.supply_figures(runtime, server.url, county_token, rows, county, month, seed)
+        teacher = next(r for r in rows if r.teacher_id == by_role["teacher"][0])
+        uncredited = run.send_uncredited(runtime, server.url, tokens, teacher, month, traffic)
+        _print_figures(supplied, county)
+        done = ", ".join(f"{k} {v}" for k, v in sorted(uncredited.items()))
+        console.print(f"申诉 appeals: demo-teacher {teacher.teacher_id} sent {sum(uncredited.values())} more reports "
+                      f"that do not count ({done}), to appeal on /appeals", highlight=False)
         console.print(f"everything above took {time.monotonic() - started:.1f} s")
         _print_accounts(server.url, str(month), accounts, runtime.database.display_url)
+        _print_pages(server.url, str(month), accounts, runtime.database.display_url)
         if serve:
             console.print(f"[bold]serving at {server.url}[/] (Ctrl-C to stop)")
             try:
@@ -140,3 +153,33 @@ def _print_accounts(url: str, month: str, accounts: list[tuple[str, str, str, st
     for _name, role, scope, token, _password in accounts:
         print(f"curl -H 'Authorization: Bearer {token}' '{url}/api/v1/reports/{kinds[role]}/{scope}?month={month}'")
     print(f"JIFEN_DATABASE_URL={database} jifen report region {accounts[-1][2]} --month {month}")
+
+
+def _print_figures(supplied: SuppliedFigures, county: str) -> None:
+    usage, doubtful = supplied.usage, supplied.doubtful
+    console.print(f"项目教室周使用 classroom usage: county {county}, {usage['schools']} schools x {len(usage['weeks'])} "
+                  f"weeks uploaded by demo-county ({supplied.usage_file}); figures to doubt: the same every week "
+                  f"{doubtful['repeated']}, VR rooms unused for weeks {doubtful['idle']}, online interactive rooms "
+                  f"under 5 uses a week {doubtful['low_online']}", highlight=False)
+    console.print(f"注册情况 registration: platform export as of {supplied.registration_as_of}, "
+                  f"{supplied.registration_schools} schools ({supplied.registration_file}); under 60 % of students "
+                  f"registered: {', '.join(supplied.low_registration)}", highlight=False)
+
+
+def _print_pages(url: str, month: str, accounts: list[tuple[str, str, str, str, str]], database: str) -> None:
+    scopes = {role: scope for _name, role, scope, _token, _password in accounts}
+    teacher, county = scopes["teacher"], scopes["county_admin"]
+    print(f"JIFEN_DATABASE_URL={database} jifen bulletin {county} --month {month} -o bulletin/")
+    print("页面 pages (sign in first):")
+    for label, path in (
+        ("教师工作桌面 teacher desk (demo-teacher)", f"/teachers/{teacher}"),
+        ("积分说明 month explanation (demo-teacher)", f"/teachers/{teacher}/months/{month}"),
+        ("申诉 appeals (demo-teacher)", "/appeals"),
+        ("县区积分报表 county report (demo-county)", f"/units/county/{county}?month={month}"),
+        ("月度通报 bulletin (demo-county)", "/bulletin"),
+        ("项目教室使用 classroom usage (demo-county)", "/usage"),
+        ("申诉审核 appeal review (demo-school, demo-county)", "/appeals/review"),
+        ("结算版本 settlements (demo-county)", "/settlements"),
+        ("API 文档 API docs", "/api/docs"),
+    ):
+        print(f"  {label}: {url}{path}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import secrets
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +17,40 @@ import httpx
 
 from jifen.access.passwords import set_password
 from jifen.access.service import add_user, register_app
+from jifen.demo.figures import classroom_weeks, registration_workbook, usage_workbook
 from jifen.demo.region import build_region
-from jifen.demo.usage import generate_month
+from jifen.demo.usage import DemoTraffic, generate_month
 from jifen.domain.organisations import RosterRow
 from jifen.domain.periods import Month
 from jifen.ingest.roster_import import import_file, import_rows
+from jifen.ingest.school_figures import import_registration
 from jifen.ingest.service import Ingest
 from jifen.reports import datasets
 from jifen.runtime import Runtime
 from jifen.settle.service import settle_month
+from jifen.store import operations as operations_repo
 
 BATCH = 1000
 ROSTER_COLUMNS = ["city_code", "city_name", "county_code", "county_name", "school_code", "school_name",
                   "online_classrooms", "teacher_id", "teacher_name", "subject"]
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REGISTRATION_DAY = 5  # the platform's export is taken early in the next month, for the bulletin
+
 Progress = Callable[[int], None]
+
+
+@dataclass
+class SuppliedFigures:
+    """What the demo county supplied beside the apps' reports, and where its files are."""
+
+    usage_file: Path
+    usage: dict[str, Any]            # the import API's answer: rows, schools, figures, weeks
+    doubtful: dict[str, str]         # repeated, idle, low_online -> school code
+    registration_file: Path
+    registration_as_of: date
+    registration_schools: int
+    low_registration: list[str]      # schools made to have under 60 % of their students registered
 
 
 @dataclass
@@ -146,3 +167,58 @@ def demo_accounts(runtime: Runtime, month: Month,
         set_password(runtime.database, name, password, now)
         accounts.append((name, role, scope, token, password))
     return accounts
+
+
+def supply_figures(runtime: Runtime, base_url: str, county_token: str, rows: list[RosterRow], county: str,
+                   month: Month, seed: int) -> SuppliedFigures:
+    """The county's weekly classroom usage for the month's weeks, uploaded as its usage sheet through the HTTP API
+    by the county admin; and the national platform's registration export of early next month, imported."""
+    weeks, roles = classroom_weeks(rows, county, str(month), seed)
+    data_dir = runtime.settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    usage_file = data_dir / f"demo-usage-{county}-{month}.xlsx"
+    usage_file.write_bytes(usage_workbook(weeks))
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        response = client.post("/api/v1/classroom-usage/import", headers={"Authorization": f"Bearer {county_token}"},
+                               files={"file": (usage_file.name, usage_file.read_bytes(), XLSX)})
+        response.raise_for_status()
+    now = datetime.now(UTC)
+    following = month.next()
+    as_of = min(date(following.year, following.month, REGISTRATION_DAY), now.astimezone(runtime.tz).date())
+    export, low = registration_workbook(rows, county, as_of, seed)
+    registration_file = data_dir / f"demo-registration-{as_of.isoformat()}.xlsx"
+    registration_file.write_bytes(export)
+    imported = import_registration(runtime.database, export, registration_file.name, as_of, by="demo", now=now)
+    return SuppliedFigures(usage_file, response.json(), {"repeated": roles.repeated, "idle": roles.idle,
+                                                         "low_online": roles.low_online},
+                           registration_file, as_of, imported.schools, low)
+
+
+def send_uncredited(runtime: Runtime, base_url: str, tokens: dict[str, str], teacher: RosterRow, month: Month,
+                    traffic: DemoTraffic) -> Counter[str]:
+    """Reports of the teacher's that do not count, for the teacher to find and appeal: a teaching session under
+    15 minutes, an evening tutoring session under 20, and a micro-lecture whose content another report of the
+    region already brought in. Answers how many items got each status."""
+    candidates = [item["attributes"]["content_sha256"] for items in traffic.batches.values() for item in items[:50]
+                  if "content_sha256" in item["attributes"]][:200]
+    with runtime.database.read() as connection:
+        seen = operations_repo.seen_contents(connection, candidates)
+    days = [f"{month}-{d:02d}" for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)
+            if calendar.weekday(month.year, month.month, d) < 5]
+    base = {"teacher_id": teacher.teacher_id}
+    batches: dict[str, list[dict[str, Any]]] = {
+        "seewo-easinote5": [{**base, "id": str(uuid.uuid4()), "action": "teaching.session",
+                             "occurred_at": f"{days[-3]}T10:47:00+08:00", "duration_s": 540,
+                             "attributes": {"subject": teacher.subject, "class_name": "3年级2班"}}],
+        "digital-school": [{**base, "id": str(uuid.uuid4()), "action": "tutoring.session",
+                            "occurred_at": f"{days[-2]}T20:10:00+08:00", "duration_s": 780,
+                            "attributes": {"subject": teacher.subject, "question_id": uuid.uuid4().hex[:8]}}],
+    }
+    shared = next((h for h in candidates if h in seen), None)
+    if shared is not None:
+        batches["digital-school"].append({
+            **base, "id": str(uuid.uuid4()), "action": "microlecture.upload",
+            "occurred_at": f"{days[-1]}T16:30:00+08:00",
+            "attributes": {"subject": teacher.subject, "title": f"{teacher.subject}微课：单元复习",
+                           "size_bytes": 48_213_504, "content_sha256": shared}})
+    return send(base_url, tokens, batches, lambda n: None)

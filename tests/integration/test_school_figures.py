@@ -285,9 +285,11 @@ def test_the_dataset_of_april(ctx: Ctx) -> None:
     assert [(r["school_code"], r["student_rate"]) for r in registration["below"]] == [(S2, 0.2)]
 
     online = data["online_classes"]
-    assert (online["term_start"], online["weeks"], online["standard_per_week"]) == ("2023-03-01", 8.71, 5.0)
+    # the weeks run from the week of the region's first class of the term (Friday 10 March): from Monday 6 March
+    assert (online["term_start"], online["counted_from"], online["weeks"], online["standard_per_week"]) == (
+        "2023-03-01", "2023-03-06", 8.0, 5.0)
     assert [(r["school_code"], r["rooms"], r["classes"], r["per_room"], r["per_room_per_week"], r["meets_standard"])
-            for r in online["rows"]] == [(S2, 0, 5, 5.0, 0.57, False), (S1, 2, 3, 1.5, 0.17, False),
+            for r in online["rows"]] == [(S2, 0, 5, 5.0, 0.62, False), (S1, 2, 3, 1.5, 0.19, False),
                                          (S3, 1, 0, 0.0, 0.0, False)]
 
     digital = data["digital_school"]

@@ -154,7 +154,7 @@ PROFILES: dict[tuple[str, str], Profile] = {
     ("master-studio", "activity.participate"): _PARTICIPATE,
     ("course-community", "discussion.reply"): _REPLY,
     ("course-community", "activity.participate"): _PARTICIPATE,
-    ("online-classroom", "class.session"): Profile(0, per_classroom=9, fail=0.15, duration=(2400, 300, 2700),
+    ("online-classroom", "class.session"): Profile(0, per_classroom=20, fail=0.15, duration=(2400, 300, 2700),
                                                    window="class", extra=_classroom),
     ("literacy-assessment", "assessment.complete"): Profile(0.07, extra=_assessment),
     ("evaluation", "student.record"): Profile(12, extra=_student),

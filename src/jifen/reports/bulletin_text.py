@@ -150,6 +150,8 @@ def _online_classes(data: Row) -> tuple[str, list[str]]:
         return title, ["本月未导入在线课堂开课数据。"]
     standard = figure(found.get("standard_per_week", 5))
     since = f"从{_day(found['term_start'])}开学至今" if found.get("term_start") else "本学期"
+    if found.get("counted_from") and found["counted_from"] != found.get("term_start"):
+        since = f"从{_day(found['counted_from'])}平台有开课记录以来"
     weeks = f"（{figure(found['weeks'])}周）" if found.get("weeks") else ""
     order = sorted(rows, key=lambda r: (-float(r.get("per_room") or 0), r["school_code"]))
     good = [r for r in order if r.get("meets_standard")]

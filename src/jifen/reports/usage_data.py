@@ -111,8 +111,13 @@ def _registration(connection: sqlalchemy.Connection, schools: list[repo.RosterSc
 def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],
                     start: date, end: date, standard: float) -> dict[str, Any]:
     """Qualifying online classes per online classroom since the term began (a school with none on the roster
-    counts as one, as in scoring), and per week of the term up to the month's end."""
-    weeks = (end - start).days / 7
+    counts as one, as in scoring), and per week up to the month's end: the weeks are counted from the term's
+    start, or from the week of the region's first reported class of the term when the platform began reporting
+    later (a school is not held to classes from before anyone could report them)."""
+    first = repo.first_operation_day(connection, indicator=ONLINE_CLASS_INDICATOR, app_code=ONLINE_CLASS_APP,
+                                     actions=ONLINE_CLASS_ACTIONS, first_day=start, end_day=end)
+    counted_from = max(start, usage.monday_of(first)) if first else start  # from the week of that class
+    weeks = (end - counted_from).days / 7
     classes = repo.school_operation_counts(connection, county_code, indicator=ONLINE_CLASS_INDICATOR,
                                            app_code=ONLINE_CLASS_APP, actions=ONLINE_CLASS_ACTIONS,
                                            first_day=start, end_day=end)
@@ -125,7 +130,8 @@ def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools
                      "per_room": round(per_room, 2), "per_room_per_week": per_week,
                      "meets_standard": per_week >= standard})
     rows.sort(key=lambda r: (-r["per_room"], r["school_code"]))
-    return {"term_start": start.isoformat(), "weeks": round(weeks, 2), "standard_per_week": standard, "rows": rows}
+    return {"term_start": start.isoformat(), "counted_from": counted_from.isoformat(), "weeks": round(weeks, 2),
+            "standard_per_week": standard, "rows": rows}
 
 
 def _digital_school(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],

@@ -146,6 +146,14 @@ def school_operation_counts(connection: Connection, county_code: str, *, indicat
     return {r[0]: int(r[1]) for r in connection.execute(query)}
 
 
+def first_operation_day(connection: Connection, *, indicator: str, app_code: str, actions: Sequence[str],
+                        first_day: date, end_day: date) -> date | None:
+    """The first local day, region-wide, with a qualified operation of the app's actions in the period."""
+    day = connection.scalar(select(func.min(operations.c.day))
+                            .where(*_counted(indicator, app_code, actions, first_day, end_day)))
+    return date.fromisoformat(day) if day else None
+
+
 def teacher_operation_counts(connection: Connection, county_code: str, *, indicator: str, app_code: str,
                              actions: Sequence[str], first_day: date, end_day: date) -> dict[tuple[str, str], int]:
     """Qualified, not withdrawn operations of an app's teacher actions per (school on the roster now, action)."""

@@ -66,3 +66,28 @@ def test_the_settlement_benchmark_runs_at_reduced_size() -> None:
     for figure in ("yardstick_duckdb_sql_s=", "settle_from_counts_s=", "recount_plus_settle_s="):
         assert re.search(figure + r"\d+\.\d+", out), out
     assert re.search(r"peak_mb=\d+", out) and re.search(r"count_rows=[1-9]\d*", out)
+
+
+WEB_BENCHMARK = BENCHMARK.with_name("web.py")
+
+
+@pytest.mark.slow
+def test_the_page_benchmark_runs_at_reduced_size(tmp_path: Path) -> None:
+    """A tiny province: the store is built and settled, users sign in and browse each kind of page without an
+    error, and every figure is printed (their values mean nothing on a shared CI machine)."""
+    done = subprocess.run(
+        [sys.executable, str(WEB_BENCHMARK), "--database", "sqlite", "--teachers", "300", "--months", "2",
+         "--per-month", "4", "--users", "10", "--seconds", "2", "--think", "0.05", "--workers", "2",
+         "--reuse", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("sqlite store teachers=300 ") for line in lines), done.stdout
+    for kind in ("desk", "operations", "explanation", "rules", "history_json", "unit_school", "all"):
+        line = next((x for x in lines if f" page={kind} " in x), None)
+        assert line is not None, f"no figures for {kind}: {done.stdout}"
+        assert re.search(r"requests=[1-9]\d* p50_ms=[\d.]+ p95_ms=[\d.]+ p99_ms=[\d.]+ req_per_s=[\d.]+ errors=0$",
+                         line), line
+    assert any("target p95 < 100 ms: " in line for line in lines)
+    assert any(re.search(r"server_peak_rss_mb=\d+", line) for line in lines)

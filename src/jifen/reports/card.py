@@ -23,7 +23,7 @@ from jifen.reports import datasets
 from jifen.reports.numbers import number
 from jifen.rules.schema import RuleSet
 from jifen.store import settlements as repo
-from jifen.store import teacher_operations, units
+from jifen.store import desk_queries, teacher_operations, units
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,13 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     if teacher is None:
         raise NotFound(f"教师 {teacher_id!r} is not on the roster")
     this_month = Month(on.year, on.month)
-    settled = [m for m in (_settled(connection, teacher_id, Month(on.year, n)) for n in range(1, on.month + 1))
-               if m is not None]
+    wanted = [str(Month(on.year, n)) for n in range(1, on.month + 1)] + [str(this_month.previous())]
+    shown = desk_queries.shown_versions(connection, wanted)  # the year's months in two queries, not two each
+    totals = desk_queries.teacher_totals(connection, [r.id for r in shown.values()], teacher_id)
+    settled = [m for m in (_settled(connection, shown, totals, str(Month(on.year, n)))
+                           for n in range(1, on.month + 1)) if m is not None]
     annual = sum((m.points for m in settled), Decimal(0))
-    last = _settled(connection, teacher_id, this_month.previous())
+    last = _settled(connection, shown, totals, str(this_month.previous()))
     next_day = on + timedelta(days=1)
     counts = teacher_operations.qualified_by_indicator(
         connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
@@ -82,11 +85,12 @@ def day_of(year: int | None, on: date | None, today: date) -> date:
     return date(year, 12, 31)
 
 
-def _settled(connection: Connection, teacher_id: str, month: Month) -> SettledMonth | None:
-    record = repo.shown(connection, str(month))
+def _settled(connection: Connection, shown: dict[str, repo.SettlementRecord],
+             totals: dict[int, desk_queries.TeacherTotal], month: str) -> SettledMonth | None:
+    record = shown.get(month)
     if record is None:
         return None
-    unit = repo.unit(connection, record.id, "teacher", teacher_id)
+    unit = totals.get(record.id)
     if unit is None:
         return None
     rules = datasets.settlement_rules(connection, record)

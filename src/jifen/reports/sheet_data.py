@@ -31,7 +31,8 @@ def dataset(connection: Connection, level: str, code: str, month: str, version: 
     points = _points(connection, record.id, member_level, [m.code for m in members])
     subjects = {"teacher"} if member_level == "teacher" else {"teacher", "school"}
     columns = [{"code": i.code, "name": i.name} for i in rules.indicators if i.subject in subjects]
-    rows = [_row(connection, previous, m, {k: rounded(v, 2) for k, v in points.get(m.code, {}).items()})
+    before = repo.units_of(connection, previous.id, member_level, [m.code for m in members]) if previous else {}
+    rows = [_row(before.get(m.code), m, {k: rounded(v, 2) for k, v in points.get(m.code, {}).items()})
             for m in members]
     data["sheet"] = {"indicators": columns, "previous_month": previous.month if previous else None, "rows": rows}
     return data
@@ -41,16 +42,23 @@ def _points(connection: Connection, settlement_id: int, level: str, codes: list[
             ) -> dict[str, dict[str, Fraction]]:
     """Each unit's points per indicator: stored for teachers and schools, the mean of the members' above."""
     if level in ("teacher", "school"):
-        stored = repo.indicators_of(connection, settlement_id, level, codes)
-        return {code: {r.indicator: Fraction(r.points) for r in rows} for code, rows in stored.items()}
+        stored = repo.points_of(connection, settlement_id, level, codes)
+        return {code: {i: Fraction(p) for i, p in points.items()} for code, points in stored.items()}
     member_level = datasets.CHILD[level]
+    members = {code: [m.code for m in repo.children(connection, settlement_id, member_level, code)]
+               for code in codes}
+    everyone = [m for of_code in members.values() for m in of_code]
+    if member_level == "school":  # stored to the cent: summed exactly as decimals, divided once
+        exact: dict[str, dict[str, Any]] = repo.points_of(connection, settlement_id, member_level, everyone)
+    else:
+        exact = _points(connection, settlement_id, member_level, everyone)  # the members of every code at once
     out: dict[str, dict[str, Fraction]] = {}
-    for code in codes:
-        members = [m.code for m in repo.children(connection, settlement_id, member_level, code)]
-        of_members = _points(connection, settlement_id, member_level, members)
-        indicators = {i for points in of_members.values() for i in points}
-        out[code] = {i: sum((of_members.get(m, {}).get(i, Fraction(0)) for m in members), Fraction(0))
-                     / len(members) for i in indicators} if members else {}
+    for code, of_code in members.items():
+        sums: dict[str, Any] = {}
+        for m in of_code:
+            for i, p in exact.get(m, {}).items():
+                sums[i] = sums[i] + p if i in sums else p
+        out[code] = {i: Fraction(total) / len(of_code) for i, total in sums.items()}
     return out
 
 
@@ -62,9 +70,7 @@ def _members(connection: Connection, settlement_id: int, level: str, code: str) 
     return repo.children(connection, settlement_id, datasets.CHILD[level], code)
 
 
-def _row(connection: Connection, previous: repo.SettlementRecord | None, member: repo.UnitRow,
-         points: dict[str, Any]) -> dict[str, Any]:
-    before = repo.unit(connection, previous.id, member.level, member.code) if previous else None
+def _row(before: repo.UnitRow | None, member: repo.UnitRow, points: dict[str, Any]) -> dict[str, Any]:
     change = number(member.total - before.total) if before is not None else None
     return {"rank": member.rank, "name": member.name, "code": member.code, "points": points,
             "total": number(member.total), "change": change}

@@ -139,6 +139,31 @@ def indicators_of(connection: Connection, settlement_id: int, level: str,
     return found
 
 
+def points_of(connection: Connection, settlement_id: int, level: str,
+              codes: list[str]) -> dict[str, dict[str, Decimal]]:
+    """The points per indicator of these teachers (or schools) of a version, by code: plain tuples, for the
+    thousands of rows of a city's or the region's report."""
+    found: dict[str, dict[str, Decimal]] = {}
+    c = settlement_indicators.c
+    for start in range(0, len(codes), 900):  # under SQLite's bound-parameter limit
+        rows = connection.execute(select(c.code, c.indicator, c.points).where(
+            c.settlement_id == settlement_id, c.level == level, c.code.in_(codes[start : start + 900])))
+        for code, indicator, points in rows:
+            found.setdefault(code, {})[indicator] = points
+    return found
+
+
+def units_of(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, UnitRow]:
+    """These units of a version, by code (those it has)."""
+    found: dict[str, UnitRow] = {}
+    for start in range(0, len(codes), 900):
+        rows = connection.execute(select(settlement_units).where(
+            settlement_units.c.settlement_id == settlement_id, settlement_units.c.level == level,
+            settlement_units.c.code.in_(codes[start : start + 900])))
+        found.update((r.code, _unit(r)) for r in rows)
+    return found
+
+
 def unit(connection: Connection, settlement_id: int, level: str, code: str) -> UnitRow | None:
     row = connection.execute(
         select(settlement_units).where(
@@ -211,3 +236,11 @@ def reviews(connection: Connection, settlement_id: int, level: str, parent_codes
 
 def _unit(row: Any) -> UnitRow:
     return UnitRow(**{k: row._mapping[k] for k in UnitRow.__dataclass_fields__})
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """PostgreSQL: fresh planner statistics for the settlement tables after a version is stored. A new version
+    adds a province's hundred thousand rows at once; planned on the statistics of before, a teacher's card read
+    the whole version for one row, and autovacuum may analyse them only much later."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE settlements, settlement_units, settlement_indicators")

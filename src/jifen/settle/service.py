@@ -87,6 +87,8 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
         repo.add_units(connection, unit_rows)
         repo.add_indicators(connection, indicator_rows)
         repo.add_reviews(connection, review.rows(settlement_id, computed.flags))
+    with database.transaction() as connection:
+        repo.refresh_statistics(connection)
     levels = Counter(row["level"] for row in unit_rows)
     region_total = next((row["total"] for row in unit_rows if row["level"] == "region"), Decimal(0))
     return SettleSummary(str(month), version, levels["teacher"], levels["school"], levels["county"], region_total)

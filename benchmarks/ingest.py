@@ -135,8 +135,15 @@ def prefill(url: str, n: int, teacher_ids: list[str], apps: dict[str, list[str]]
     started = time.perf_counter()
     if n <= 0:
         return 0.0
-    rows = _prefill_rows(n, teacher_ids, apps, months, tz, url.startswith("sqlite"))
-    chunk = 200_000
+    bulk_store(url, _COLUMNS, _prefill_rows(n, teacher_ids, apps, months, tz, url.startswith("sqlite")), [COUNTS])
+    return time.perf_counter() - started
+
+
+def bulk_store(url: str, columns: list[str], rows: Iterator[tuple[Any, ...]], after: list[str]) -> int:
+    """Store operations by plain SQL, the secondary indexes of ``operations`` dropped first and rebuilt after
+    (bulk inserts on SQLite, COPY on PostgreSQL), then run ``after`` (the counts ingestion would have kept) and
+    gather planner statistics; returns how many were stored."""
+    stored = 0
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
@@ -145,38 +152,40 @@ def prefill(url: str, n: int, teacher_ids: list[str], apps: dict[str, list[str]]
                                      "AND tbl_name='operations' AND sql IS NOT NULL").fetchall()
         for name, _ in indexes:
             connection.execute(f'DROP INDEX "{name}"')
-        insert = f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-        while batch := [row for _, row in zip(range(chunk), rows)]:
+        insert = f"INSERT INTO operations ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        while batch := [row for _, row in zip(range(200_000), rows)]:
             connection.execute("BEGIN")
             connection.executemany(insert, batch)
             connection.execute("COMMIT")
+            stored += len(batch)
         for _, sql in indexes:
             connection.execute(sql)
-        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'operation_counts'").fetchone():
-            connection.execute(COUNTS)
+        for sql in after:
+            connection.execute(sql)
         connection.execute("ANALYZE")
         connection.close()
-    else:
-        import psycopg
+        return stored
+    import psycopg
 
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
-            indexes = connection.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-                "AND i.tablename = 'operations' AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-                "WHERE c.conname = i.indexname)").fetchall()
-            for name, _ in indexes:
-                connection.execute(f'DROP INDEX "{name}"')
-            with connection.cursor() as cursor:
-                with cursor.copy(f"COPY operations ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            for _, sql in indexes:
-                connection.execute(sql)
-            if connection.execute("SELECT to_regclass('operation_counts')").fetchone()[0] is not None:
-                connection.execute(COUNTS)
-                connection.execute("VACUUM ANALYZE operation_counts")
-            connection.execute("VACUUM ANALYZE operations")
-    return time.perf_counter() - started
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        indexes = connection.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            "AND i.tablename = 'operations' AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname)").fetchall()
+        for name, _ in indexes:
+            connection.execute(f'DROP INDEX "{name}"')
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY operations ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    stored += 1
+        for _, sql in indexes:
+            connection.execute(sql)
+        for sql in after:
+            connection.execute(sql)
+        for (table,) in connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"):
+            connection.execute(f'VACUUM ANALYZE "{table}"')
+    return stored
 
 
 # ---- the traffic -------------------------------------------------------------------------------------------

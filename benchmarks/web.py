@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import ServerProcess, bench_url, prepare  # noqa: E402  (the server and store helpers)
+from ingest import ServerProcess, bench_url, bulk_store, prepare  # noqa: E402  (the server and store helpers)
 
 from jifen.access.passwords import set_password  # noqa: E402
 from jifen.access.service import add_user  # noqa: E402
@@ -148,50 +148,8 @@ COUNTS = ("INSERT INTO operation_counts (subject_kind, code, month, indicator, c
 
 def _fill(url: str, rows: Iterator[tuple[Any, ...]]) -> int:
     """Store the operations by plain SQL, secondary indexes dropped and rebuilt, and count them."""
-    stored = 0
     counts = [COUNTS.format(kind="teacher", column="teacher_id"), COUNTS.format(kind="school", column="school_code")]
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=OFF")
-        indexes = connection.execute("SELECT name, sql FROM sqlite_master WHERE type='index' "
-                                     "AND tbl_name='operations' AND sql IS NOT NULL").fetchall()
-        for name, _ in indexes:
-            connection.execute(f'DROP INDEX "{name}"')
-        insert = f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-        while batch := [row for _, row in zip(range(200_000), rows)]:
-            connection.execute("BEGIN")
-            connection.executemany(insert, batch)
-            connection.execute("COMMIT")
-            stored += len(batch)
-        for _, sql in indexes:
-            connection.execute(sql)
-        for sql in counts:
-            connection.execute(sql)
-        connection.execute("ANALYZE")
-        connection.close()
-        return stored
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
-        indexes = connection.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-            "AND i.tablename = 'operations' AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-            "WHERE c.conname = i.indexname)").fetchall()
-        for name, _ in indexes:
-            connection.execute(f'DROP INDEX "{name}"')
-        with connection.cursor() as cursor:
-            with cursor.copy(f"COPY operations ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    stored += 1
-        for _, sql in indexes:
-            connection.execute(sql)
-        for sql in counts:
-            connection.execute(sql)
-        for (table,) in connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"):
-            connection.execute(f'VACUUM ANALYZE "{table}"')
-    return stored
+    return bulk_store(url, _COLUMNS, rows, counts)
 
 
 def _analyze(url: str) -> None:

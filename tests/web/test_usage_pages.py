@@ -92,6 +92,7 @@ def test_repeated_figures_are_flagged_in_the_recent_weeks(client: TestClient, ru
 def test_the_sheet_upload_and_template(client: TestClient, runtime: Runtime, region: Region) -> None:
     sign_in(client, "school1")
     page = client.get("/schools/S1/usage").text
+    assert '<a href="/usage/template.xlsx?school=S1" data-testid="template">下载模板</a>' in page
     template = client.get("/usage/template.xlsx?school=S1")
     assert template.status_code == 200 and template.content[:2] == b"PK"
     sheet = openpyxl.load_workbook(BytesIO(template.content)).active

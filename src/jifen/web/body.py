@@ -1,8 +1,13 @@
-"""Reading a request body once, within the size limit, so that every later reader gets the same bytes."""
+"""Reading a request body once, within the size limit, so that every later reader gets the same bytes; and a
+multipart upload read that way."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from jifen.errors import PayloadTooLarge
 
@@ -22,3 +27,34 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
     request._body = bytes(body)  # what Request.body() caches; Request.stream() replays it
     return request._body
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart/form-data body read within the size limit: its text fields and its ``file`` field."""
+
+    fields: dict[str, str]
+    data: bytes | None  # None: no file field
+    filename: str
+
+
+class UnreadableForm(Exception):
+    """A body declared multipart/form-data that the form parser cannot read; ``detail`` says why."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+async def read_upload(request: Request, limit: int, *, max_fields: int = 20) -> Upload:
+    """The form's text fields and its file, the body read once within ``limit`` bytes (413 past it)."""
+    await read_body(request, limit)  # the form parser then reads the same bytes again
+    try:
+        async with request.form(max_files=1, max_fields=max_fields) as form:
+            fields = {key: value for key, value in form.items() if isinstance(value, str)}
+            upload = form.get("file")
+            if isinstance(upload, UploadFile):
+                return Upload(fields, await upload.read(), upload.filename or "upload.xlsx")
+            return Upload(fields, None, "")
+    except HTTPException as exc:  # the form parser's own answer to a body that is not multipart as declared
+        raise UnreadableForm(str(exc.detail)) from None

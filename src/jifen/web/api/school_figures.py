@@ -14,14 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from pydantic import BaseModel, ConfigDict
 
 from jifen.domain.classroom_usage import monday_of
 from jifen.errors import InvalidInput
 from jifen.ingest import school_figures as service
-from jifen.web.body import read_body
+from jifen.web.body import UnreadableForm, read_body, read_upload
 from jifen.web.deps import CurrentUser, RuntimeDep
 from jifen.web.scoping import day_query
 
@@ -61,8 +59,7 @@ def listing(school_code: str, user: CurrentUser, runtime: RuntimeDep,
 
 @router.post("/classroom-usage/import")
 async def import_sheet(request: Request, user: CurrentUser, runtime: RuntimeDep) -> dict[str, Any]:
-    await read_body(request, runtime.settings.max_body_bytes)  # within the limit; the form parser reads it again
-    data, filename = await _upload(request)
+    data, filename = await _upload(request, runtime.settings.max_body_bytes)
     summary = service.import_usage(runtime.database, data, filename, user=user, by=user.name,
                                    now=datetime.now(UTC), tz=runtime.tz, region_code=runtime.settings.region_code)
     return {"file": filename, "rows": summary.rows, "schools": summary.schools, "figures": summary.figures,
@@ -78,23 +75,22 @@ def _day(text: str, name: str) -> date:
         raise InvalidInput(f"query.{name}: {message}", details=[detail]) from None
 
 
-async def _upload(request: Request) -> tuple[bytes, str]:
+async def _upload(request: Request, limit: int) -> tuple[bytes, str]:
     """The file of a multipart/form-data body (field ``file``), or the body itself when it is the workbook."""
     kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if kind != "multipart/form-data":
-        body = await request.body()
+        body = await read_body(request, limit)
         if not body:
             raise _missing()
         return body, "upload.xlsx"
     try:
-        async with request.form(max_files=1, max_fields=20) as form:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise _missing()
-            return await upload.read(), upload.filename or "upload.xlsx"
-    except HTTPException as exc:  # the form parser's own answer to a body that is not multipart as declared
+        upload = await read_upload(request, limit)
+    except UnreadableForm as exc:
         message = f"not a readable multipart body: {exc.detail}"
         raise InvalidInput(f"file: {message}", details=[{"path": "file", "message": message}]) from None
+    if upload.data is None:
+        raise _missing()
+    return upload.data, upload.filename
 
 
 def _missing() -> InvalidInput:

@@ -16,8 +16,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 
 from jifen.access.scopes import covers, scope_level
 from jifen.domain import classroom_usage as usage
@@ -31,7 +29,7 @@ from jifen.store import school_figures as figures_repo
 from jifen.store import settlements as settlements_repo
 from jifen.store import units
 from jifen.web import sessions
-from jifen.web.body import read_body
+from jifen.web.body import UnreadableForm, read_upload
 from jifen.web.pages.admin import USAGE_EDITORS, refusal, runtime_of
 from jifen.web.pages.auth import form_fields
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
@@ -111,8 +109,11 @@ async def submit(request: Request, signed: PageUser, code: str) -> Response:
 async def import_sheet(request: Request, signed: PageUser) -> HTMLResponse:
     _require_editor(signed)
     runtime = runtime_of(request)
-    await read_body(request, runtime.settings.max_body_bytes)
-    token, data, filename = await _upload(request)
+    try:
+        upload = await read_upload(request, runtime.settings.max_body_bytes, max_fields=10)
+    except UnreadableForm as exc:
+        raise InvalidInput(f"上传的表单无法读取：{exc.detail}") from None
+    token, data, filename = upload.fields.get(sessions.CSRF_FIELD), upload.data or b"", upload.filename
     sessions.check_csrf(signed.csrf_token, token)
     result: dict[str, Any] = {"title": "导入项目教室使用情况", "filename": filename, "summary": None, "problems": []}
     try:
@@ -244,20 +245,3 @@ def _require_school(connection: Any, signed: SignedIn, code: str, region_code: s
     if chain is None and signed.user.role == "region_admin":
         raise NotFound(f"学校 {code} 不在名册中")
     raise refusal(signed, f"学校 {code} 的数据")
-
-
-async def _upload(request: Request) -> tuple[str | None, bytes, str]:
-    """The CSRF token and the file of a multipart form."""
-    try:
-        async with request.form(max_files=1, max_fields=10) as form:
-            token = form.get(sessions.CSRF_FIELD)
-            upload = form.get("file")
-            if isinstance(upload, UploadFile):
-                return _text(token), await upload.read(), upload.filename or "upload.xlsx"
-            return _text(token), b"", ""
-    except HTTPException as exc:  # the form parser's own answer to a body that is not multipart as declared
-        raise InvalidInput(f"上传的表单无法读取：{exc.detail}") from None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

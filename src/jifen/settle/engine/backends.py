@@ -134,13 +134,23 @@ def _spark_session_of(con: BaseBackend) -> Any:
     return con._session  # type: ignore[attr-defined]
 
 
+def _duckdb_connection_of(con: BaseBackend) -> Any:
+    """The DuckDB connection behind an Ibis connection, where Arrow tables are registered as views."""
+    return con.con  # type: ignore[attr-defined]
+
+
 def put_tables(con: BaseBackend, tables: Mapping[str, pa.Table], prefix: str | None = None) -> dict[str, ir.Table]:
     """Each Arrow table as a temporary table (Spark: temporary view) named ``<prefix>_<name>``."""
     prefix = prefix or f"jifen_{uuid.uuid4().hex[:12]}"
     return {name: put_table(con, f"{prefix}_{name}", data) for name, data in tables.items()}
 
 
-def put_table(con: BaseBackend, name: str, data: pa.Table) -> ir.Table:
+def put_table(con: BaseBackend, name: str, data: pa.Table, *, appendable: bool = False) -> ir.Table:
+    """``data`` as a table of the engine: DuckDB reads the Arrow table in place (a view, no copy) unless rows
+    are to be appended to it; the others are given a temporary copy (Spark: a temporary view)."""
+    if con.name == "duckdb" and not appendable:
+        _duckdb_connection_of(con).register(name, data)
+        return con.table(name)
     if con.name == "postgres":
         return _put_postgres(con, name, data)
     if con.name == "pyspark":
@@ -165,7 +175,10 @@ def drop_tables(con: BaseBackend, tables: Mapping[str, ir.Table]) -> None:
     """Drop what :func:`put_tables` made, so a long-lived connection does not accumulate inputs."""
     for table in tables.values():
         name = table.get_name().rsplit(".", 1)[-1]  # engines qualify temporary tables (DuckDB: temp.main.X)
-        if con.name == "pyspark":
+        if con.name == "duckdb":
+            _duckdb_connection_of(con).unregister(name)  # a view over Arrow; a no-op for a table
+            con.drop_table(name, force=True)
+        elif con.name == "pyspark":
             con.drop_view(name, force=True)
         else:
             con.drop_table(name, force=True)

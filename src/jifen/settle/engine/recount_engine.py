@@ -31,10 +31,11 @@ class Scratch:
     inputs: dict[str, ir.Table] = field(default_factory=dict)
     kept: dict[str, Callable[[], None]] = field(default_factory=dict)  # table name -> how to release it
 
-    def put(self, data: pa.Table, what: str) -> ir.Table:
-        """An Arrow table as a temporary table (Spark: a temporary view)."""
+    def put(self, data: pa.Table, what: str, *, appendable: bool = False) -> ir.Table:
+        """An Arrow table as a table of the engine (see ``backends.put_table``); ``appendable`` if ``append``
+        is to add rows to it."""
         name = f"{self.prefix}_{what}_{len(self.inputs)}"
-        self.inputs[name] = backends.put_table(self.con, name, data)
+        self.inputs[name] = backends.put_table(self.con, name, data, appendable=appendable)
         return self.inputs[name]
 
     def append(self, table: ir.Table, data: pa.Table) -> None:

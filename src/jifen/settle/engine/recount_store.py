@@ -59,7 +59,7 @@ def load_operations(space: Scratch, connection: Connection, fields: list[flat.Fl
     parts = (recount_input(batch, target) for batch in flat.batches(connection, fields, where=where, chunk=chunk))
     if space.con.name == "pyspark":  # a view is one DataFrame: Spark takes the rows at once
         return space.put(pa.Table.from_batches(list(parts), schema=target), "operations")
-    table = space.put(target.empty_table(), "operations")
+    table = space.put(target.empty_table(), "operations", appendable=True)
     for part in parts:
         space.append(table, pa.Table.from_batches([part]))
     return table

@@ -64,7 +64,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from jifen.ingest.antigaming import is_session
-from jifen.rules.conditions import walk
+from jifen.rules.conditions import FirstOfYear, walk
 from jifen.rules.schema import ActionRule, RuleSet
 from jifen.settle.engine import backends
 from jifen.settle.engine import recount_fields as flat
@@ -137,6 +137,12 @@ _no_history = (ibis.literal(False), ibis.literal(False))  # nothing claimed, not
 
 def _reads_history(rule: ActionRule) -> bool:
     return rule.qualifies is not None and any(isinstance(c, HISTORY_KINDS) for c in walk(rule.qualifies))
+
+
+def counting_indicators(rules: RuleSet) -> list[str]:
+    """The indicators one of whose actions' conditions reads "counted this year" (``first_of_year``)."""
+    return sorted({rule.indicator for app in rules.apps for rule in app.actions if rule.qualifies is not None
+                   and any(isinstance(c, FirstOfYear) for c in walk(rule.qualifies))})
 
 
 def _met(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
@@ -270,34 +276,36 @@ def counts(static: ir.Table, outcome: ir.Table) -> ir.Table:
     return union.select("subject_kind", "code", "month", "indicator", union["count"].cast("int64"))
 
 
-def dependent(static: ir.Table, pairs: ir.Table) -> ir.Table:
+def dependent(static: ir.Table, pairs: ir.Table, counting: list[str]) -> ir.Table:
     """The reports whose outcome may hinge on earlier reports' outcomes: the rest are settled by ``first_guess``.
 
     A report depends on others only through a group it shares with them, and only when that group can change
     an answer: content claimed by two or more reports; a day holding more eligible reports of a capped
     indicator than the cap (fewer can never fill it); a teacher's year of an indicator holding two or more
-    reports, one of whose conditions reads "counted this year"; or an earlier session overlapping it. Every
-    report of such a group is dependent and ``grouped``, so the windows of ``judge`` run over the grouped
-    reports alone and still see every report that could fill them; the earlier reports of a pair that are not
+    reports, one of whose conditions reads "counted this year" (of the indicators ``counting``, from
+    :func:`counting_indicators`); or an earlier session overlapping it. Every report of such a group is
+    dependent and ``grouped``, so the windows of ``judge`` run over the grouped reports alone and still see every report that could fill them; the earlier reports of a pair that are not
     dependent are settled, and come into each round with their first guess (:func:`anchors`)."""
     keyed = static.filter(static.content_key.notnull())
     content = keyed.group_by(d_content=keyed.content_key).aggregate(d_n=keyed.count()).filter(lambda g: g.d_n > 1)
     capped = static.filter(static.eligible & static.cap.notnull())
     days = capped.group_by(d_subject=capped.subject_code, d_indicator=capped.indicator, d_day=capped.day).aggregate(
         d_n=capped.count(), d_cap=capped.cap.max()).filter(lambda g: g.d_n > g.d_cap)
-    reads = (static.met_counted != static.met_clean) | (static.met_both != static.met_duplicate)
-    read = static.filter(reads).select(r_indicator=static.indicator).distinct()  # indicators a condition reads
-    taught = static.filter(static.teacher_id.notnull()).mutate(d_reads=reads)
-    taught = taught.semi_join(read, taught.indicator == read.r_indicator)  # the years of those alone
-    years = taught.group_by(y_teacher=taught.teacher_id, y_indicator=taught.indicator, y_year=taught.year).aggregate(
-        y_n=taught.count(), y_reads=taught.d_reads.any()).filter(lambda g: (g.y_n > 1) & g.y_reads)
     overlapped = pairs.select(p_id=pairs.id).distinct()
     t = static.left_join(content, static.content_key == content.d_content)
     t = t.left_join(days, [t.subject_code == days.d_subject, t.indicator == days.d_indicator, t.day == days.d_day])
-    t = t.left_join(years, [t.teacher_id == years.y_teacher, t.indicator == years.y_indicator,
-                            t.year == years.y_year])
+    markers = ["d_content", "d_subject"]
+    if counting:  # the years of those indicators alone: a list, so the engines filter the scan
+        reads = (static.met_counted != static.met_clean) | (static.met_both != static.met_duplicate)
+        taught = static.filter(static.teacher_id.notnull() & static.indicator.isin(counting)).mutate(d_reads=reads)
+        years = taught.group_by(y_teacher=taught.teacher_id, y_indicator=taught.indicator, y_year=taught.year
+                                ).aggregate(y_n=taught.count(), y_reads=taught.d_reads.any()
+                                            ).filter(lambda g: (g.y_n > 1) & g.y_reads)
+        t = t.left_join(years, [t.teacher_id == years.y_teacher, t.indicator == years.y_indicator,
+                                t.year == years.y_year])
+        markers.append("y_teacher")
     t = t.left_join(overlapped, t.id == overlapped.p_id)
-    grouped = t.d_content.notnull() | t.d_subject.notnull() | t.y_teacher.notnull()
+    grouped = ibis.or_(*(t[marker].notnull() for marker in markers))
     return t.filter(grouped | t.p_id.notnull()).select(*static.columns, grouped=grouped)
 
 
@@ -310,13 +318,14 @@ def anchors(static: ir.Table, depending: ir.Table, pairs: ir.Table, hidden: ir.T
     return first_guess(t)
 
 
-def fixed_point(space: Scratch, static: ir.Table, rounds: list[int] | None = None) -> ir.Table:
+def fixed_point(space: Scratch, static: ir.Table, counting: list[str], rounds: list[int] | None = None
+                ) -> ir.Table:
     """The outcome of every report: ``judge`` repeated over the dependent reports until nothing changes (see
-    the module docstring), every other report settled by its first guess. ``rounds``, when given, receives the
-    number of rounds (for tests and benchmarks)."""
+    the module docstring), every other report settled by its first guess. ``counting``: see :func:`dependent`.
+    ``rounds``, when given, receives the number of rounds (for tests and benchmarks)."""
     pairs = space.keep(overlap_pairs(static))
     hidden = space.keep(hidden_pairs(static))
-    depending = space.keep(dependent(static, pairs))
+    depending = space.keep(dependent(static, pairs, counting))
     settled = space.keep(anchors(static, depending, pairs, hidden))
     guess = space.keep(first_guess(depending).union(settled))
     limit = scalar(space.con, depending.count()) + 2  # the longest chain is at most every dependent report
@@ -340,6 +349,6 @@ def recount(con: BaseBackend, operations_table: ir.Table, roster: ir.Table, rule
     with scratch(con) as space:
         cat = space.put(catalog(rules, rules_of(rules)), "catalog")
         static = space.keep(prepare(operations_table, roster, cat, rules, fields))
-        outcome = fixed_point(space, static, rounds)
+        outcome = fixed_point(space, static, counting_indicators(rules), rounds)
         found = backends.fetch(con, counts(static, outcome).order_by("subject_kind", "code", "month", "indicator"))
         return found.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA)

@@ -100,11 +100,11 @@ def test_duckdb_publishes_the_reference_rows_for_any_region(duckdb_backend: Base
 
 
 def _unit(rows: PublishedSettlement, level: str, code: str) -> dict[str, object]:
-    return next(vars(u) for u in rows.units if (u.level, u.code) == (level, code))
+    return next(u._asdict() for u in rows.units if (u.level, u.code) == (level, code))
 
 
 def _indicator(rows: PublishedSettlement, level: str, code: str, indicator: str) -> dict[str, object]:
-    return next(vars(i) for i in rows.indicators if (i.level, i.code, i.indicator) == (level, code, indicator))
+    return next(i._asdict() for i in rows.indicators if (i.level, i.code, i.indicator) == (level, code, indicator))
 
 
 def test_the_ties_case_lands_on_ties_and_rounds_them_up() -> None:

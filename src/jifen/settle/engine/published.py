@@ -8,12 +8,13 @@ Indicator rows also carry the indicator's maximum, which the explanation pages s
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis.backends import BaseBackend
 
 from jifen.domain.organisations import Roster
@@ -25,8 +26,7 @@ from jifen.settle.engine import backends, scoring
 from jifen.settle.engine.inputs import ScoringInputs, inputs_for_month
 
 
-@dataclass(frozen=True, order=True)
-class UnitRow:
+class UnitRow(NamedTuple):  # tuples: a province makes nearly a million rows, and a dataclass is slow to build
     level: str
     code: str
     name: str
@@ -37,8 +37,7 @@ class UnitRow:
     school_points: Decimal | None
 
 
-@dataclass(frozen=True, order=True)
-class IndicatorRow:
+class IndicatorRow(NamedTuple):
     level: str
     code: str
     indicator: str
@@ -58,8 +57,9 @@ class PublishedSettlement:
 
     def store_rows(self, settlement_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Unit and indicator rows as the store's tables take them (they have no maximum column)."""
-        units = [{"settlement_id": settlement_id, **asdict(u)} for u in self.units]
-        indicators = [{"settlement_id": settlement_id, **{k: v for k, v in asdict(i).items() if k != "maximum"}}
+        units = [{"settlement_id": settlement_id, **u._asdict()} for u in self.units]
+        indicators = [{"settlement_id": settlement_id, "level": i.level, "code": i.code, "indicator": i.indicator,
+                       "count": i.count, "average": i.average, "points": i.points, "adjustment": i.adjustment}
                       for i in self.indicators]
         return units, indicators
 
@@ -80,10 +80,62 @@ def published_tables(con: BaseBackend, rules: RuleSet, inputs: ScoringInputs,
 
 def published_rows(con: BaseBackend, rules: RuleSet, inputs: ScoringInputs,
                    region: tuple[str, str]) -> PublishedSettlement:
-    """The scoring on the engine behind ``con`` (``published_tables``), as the rows the store writes."""
+    """The scoring on the engine behind ``con`` (``published_tables``), as the rows the store writes: sorted
+    in Arrow and converted a column at a time (a province has nearly a million rows)."""
     units, indicators = published_tables(con, rules, inputs, region)
-    return _canonical(rules, [_unit_row(r) for r in units.to_pylist()],
-                      [_indicator_row(r) for r in indicators.to_pylist()])
+    level = pa.array(LEVELS)
+    units = _sorted(units, level_no=pc.index_in(units["level"], level))
+    indicators = _sorted(indicators, level_no=pc.index_in(indicators["level"], level),
+                         order_no=pc.index_in(indicators["indicator"], pa.array([i.code for i in rules.indicators])))
+    unit_rows = map(UnitRow._make, zip(*_columns(units, level=None, code=None, name=None, parent_code=None,
+                                       total=POINTS_PLACES, rank=0, teacher_average=POINTS_PLACES,
+                                       school_points=POINTS_PLACES), strict=True))
+    indicator_rows = map(IndicatorRow._make, zip(*_columns(indicators, level=None, code=None, indicator=None,
+                                                 count=AVERAGE_PLACES, average=AVERAGE_PLACES,
+                                                 points=POINTS_PLACES, maximum=POINTS_PLACES,
+                                                 adjustment=POINTS_PLACES), strict=True))
+    return PublishedSettlement(tuple(unit_rows), tuple(indicator_rows))
+
+
+def _sorted(table: pa.Table, **keys: pa.Array) -> pa.Table:
+    """The canonical order (see PublishedSettlement): level, then code, then the indicator's place."""
+    for name, values in keys.items():
+        table = table.append_column(name, values)
+    order = [("level_no", "ascending"), ("code", "ascending")]
+    order += [("order_no", "ascending")] if "order_no" in keys else []
+    return table.sort_by(order)  # UTF-8 byte order is code point order, as Python sorts strings
+
+
+def _columns(table: pa.Table, **columns: int | None) -> list[list[Any]]:
+    """Each column as Python values: text as is, ``0`` an integer, other places a published Decimal (a null
+    where a required figure is null raises)."""
+    found = []
+    for name, places in columns.items():
+        if places is not None and name not in _NULLABLE and table[name].null_count:
+            raise ValueError(f"the scoring published a null {name} where a figure is required")
+        values = table[name].to_pylist()
+        if places is None:
+            found.append(values)
+        elif places == 0:
+            found.append([int(v) for v in values])
+        else:
+            found.append(list(map(_Decimals(places).__getitem__, values)))
+    return found
+
+
+_NULLABLE = {"teacher_average", "school_points", "maximum"}
+
+
+class _Decimals(dict[int | None, Decimal | None]):
+    """Published integers (units of 10**-places) as Decimals, each made once: a column repeats few values."""
+
+    def __init__(self, places: int) -> None:
+        super().__init__({None: None})
+        self.scale = _SCALES[places]
+
+    def __missing__(self, units: int) -> Decimal:
+        value = self[units] = Decimal(units) * self.scale  # exact: the product has exactly ``places`` decimals
+        return value
 
 
 def published_for_month(con: BaseBackend, rules: RuleSet, roster: Roster, counts: MonthCounts,
@@ -119,36 +171,7 @@ def _points(value: Fraction | None) -> Decimal | None:
     return None if value is None else round_half_up(value, POINTS_PLACES)
 
 
-def _unit_row(row: dict[str, Any]) -> UnitRow:
-    return UnitRow(row["level"], row["code"], row["name"], row["parent_code"],
-                   _required(_decimal(row["total"], POINTS_PLACES)), int(row["rank"]),
-                   _decimal(row["teacher_average"], POINTS_PLACES),
-                   _decimal(row["school_points"], POINTS_PLACES))
-
-
-def _indicator_row(row: dict[str, Any]) -> IndicatorRow:
-    return IndicatorRow(row["level"], row["code"], row["indicator"],
-                        _required(_decimal(row["count"], AVERAGE_PLACES)),
-                        _required(_decimal(row["average"], AVERAGE_PLACES)),
-                        _required(_decimal(row["points"], POINTS_PLACES)),
-                        _decimal(row["maximum"], POINTS_PLACES),
-                        _required(_decimal(row["adjustment"], POINTS_PLACES)))
-
-
-def _decimal(units: int | None, places: int) -> Decimal | None:
-    """A published integer (units of 10**-places) as the Decimal the store writes."""
-    if units is None:
-        return None
-    return Decimal(int(units)) * _SCALES[places]  # exact: the product has exactly ``places`` decimals
-
-
 _SCALES = {places: Decimal(1).scaleb(-places) for places in (POINTS_PLACES, AVERAGE_PLACES)}
-
-
-def _required(value: Decimal | None) -> Decimal:
-    if value is None:
-        raise ValueError("the scoring published a null where a figure is required")
-    return value
 
 
 def _canonical(rules: RuleSet, units: list[UnitRow], indicators: list[IndicatorRow]) -> PublishedSettlement:

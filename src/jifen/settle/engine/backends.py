@@ -1,10 +1,10 @@
 """Ibis connections by engine name, and Arrow tables in and out of them.
 
-Engines: ``duckdb`` (embedded, in memory), ``sqlite``, ``postgres`` and ``spark``. Bureaus run offline, so
+Engines: ``duckdb`` (embedded, in memory, spilling to disk past an optional memory limit), ``sqlite``, ``postgres`` and ``spark``. Bureaus run offline, so
 DuckDB is opened with extension auto-install and auto-load off: inputs arrive as Arrow tables, never
 through an extension. PySpark is an optional extra (``jifen[spark]``) and is imported only when Spark is
-asked for. Inputs are put in as temporary tables (Spark: temporary views), so a run leaves nothing
-behind in a database or a warehouse directory.
+asked for. Inputs are put in as temporary tables (DuckDB: views over the Arrow tables; Spark: temporary
+views), so a run leaves nothing behind in a database or a warehouse directory.
 """
 
 from __future__ import annotations
@@ -58,8 +58,17 @@ def connect(engine: str, *, url: str | None = None, master: str = "local[2]") ->
     raise EngineUnavailable(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
 
 
-def connect_duckdb() -> BaseBackend:
-    return ibis.duckdb.connect(":memory:", autoinstall_known_extensions=False, autoload_known_extensions=False)
+def connect_duckdb(memory_limit: str | None = None, spill_directory: Path | None = None) -> BaseBackend:
+    """DuckDB in memory. ``memory_limit`` (DuckDB's own syntax: ``3GB``) bounds its buffers: past it, joins,
+    aggregates and sorts spill to ``spill_directory`` (DuckDB's default: ``.tmp`` under the working
+    directory), which is how a recount of 100 million reports stays within a few gigabytes."""
+    options: dict[str, Any] = {}
+    if memory_limit is not None:
+        options["memory_limit"] = memory_limit
+    if spill_directory is not None:
+        options["temp_directory"] = str(spill_directory)
+    return ibis.duckdb.connect(":memory:", autoinstall_known_extensions=False, autoload_known_extensions=False,
+                               **options)
 
 
 def connect_sqlite(url: str | None = None) -> BaseBackend:

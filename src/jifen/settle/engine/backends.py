@@ -62,7 +62,9 @@ def connect_duckdb(memory_limit: str | None = None, spill_directory: Path | None
     """DuckDB in memory. ``memory_limit`` (DuckDB's own syntax: ``3GB``) bounds its buffers: past it, joins,
     aggregates and sorts spill to ``spill_directory`` (DuckDB's default: ``.tmp`` under the working
     directory), which is how a recount of 100 million reports stays within a few gigabytes."""
-    options: dict[str, Any] = {}
+    # Every result Jifen reads is ordered explicitly; without insertion order kept, DuckDB streams more and
+    # spills what it must (a window over millions of rows ran out of a 3GB limit otherwise)
+    options: dict[str, Any] = {"preserve_insertion_order": False}
     if memory_limit is not None:
         options["memory_limit"] = memory_limit
     if spill_directory is not None:

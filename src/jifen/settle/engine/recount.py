@@ -247,8 +247,15 @@ def judge(static: ir.Table, pairs: ir.Table, hidden: ir.Table, guess: ir.Table) 
     def before(*keys: ir.Value) -> ir.IntegerValue:
         return flag.sum().over(ibis.window(group_by=list(keys), order_by=g.id, rows=(None, -1))).fill_null(0)
 
-    duplicate = g.content_key.notnull() & (before(g.content_key) > 0)  # a withdrawn report keeps its claim
-    counted = g.teacher_id.notnull() & (before(g.teacher_id, g.indicator, g.year) - g.gone_year.fill_null(0) > 0)
+    def alone(key: ir.Value) -> ir.IntegerValue:
+        """A report without the key in a partition of its own: one null partition would hold millions of
+        reports, sorted as one (and, past a memory limit, not spilled)."""
+        return ibis.ifelse(key.isnull(), g.id, ibis.literal(-1, "int64"))
+
+    # a withdrawn report keeps its claim
+    duplicate = g.content_key.notnull() & (before(g.content_key, alone(g.content_key)) > 0)
+    counted = g.teacher_id.notnull() & (before(g.teacher_id, alone(g.teacher_id), g.indicator, g.year)
+                                        - g.gone_year.fill_null(0) > 0)
     capped = g.cap.notnull() & (before(g.subject_code, g.indicator, g.day) - g.gone_cap.fill_null(0) >= g.cap)
     met = ibis.cases((duplicate & counted, g.met_both), (duplicate, g.met_duplicate), (counted, g.met_counted),
                      else_=g.met_clean)

@@ -240,7 +240,9 @@ def judge(static: ir.Table, pairs: ir.Table, hidden: ir.Table, guess: ir.Table) 
     t = static.join(guess, "id")
     # The windows run over the reports in a group that matters (``grouped``, see :func:`dependent`); for the
     # others, in a group of one or one that cannot change an answer, nothing was claimed, counted or capped.
-    g = t.filter(t.grouped)
+    g = t.filter(t.grouped).select("id", "qualified", "content_key", "teacher_id", "indicator", "year",
+                                   "subject_code", "day", "cap", "met_clean", "met_duplicate", "met_counted",
+                                   "met_both")  # what the windows read: they hold every column they are given
     g = g.left_join(gone, g.id == gone.gone_id)
     flag = ibis.ifelse(g.qualified, 1, 0).cast("int64")  # PostgreSQL casts no boolean to an integer
 

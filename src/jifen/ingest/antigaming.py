@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from jifen.domain.operations import Report
@@ -22,6 +24,7 @@ DAILY_CAP = "daily_cap"
 # For overlap, a session reported as longer than a day is taken as a day long: no real class lasts that
 # long, and it bounds the sessions a report is compared with to those begun since the day before.
 LONGEST_SESSION = timedelta(hours=24)
+_LONGEST_SESSION_S = LONGEST_SESSION.total_seconds()
 
 
 def is_session(rule: ActionRule) -> bool:
@@ -39,28 +42,40 @@ def teacher_session(rules: RuleSet, app_code: str, action: str) -> bool:
 
 def local_day(moment: datetime, tz: ZoneInfo) -> str:
     """The local date, as stored in ``operations.day``."""
-    return moment.astimezone(tz).date().isoformat()
+    return _iso_date(moment.astimezone(tz).toordinal())
 
 
-@dataclass(frozen=True)
-class Span:
-    """A session's time, ``[start, end)``: sessions that only touch (one ends as the next starts) do not overlap."""
+def day_text(local: datetime) -> str:
+    """The date of a local time as stored in ``operations.day``, for a caller that has the local time already."""
+    return _iso_date(local.toordinal())
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(ordinal: int) -> str:
+    """'YYYY-MM-DD' of a proleptic Gregorian ordinal: the reports of a batch fall on few days, each written once."""
+    return date.fromordinal(ordinal).isoformat()
+
+
+class Span(NamedTuple):
+    """A session's time, ``[start, end)``: sessions that only touch (one ends as the next starts) do not overlap.
+
+    A tuple, like Facts: one is made for every session stored or received."""
 
     start: datetime
     end: datetime
 
     @classmethod
     def of(cls, start: datetime, duration_s: float) -> Span:
-        return cls(start, start + timedelta(seconds=min(duration_s, LONGEST_SESSION.total_seconds())))
+        return cls(start, start + timedelta(seconds=min(duration_s, _LONGEST_SESSION_S)))
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
 
     def start_days(self, tz: ZoneInfo) -> list[str]:
         """The local days on which a session overlapping this one can have begun."""
-        first = (self.start - LONGEST_SESSION).astimezone(tz).date()
-        last = self.end.astimezone(tz).date()
-        return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+        first = (self.start - LONGEST_SESSION).astimezone(tz).toordinal()
+        last = self.end.astimezone(tz).toordinal()
+        return [_iso_date(n) for n in range(first, last + 1)]
 
 
 def session_span(report: Report, rule: ActionRule, indicator: Indicator, session: bool | None = None) -> Span | None:
@@ -73,9 +88,8 @@ def session_span(report: Report, rule: ActionRule, indicator: Indicator, session
     return Span.of(report.occurred_at, report.duration_s)
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What the checks need of one report, worked out once."""
+class Facts(NamedTuple):
+    """What the checks need of one report, worked out once (a tuple: made for every report, and cheaply)."""
 
     teacher_id: str | None  # set for a teacher's session
     span: Span | None

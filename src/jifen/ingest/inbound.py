@@ -13,6 +13,7 @@ import msgspec
 from jifen.domain.operations import Report
 
 ENVELOPE_FIELDS = {"id", "action", "teacher_id", "school_id", "occurred_at", "duration_s", "attributes"}
+_IN_ORDER = tuple(sorted(ENVELOPE_FIELDS))  # the order faults are looked for in
 MAX_ID_LENGTH = 128
 MAX_CODE_LENGTH = 64
 MAX_DURATION_S = 24 * 3600  # no session runs longer than a day
@@ -68,16 +69,16 @@ def parse_item(raw: Any) -> Report | Malformed:
     if not isinstance(action, str) or not action.strip():
         return Malformed(ident, "action is missing" if action is None else "action must be a string")
     action = action.strip()
-    extra = sorted(set(raw) - ENVELOPE_FIELDS)
-    if extra:
+    if not ENVELOPE_FIELDS.issuperset(raw):
+        extra = sorted(set(raw) - ENVELOPE_FIELDS)
         return Malformed(ident, f"field {extra[0]!r} is not part of the envelope; put it in attributes", action)
     holding_nul = _nul_field(raw)
     if holding_nul:
         return Malformed(ident, f"{holding_nul} must not contain NUL characters", action)
-    unencodable = next((name for name in ("action", "teacher_id", "school_id", "occurred_at")
-                        if isinstance(raw.get(name), str) and not storable(raw[name])), None)
-    if unencodable:  # attributes keep them, escaped as sent; a text column cannot
-        return Malformed(ident, f"{unencodable} must not contain lone surrogates", action)
+    for name in ("action", "teacher_id", "school_id", "occurred_at"):
+        value = raw.get(name)
+        if isinstance(value, str) and not storable(value):  # attributes keep them, escaped as sent; a column cannot
+            return Malformed(ident, f"{name} must not contain lone surrogates", action)
     subject: dict[str, str | None] = {}
     for name in ("teacher_id", "school_id"):
         value = raw.get(name)
@@ -123,7 +124,9 @@ def _finite(number: int | float) -> bool:
 
 def _nul_field(raw: dict[str, Any]) -> str | None:
     """The field holding a NUL character (U+0000) anywhere inside it: PostgreSQL text cannot store one."""
-    for name in sorted(ENVELOPE_FIELDS & set(raw)):
+    for name in _IN_ORDER:
+        if name not in raw:
+            continue
         value = raw[name]
         if name == "attributes" and isinstance(value, dict):
             for key, inner in value.items():
@@ -135,6 +138,8 @@ def _nul_field(raw: dict[str, Any]) -> str | None:
 
 
 def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):  # most are: no stack for them
+        return "\x00" in value
     stack = [value]  # iterative: attributes may nest as deep as the JSON parser allows
     while stack:
         item = stack.pop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from jifen.domain.operations import FieldProblem, Outcome, Report, Status
@@ -22,11 +23,22 @@ class NeverSeen:
 
 def resolve_action(rules: RuleSet, app_code: str, report: Report) -> tuple[ActionRule, Indicator] | Outcome:
     """The catalog entry for the report's action, or the rejection that names what is wrong."""
+    entry = catalog_entry(rules, app_code, report.action)
+    return entry if isinstance(entry, Outcome) else with_subject(report, *entry)
+
+
+def catalog_entry(rules: RuleSet, app_code: str, action: str) -> tuple[ActionRule, Indicator] | Outcome:
+    """The rule and indicator of an app's action, or the rejection of an action not in the catalog: the same
+    for every report of that app and action (under one rule set), so it can be looked up once for a batch."""
     app = rules.app(app_code)
-    rule = app.action(report.action) if app else None
+    rule = app.action(action) if app else None
     if app is None or rule is None:
-        return Outcome(Status.REJECTED, None, f"action {report.action!r} is not in the catalog of app {app_code!r}")
-    indicator = rules.indicator(rule.indicator)
+        return Outcome(Status.REJECTED, None, f"action {action!r} is not in the catalog of app {app_code!r}")
+    return rule, rules.indicator(rule.indicator)
+
+
+def with_subject(report: Report, rule: ActionRule, indicator: Indicator) -> tuple[ActionRule, Indicator] | Outcome:
+    """The catalog entry, or the rejection of a report without the teacher or school the indicator scores."""
     field = "teacher_id" if indicator.subject == "teacher" else "school_id"
     if subject_of(report, indicator) is None:
         return Outcome(Status.REJECTED, indicator.code, f"{field} is missing (action {report.action} is scored "
@@ -43,13 +55,13 @@ def check_fields(
     retention_months: int | None = None,
 ) -> str | None:
     """The reason a report is rejected, or None when its fields are all there and well formed."""
-    if report.occurred_at > now + timedelta(seconds=future_tolerance_s):
+    if report.occurred_at > _latest(now, future_tolerance_s):
         return f"occurred_at is more than {future_tolerance_s // 60} minutes in the future"
     if retention_months is not None:
         reason = outside_retention(report.occurred_at, now, tz, retention_months)
         if reason:
             return reason
-    dry = Context(NeverSeen(), tz, rule.indicator)
+    dry = _dry_context(tz, rule.indicator)
     try:
         for condition in rule.requires:
             reason = condition.check(report, dry)
@@ -65,12 +77,35 @@ def check_fields(
 def outside_retention(occurred_at: datetime, now: datetime, tz: ZoneInfo, months: int) -> str | None:
     """Why a report is too old to take, or None. In local time, the current month and the ``months`` months
     before it are inside the window (13: on any day of 2026-11, 2025-10-01 00:00 onwards); earlier is not."""
-    local, today = occurred_at.astimezone(tz), now.astimezone(tz)
-    if (today.year * 12 + today.month) - (local.year * 12 + local.month) <= months:
+    local, current = occurred_at.astimezone(tz), _month_number(now, tz)
+    if current - (local.year * 12 + local.month) <= months:
         return None
-    earliest = (today.year * 12 + today.month - 1) - months
+    earliest = (current - 1) - months
     return (f"occurred_at {local.date().isoformat()} is older than the retention window of {months} months "
             f"(the earliest month accepted is {earliest // 12:04d}-{earliest % 12 + 1:02d})")
+
+
+# The checks of a batch's reports share ``now``, the tolerance and the rule's indicator: what follows from them
+# alone is worked out once (a few entries suffice: one ``now`` per batch).
+
+@lru_cache(maxsize=16)
+def _latest(now: datetime, future_tolerance_s: int) -> datetime:
+    """The latest ``occurred_at`` accepted."""
+    return now + timedelta(seconds=future_tolerance_s)
+
+
+@lru_cache(maxsize=16)
+def _month_number(now: datetime, tz: ZoneInfo) -> int:
+    """year * 12 + month of the local month of ``now``."""
+    today = now.astimezone(tz)
+    return today.year * 12 + today.month
+
+
+@lru_cache(maxsize=256)
+def _dry_context(tz: ZoneInfo, indicator: str) -> Context:
+    """What a condition sees when a report's fields are checked: no history (Context is frozen, NeverSeen holds
+    nothing, so one serves every report of the indicator)."""
+    return Context(NeverSeen(), tz, indicator)
 
 
 def qualify(report: Report, rule: ActionRule, history: History, tz: ZoneInfo) -> Outcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -16,7 +16,8 @@ from jifen.domain.periods import Month
 from jifen.ingest import antigaming, batches
 from jifen.ingest.idempotency import payload_sha256, same_content
 from jifen.ingest.inbound import Malformed, item_id, parse_item, storable
-from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of
+from jifen.ingest.catalog import Catalog, RuleFacts
+from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of, with_subject
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 from jifen.store import operation_counts
@@ -34,6 +35,7 @@ class BatchHistory:
     contents: set[str] = field(default_factory=set)
     counted: set[tuple[str, str, int]] = field(default_factory=set)
     usage: antigaming.Usage = field(default_factory=antigaming.Usage)  # sessions and daily counts
+    rules: RuleFacts = field(default_factory=RuleFacts)  # content fields and once a year, per rule
 
     def content_seen(self, sha256: str) -> bool:
         return sha256 in self.contents
@@ -44,7 +46,7 @@ class BatchHistory:
     def record(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> list[str]:
         """Remember a qualified report; returns its content hashes."""
         self.usage.record(report, rule, indicator, tz)
-        hashes = [_content_key(report.value(f)) for f in rule.content_fields]
+        hashes = [_content_key(report.value(f)) for f in self.rules.content_fields(rule)]
         self.contents.update(hashes)
         if report.teacher_id:
             self.counted.add((report.teacher_id, rule.indicator, report.occurred_at.astimezone(tz).year))
@@ -55,26 +57,28 @@ def _content_key(value: Any) -> str:
     return str(value).strip().lower()
 
 
-@dataclass(frozen=True)
-class _Checked:
+# The two below are tuples rather than frozen dataclasses: one of each is made for every item.
+
+class _Checked(NamedTuple):
     """An item as far as it can be judged without the database: its id, and its report with the catalog entry
-    or the rejection; ``fingerprint`` is the payload_sha256 of a well-formed report (None otherwise)."""
+    and its local day, or the rejection; ``fingerprint`` is the payload_sha256 of a well-formed report (None
+    otherwise)."""
 
     app_code: str
     raw: Any
     ident: str | None
-    verdict: Outcome | tuple[Report, ActionRule, Indicator]
+    verdict: Outcome | tuple[Report, ActionRule, Indicator, str]
     fingerprint: str | None
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    index: int
+class _Candidate(NamedTuple):
+    position: int  # in the entries judged
     app_code: str
     report: Report
     rule: ActionRule
     indicator: Indicator
     fingerprint: str  # payload_sha256
+    day: str  # local, as stored in operations.day
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,9 @@ class Ingest:
         Should the shared transaction fail, each submission is tried again in a transaction of its own, so one
         request's failure is never another's."""
         try:
-            checked = [[self._checked(s.app_code, raw, now) for raw in s.items] for s in submissions]  # no lock held
+            catalog = Catalog(self.rules_for)
+            checked = [[self._checked(s.app_code, raw, now, catalog) for raw in s.items]
+                       for s in submissions]  # no lock held
             with self.database.transaction() as connection, self.database.lock(connection, INGEST_LOCK):
                 return self._group(connection, submissions, checked, now)
         except Exception:
@@ -165,19 +171,19 @@ class Ingest:
                 answers[index] = answers[first] if same else batches.conflict(submission.batch_id or "")
         return [a for a in answers if a is not None]
 
-    def _checked(self, app_code: str, raw: Any, now: datetime) -> _Checked:
+    def _checked(self, app_code: str, raw: Any, now: datetime, catalog: Catalog) -> _Checked:
         """Everything about an item that needs no database: worked out before the writers' lock is taken."""
         parsed = parse_item(raw)
         if isinstance(parsed, Malformed):
             return _Checked(app_code, raw, item_id(raw), Outcome(Status.REJECTED, None, parsed.reason), None)
-        return _Checked(app_code, raw, parsed.id, self._check(app_code, parsed, now), payload_sha256(parsed))
+        return _Checked(app_code, raw, parsed.id, self._check(app_code, parsed, now, catalog), payload_sha256(parsed))
 
     def _submit(self, connection: Connection, entries: list[_Checked], now: datetime) -> list[ItemResult]:
         """One result per item, judged in the order given."""
         results: list[ItemResult | None] = [None] * len(entries)
         keys = [(entry.app_code, entry.ident) for entry in entries]
         earlier = self._claimed(connection, keys)
-        claimed: dict[tuple[str, str], ItemResult] = {}
+        claimed: dict[tuple[str, str], ItemResult | None] = {}
         fingerprints: dict[tuple[str, str], str] = {}  # payload_sha256 of the item that claimed the key here
         repeats: dict[int, tuple[str, str]] = {}
         candidates: list[_Candidate] = []
@@ -197,11 +203,11 @@ class Ingest:
                 results[index] = ItemResult(ident, outcome.status, outcome.indicator, outcome.reason)
                 rejections.append(_rejection(entry.app_code, ident, entry.raw, outcome, now))
                 continue
-            report, rule, indicator = entry.verdict
+            report, rule, indicator, day = entry.verdict
             fingerprint = entry.fingerprint or ""
-            claimed[(entry.app_code, report.id)] = ItemResult(report.id, Status.PENDING, indicator.code)  # below
+            claimed[(entry.app_code, report.id)] = None  # its result once judged, below
             fingerprints[(entry.app_code, report.id)] = fingerprint
-            candidates.append(_Candidate(index, entry.app_code, report, rule, indicator, fingerprint))
+            candidates.append(_Candidate(index, entry.app_code, report, rule, indicator, fingerprint, day))
         history = self._history(connection, [(c.report, c.rule, c.indicator) for c in candidates])
         known = self._known_subjects(connection, candidates)
         rows: list[dict[str, Any]] = []
@@ -215,11 +221,12 @@ class Ingest:
                 outcome = self._qualify(report, rule, candidate.indicator, history)
             qualified = outcome.status == Status.QUALIFIED
             hashes.append(history.record(report, rule, candidate.indicator, self.tz) if qualified else [])
-            results[candidate.index] = ItemResult(report.id, outcome.status, outcome.indicator, outcome.reason)
-            claimed[(candidate.app_code, report.id)] = results[candidate.index]  # type: ignore[assignment]
+            results[candidate.position] = claimed[(candidate.app_code, report.id)] = ItemResult(
+                report.id, outcome.status, outcome.indicator, outcome.reason)
             rows.append(self._row(candidate, outcome, now))
         for index, key in repeats.items():
             first = claimed[key]
+            assert first is not None  # every candidate is judged above
             answer = duplicate if fingerprints[key] == entries[index].fingerprint else conflict
             results[index] = answer(key[1], first.indicator, first.status)
         ids = repo.insert(connection, rows)
@@ -233,22 +240,22 @@ class Ingest:
 
     def _claimed(self, connection: Connection, keys: list[tuple[str, str | None]]) -> dict[tuple[str, str], repo.Claim]:
         """What each (app, id) was first answered, for the ids stored before."""
-        by_app: dict[str, list[str]] = {}
-        for app_code, ident in keys:
-            if ident is not None:
-                by_app.setdefault(app_code, []).append(ident)
-        return {(app_code, ident): claim for app_code, idents in by_app.items()
-                for ident, claim in repo.claims(connection, app_code, idents).items()}
+        return repo.claims(connection, [(app_code, ident) for app_code, ident in keys if ident is not None])
 
-    def _check(self, app_code: str, parsed: Report, now: datetime) -> Outcome | tuple[Report, ActionRule, Indicator]:
-        resolved = resolve_action(self.rules_for(Month.of(parsed.occurred_at, self.tz)), app_code, parsed)
+    def _check(self, app_code: str, parsed: Report, now: datetime, catalog: Catalog
+               ) -> Outcome | tuple[Report, ActionRule, Indicator, str]:
+        """The rejection, or the catalog entry and the local day (as resolve_action and check_fields find)."""
+        local = parsed.occurred_at.astimezone(self.tz)
+        resolved = catalog.entry(local, app_code, parsed.action)
+        if not isinstance(resolved, Outcome):
+            resolved = with_subject(parsed, *resolved)
         if isinstance(resolved, Outcome):
             return resolved
         rule, indicator = resolved
         reason = check_fields(parsed, rule, self.tz, now, self.future_tolerance_s, self.retention_months)
         if reason:
             return Outcome(Status.REJECTED, indicator.code, reason)
-        return parsed, rule, indicator
+        return parsed, rule, indicator, antigaming.day_text(local)
 
     def _qualify(self, report: Report, rule: ActionRule, indicator: Indicator, history: BatchHistory) -> Outcome:
         """The conditions first (duplicate content, first of the year among them), then overlap and daily cap."""
@@ -260,9 +267,12 @@ class Ingest:
 
     def _history(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> BatchHistory:
         reports, rules = [e[0] for e in entries], [e[1] for e in entries]
-        wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True) for f in rule.content_fields]
-        history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries))
-        yearly = {rule.indicator for rule in rules if rule.once_a_year}
+        facts = RuleFacts()
+        wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True)
+                  for f in facts.content_fields(rule)]
+        history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries),
+                               rules=facts)
+        yearly = {rule.indicator for rule in rules if facts.once_a_year(rule)}
         for indicator in yearly:
             teachers = [r.teacher_id for r, rule in zip(reports, rules, strict=True)
                         if rule.indicator == indicator and r.teacher_id]
@@ -298,7 +308,6 @@ class Ingest:
 
     def _row(self, candidate: _Candidate, outcome: Outcome, now: datetime) -> dict[str, Any]:
         report = candidate.report
-        local = report.occurred_at.astimezone(self.tz)
         return {
             "app_code": candidate.app_code,
             "external_id": report.id,
@@ -307,8 +316,8 @@ class Ingest:
             "teacher_id": report.teacher_id,
             "school_code": report.school_id,
             "occurred_at": report.occurred_at,
-            "month": f"{local.year:04d}-{local.month:02d}",
-            "day": local.date().isoformat(),
+            "month": candidate.day[:7],  # 'YYYY-MM' of the local 'YYYY-MM-DD'
+            "day": candidate.day,
             "ends_at": report.ends_at,
             "duration_s": report.duration_s,
             "attributes": report.attributes,

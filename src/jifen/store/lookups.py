@@ -8,6 +8,7 @@ in the driver's own style, a chunk of keys at a time (SQLite allows 32,766 param
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
@@ -49,4 +50,4 @@ def rows_joined(connection: Connection, sql: str, tuples: Sequence[tuple[Any, ..
     for start in range(0, len(tuples), CHUNK):
         chunk = tuples[start : start + CHUNK]
         statement = sql.format(values="VALUES " + ", ".join([one] * len(chunk)), fence=fence)
-        yield from connection.exec_driver_sql(statement, tuple(v for t in chunk for v in t))
+        yield from connection.exec_driver_sql(statement, tuple(chain.from_iterable(chunk)))

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from jifen.store import month_inputs
 from jifen.store.tables import operation_counts
@@ -37,21 +37,28 @@ def deltas(operations: Iterable[Counted], sign: int = 1) -> Counter[Key]:
 
 def apply(connection: Connection, changes: Mapping[Key, int]) -> None:
     """Add the deltas, one upsert for the whole batch; a count that falls to zero stays as a zero row."""
-    rows = [{"subject_kind": k[0], "code": k[1], "month": k[2], "indicator": k[3], "count": n}
-            for k, n in sorted(changes.items()) if n]  # sorted: concurrent writers lock rows in one order
+    rows = [(*k, n) for k, n in sorted(changes.items()) if n]  # sorted: concurrent writers lock rows in one order
     if not rows:
         return
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
-    statement = insert(operation_counts)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[operation_counts.c.subject_kind, operation_counts.c.code, operation_counts.c.month,
-                            operation_counts.c.indicator],
-            set_={"count": operation_counts.c.count + statement.excluded.count},
-        ),
-        rows,
-    )
+    if connection.dialect.name == "sqlite":  # the statement SQLAlchemy makes below, without making it each time
+        connection.exec_driver_sql(_SQLITE_UPSERT, rows)
+    else:
+        statement = postgresql.insert(operation_counts)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[operation_counts.c.subject_kind, operation_counts.c.code, operation_counts.c.month,
+                                operation_counts.c.indicator],
+                set_={"count": operation_counts.c.count + statement.excluded.count},
+            ),
+            [dict(zip(_FIELDS, row, strict=True)) for row in rows],
+        )
     month_inputs.bump(connection, {key[2] for key, n in changes.items() if n})  # their settlements are out of date
+
+
+_FIELDS = ("subject_kind", "code", "month", "indicator", "count")
+_SQLITE_UPSERT = (f"INSERT INTO operation_counts ({', '.join(_FIELDS)}) VALUES (?, ?, ?, ?, ?) "
+                  "ON CONFLICT (subject_kind, code, month, indicator) "
+                  "DO UPDATE SET count = (operation_counts.count + excluded.count)")
 
 
 def of_month(connection: Connection, subject_kind: str, month: str, code: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,11 +76,19 @@ class Claim:
     payload_sha256: str | None
 
 
-def claims(connection: Connection, app_code: str, external_ids: Iterable[str]) -> dict[str, Claim]:
-    rows = lookups.rows_in(connection, "SELECT external_id, indicator, status, payload_sha256 FROM operations "
-                           "WHERE app_code = {p} AND external_id IN ({keys})", list(dict.fromkeys(external_ids)),
-                           (app_code,))
-    return {row[0]: Claim(row[1], row[2], row[3]) for row in rows}
+def claims(connection: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Claim]:
+    """What each (app, external id) stored before was first answered: one look-up for the ids of every app."""
+    rows = lookups.rows_joined(connection, CLAIMS, list(dict.fromkeys(keys)))
+    return {(row[0], row[1]): Claim(row[2], row[3], row[4]) for row in rows}
+
+
+# A join to the (app_code, external_id) key, fenced like the joins below (jifen.store.lookups.FENCE).
+CLAIMS = (
+    "SELECT app_code, external_id, indicator, status, payload_sha256 FROM ("
+    "WITH wanted (app_code, external_id) AS ({values}) "
+    "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256 FROM wanted w JOIN operations o "
+    "ON o.app_code = w.app_code AND o.external_id = w.external_id{fence}) AS joined"
+)
 
 
 def get(connection: Connection, app_code: str, external_id: str) -> Stored | None:
@@ -133,14 +142,18 @@ def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
         copy_rows(connection, "operations", ("id", *_COLUMNS),
                   ((i, *(_pg_value(c, row[c]) for c in _COLUMNS)) for i, row in zip(ids, rows, strict=True)))
         return ids
-    first = int(connection.scalar(select(func.coalesce(func.max(operations.c.id), 0)))) + 1
+    first = int(connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM operations").scalar_one()) + 1
     ids = list(range(first, first + len(rows)))
-    processors = [_bound(connection, c) for c in _COLUMNS]
+    convert = [(n, p) for n, p in enumerate((_bound(connection, c) for c in _COLUMNS), start=1) if p is not _same]
+    values = operator.itemgetter(*_COLUMNS)
+    params = []
+    for i, row in zip(ids, rows, strict=True):
+        stored = [i, *values(row)]
+        for n, process in convert:
+            stored[n] = process(stored[n])
+        params.append(tuple(stored))
     connection.exec_driver_sql(
-        f"INSERT INTO operations (id, {', '.join(_COLUMNS)}) VALUES (?{', ?' * len(_COLUMNS)})",
-        [(i, *(p(row[c]) for c, p in zip(_COLUMNS, processors, strict=True)))
-         for i, row in zip(ids, rows, strict=True)],
-    )
+        f"INSERT INTO operations (id, {', '.join(_COLUMNS)}) VALUES (?{', ?' * len(_COLUMNS)})", params)
     return ids
 
 
@@ -150,20 +163,58 @@ _COLUMNS = tuple(c.name for c in operations.columns if c.name not in ("id", "wit
 def _bound(connection: Connection, column: str) -> Callable[[Any], Any]:
     """SQLAlchemy's own conversion of a column's values for the driver (on SQLite: datetimes and JSON as text),
     except for instants on SQLite, written directly in the same text form: the conversion runs for every
-    stored report, and SQLAlchemy's takes several calls each."""
+    stored report, and SQLAlchemy's takes several calls each. ``_same`` where the value goes as it is."""
     if connection.dialect.name == "sqlite" and isinstance(operations.c[column].type, UtcDateTime):
-        return _sqlite_instant
+        return _sqlite_instants()
     processor = operations.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-    return processor or (lambda value: value)
+    if processor is not None and column == "attributes":
+        return _remembering_empty(processor)
+    return processor or _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _remembering_empty(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON column's conversion, its answer for an empty object worked out once: many reports (sessions) carry
+    no attributes, and the conversion takes a microsecond even for those."""
+    empty = processor({})
+
+    def write(value: Any) -> Any:
+        return empty if type(value) is dict and not value else processor(value)
+
+    return write
+
+
+_EPOCH, _NAIVE_EPOCH = datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1)
 
 
 def _sqlite_instant(value: datetime | None) -> str | None:
-    """An aware instant as SQLAlchemy's SQLite DATETIME stores it: UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    """An aware instant as SQLAlchemy's SQLite DATETIME stores it: UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'.
+
+    The same text as ``value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")``, in fewer
+    and cheaper calls: the naive UTC time as an offset from the epoch, and isoformat without keywords."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc = _NAIVE_EPOCH + (value - _EPOCH)
+    text = utc.isoformat(" ")
+    return text if utc.microsecond else text + ".000000"  # isoformat leaves out a zero fraction
+
+
+def _sqlite_instants() -> Callable[[datetime | None], str | None]:
+    """_sqlite_instant, remembering its last answer: a column written for a batch often holds one instant
+    throughout (``received_at``), the very same object."""
+    last: list[Any] = [None, None]
+
+    def write(value: datetime | None) -> str | None:
+        if value is not last[0]:
+            last[0], last[1] = value, _sqlite_instant(value)
+        return last[1]
+
+    return write
 
 
 def _pg_value(column: str, value: Any) -> Any:
@@ -223,7 +274,14 @@ def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, st
     One indexed seek per (teacher, day), joined to the windows as a VALUES list, so that only sessions
     overlapping a report of the batch come back, however full the teachers' days already are."""
     instant = _bound(connection, "occurred_at")
-    wanted = list(dict.fromkeys((t, d, instant(b), instant(e)) for t, d, b, e in windows))
+    written: dict[datetime, Any] = {}  # a session's start and end come in a window for each of its days
+
+    def once(value: datetime) -> Any:
+        if value not in written:
+            written[value] = instant(value)
+        return written[value]
+
+    wanted = list(dict.fromkeys((t, d, once(b), once(e)) for t, d, b, e in windows))
     rows = lookups.rows_joined(connection, SESSIONS_OVERLAPPING, wanted, casts=("", "", "::timestamptz", "::timestamptz"))
     found = dict.fromkeys(tuple(r) for r in rows if r[6] == Status.QUALIFIED)  # a session may overlap two windows
     return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in found]

@@ -30,7 +30,9 @@ class LoadedRuleSet:
         return self.rules.version
 
 
+@lru_cache(maxsize=1)
 def shipped_names() -> list[str]:
+    """The rule sets shipped with Jifen (files of the installed package: they do not change while it runs)."""
     folder = resources.files("jifen.rules") / "sets"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 

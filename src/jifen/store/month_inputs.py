@@ -10,9 +10,10 @@ missed (at worst a month is settled once more than needed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jifen.store.tables import month_inputs, settlements
@@ -21,15 +22,18 @@ from jifen.store.tables import month_inputs, settlements
 def bump(connection: Connection, months: Iterable[str]) -> None:
     """Raise the revision of each month by one (in month order, so concurrent writers lock rows alike)."""
     rows = [{"month": month, "revision": 1} for month in sorted(set(months))]
-    if not rows:
-        return
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
+    if rows:
+        connection.execute(_UPSERTS[connection.dialect.name], rows)
+
+
+def _upsert(insert: Callable[[Table], Any]) -> Any:
     statement = insert(month_inputs)
-    connection.execute(
-        statement.on_conflict_do_update(index_elements=[month_inputs.c.month],
-                                        set_={"revision": month_inputs.c.revision + 1}),
-        rows,
-    )
+    return statement.on_conflict_do_update(index_elements=[month_inputs.c.month],
+                                           set_={"revision": month_inputs.c.revision + 1})
+
+
+# Built once: the ingestion bumps for every group of reports, and building the statement cost more than running it
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
 def bump_settled_from(connection: Connection, first_month: str) -> None:

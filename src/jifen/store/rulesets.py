@@ -22,8 +22,15 @@ def record(connection: Connection, loaded: LoadedRuleSet, now: datetime) -> None
 
 
 def versions(connection: Connection, name: str) -> list[LoadedRuleSet]:
-    rows = connection.execute(select(rulesets.c.sha256, rulesets.c.content).where(rulesets.c.name == name))
-    return [_parse(sha, content) for sha, content in rows]
+    """Every stored version of ``name``; the text is read only of versions not parsed yet (the ingestion reads
+    the versions for every group of reports)."""
+    shas = connection.scalars(select(rulesets.c.sha256).where(rulesets.c.name == name)).all()
+    unread = [sha for sha in shas if sha not in _parsed]
+    if unread:
+        rows = connection.execute(select(rulesets.c.sha256, rulesets.c.content).where(rulesets.c.sha256.in_(unread)))
+        for sha, content in rows:
+            _parse(sha, content)
+    return [_parsed[sha] for sha in shas]
 
 
 def by_sha(connection: Connection, sha256: str) -> LoadedRuleSet | None:

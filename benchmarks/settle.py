@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -335,13 +336,22 @@ def yardstick(data: Path, rules: RuleSet, rows: list[Any]) -> dict[str, Any]:
     return {"region_mean_of_counties": round(float(region_total), 2)}
 
 
+class MeasurementFailed(RuntimeError):
+    """A measurement's process failed; ``last`` is the exception it ended with."""
+
+    def __init__(self, kind: str, stderr: str) -> None:
+        super().__init__(f"{kind} failed:\n{stderr[-4000:]}")
+        raised = [line for line in stderr.splitlines() if re.match(r"[\w.]+(Error|Exception)\b", line)]
+        self.last = raised[-1] if raised else (stderr.strip().splitlines() or ["no output"])[-1]
+
+
 def run_measurement(kind: str, data: Path, teachers: int, engine_memory: str) -> dict[str, Any]:
     """``kind`` in a child process: its figures, with that process's own peak memory."""
     done = subprocess.run([sys.executable, __file__, "--measure", kind, "--data", str(data),
                            "--teachers", str(teachers), "--engine-memory", engine_memory],
                           capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"{kind} failed:\n{done.stderr[-4000:]}")
+        raise MeasurementFailed(kind, done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -395,7 +405,12 @@ def main() -> None:
                       f"then_to_python_rows_s={counts['to_rows_s']:.2f} peak_mb={counts['peak_mb']:.0f}", flush=True)
             engines = ["recount", *(["spark"] if args.spark and size == sizes[0] else [])]
             for kind in engines:
-                got = run_measurement(kind, data, args.teachers, args.engine_memory)
+                try:
+                    got = run_measurement(kind, data, args.teachers, args.engine_memory)
+                except MeasurementFailed as failed:  # e.g. out of the engine's memory limit: say so, go on
+                    print(f"{head} engine={kind} FAILED (engine memory limit {args.engine_memory}): {failed.last}",
+                          flush=True)
+                    continue
                 ratio = got["seconds"] / yard["seconds"]
                 print(f"{head} engine={'spark local[2]' if kind == 'spark' else 'duckdb'} "
                       f"recount_plus_settle_s={got['seconds']:.2f} (recount {got['recount_s']:.2f}; to Arrow) "

@@ -16,7 +16,7 @@ from jifen.domain.periods import Month
 from jifen.ingest import antigaming, batches
 from jifen.ingest.idempotency import payload_sha256, same_content
 from jifen.ingest.inbound import Malformed, item_id, parse_item, storable
-from jifen.ingest.catalog import Catalog, RuleFacts
+from jifen.ingest.catalog import Catalog
 from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of, with_subject
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
@@ -35,7 +35,6 @@ class BatchHistory:
     contents: set[str] = field(default_factory=set)
     counted: set[tuple[str, str, int]] = field(default_factory=set)
     usage: antigaming.Usage = field(default_factory=antigaming.Usage)  # sessions and daily counts
-    rules: RuleFacts = field(default_factory=RuleFacts)  # content fields and once a year, per rule
 
     def content_seen(self, sha256: str) -> bool:
         return sha256 in self.contents
@@ -46,7 +45,7 @@ class BatchHistory:
     def record(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> list[str]:
         """Remember a qualified report; returns its content hashes."""
         self.usage.record(report, rule, indicator, tz)
-        hashes = [_content_key(report.value(f)) for f in self.rules.content_fields(rule)]
+        hashes = [_content_key(report.value(f)) for f in rule.content_fields]
         self.contents.update(hashes)
         if report.teacher_id:
             self.counted.add((report.teacher_id, rule.indicator, report.occurred_at.astimezone(tz).year))
@@ -267,12 +266,9 @@ class Ingest:
 
     def _history(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> BatchHistory:
         reports, rules = [e[0] for e in entries], [e[1] for e in entries]
-        facts = RuleFacts()
-        wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True)
-                  for f in facts.content_fields(rule)]
-        history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries),
-                               rules=facts)
-        yearly = {rule.indicator for rule in rules if facts.once_a_year(rule)}
+        wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True) for f in rule.content_fields]
+        history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries))
+        yearly = {rule.indicator for rule in rules if rule.once_a_year}
         for indicator in yearly:
             teachers = [r.teacher_id for r, rule in zip(reports, rules, strict=True)
                         if rule.indicator == indicator and r.teacher_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -79,11 +80,12 @@ class ActionRule(_Strict):
     def describe(self) -> str:
         return self.qualifies.describe() if self.qualifies is not None else "always"
 
-    @property
+    # cached: ingestion asks both of every report, and each walks the condition tree (the model is frozen)
+    @cached_property
     def content_fields(self) -> list[str]:
         return unique_content_fields(self.qualifies) if self.qualifies is not None else []
 
-    @property
+    @cached_property
     def once_a_year(self) -> bool:
         return self.qualifies is not None and any(isinstance(c, FirstOfYear) for c in walk(self.qualifies))
 

@@ -64,7 +64,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from jifen.ingest.antigaming import is_session
-from jifen.rules.conditions import FirstOfYear, walk
+from jifen.rules.conditions import walk
 from jifen.rules.schema import ActionRule, RuleSet
 from jifen.settle.engine import backends
 from jifen.settle.engine import recount_fields as flat
@@ -141,8 +141,7 @@ def _reads_history(rule: ActionRule) -> bool:
 
 def counting_indicators(rules: RuleSet) -> list[str]:
     """The indicators one of whose actions' conditions reads "counted this year" (``first_of_year``)."""
-    return sorted({rule.indicator for app in rules.apps for rule in app.actions if rule.qualifies is not None
-                   and any(isinstance(c, FirstOfYear) for c in walk(rule.qualifies))})
+    return sorted({rule.indicator for app in rules.apps for rule in app.actions if rule.once_a_year})
 
 
 def _met(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:

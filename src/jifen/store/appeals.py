@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jifen.domain.appeals import State
 from jifen.errors import Conflict
+from jifen.store import lookups
 from jifen.store.tables import appeal_steps, appeals, operations, teachers
 
 
@@ -110,8 +111,8 @@ def held_operations(connection: Connection, operation_ids: Iterable[int]) -> dic
     wanted = list(dict.fromkeys(operation_ids))
     held = [s.value for s in (State.SUBMITTED, State.SCHOOL_APPROVED, State.APPROVED)]
     found: dict[int, Appeal] = {}
-    for start in range(0, len(wanted), 900):
-        rows = connection.execute(_query().where(appeals.c.operation_id.in_(wanted[start : start + 900]),
+    for chunk in lookups.chunks(wanted):
+        rows = connection.execute(_query().where(appeals.c.operation_id.in_(chunk),
                                                  appeals.c.state.in_(held)))
         found.update((int(r.operation_id), _appeal(r)) for r in rows)
     return found
@@ -145,8 +146,8 @@ def approved_credits(connection: Connection, teacher_id: str, month: str, indica
 def steps(connection: Connection, appeal_ids: Iterable[int]) -> dict[int, list[StepRow]]:
     wanted = list(dict.fromkeys(appeal_ids))
     found: dict[int, list[StepRow]] = {i: [] for i in wanted}
-    for start in range(0, len(wanted), 900):
-        rows = connection.execute(select(appeal_steps).where(appeal_steps.c.appeal_id.in_(wanted[start : start + 900]))
+    for chunk in lookups.chunks(wanted):
+        rows = connection.execute(select(appeal_steps).where(appeal_steps.c.appeal_id.in_(chunk))
                                   .order_by(appeal_steps.c.id))
         for r in rows:
             found[int(r.appeal_id)].append(StepRow(**{k: r._mapping[k] for k in StepRow.__dataclass_fields__}))

@@ -7,9 +7,9 @@ in the driver's own style, a chunk of keys at a time (SQLite allows 32,766 param
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -20,6 +20,16 @@ CHUNK = 900
 # join inside a subquery fenced by ``{fence}`` (LIMIT -1 on SQLite, which keeps the planner from merging it into
 # the outer query) and filters outside it, so that SQLite seeks the index for each row of the list.
 FENCE = {"sqlite": " LIMIT -1"}
+
+
+T = TypeVar("T")
+
+
+def chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """The distinct values, ``CHUNK`` at a time: one ``IN`` list each, under SQLite's bound-parameter limit."""
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
 
 
 def marker(connection: Connection) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,8 +14,6 @@ from sqlalchemy import Connection, func, select, text, update
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
 from jifen.store.tables import UtcDateTime, content_hashes, operations, rejections
-
-_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -47,19 +45,13 @@ class Stored:
 _NOT_WITHDRAWN = operations.c.withdrawn_at.is_(None)
 
 
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    items = list(dict.fromkeys(values))
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def _stored(row: Any) -> Stored:
     return Stored(**{k: row._mapping[k] for k in Stored.__dataclass_fields__})
 
 
 def existing(connection: Connection, app_code: str, external_ids: Iterable[str]) -> dict[str, Stored]:
     found: dict[str, Stored] = {}
-    for chunk in _chunks(external_ids):
+    for chunk in lookups.chunks(external_ids):
         rows = connection.execute(
             select(operations).where(operations.c.app_code == app_code, operations.c.external_id.in_(chunk))
         )
@@ -114,7 +106,7 @@ def seen_contents(connection: Connection, hashes: Iterable[str]) -> set[str]:
 def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str) -> set[tuple[str, int]]:
     """(teacher, year) pairs that already have a qualified report of the yearly indicator."""
     found: set[tuple[str, int]] = set()
-    for chunk in _chunks(teacher_ids):
+    for chunk in lookups.chunks(teacher_ids):
         rows = connection.execute(
             select(operations.c.teacher_id, operations.c.month).where(
                 operations.c.indicator == indicator,

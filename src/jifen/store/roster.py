@@ -143,8 +143,7 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
 
 
 def _set_inactive(connection: Connection, key, values: list[str], **extra: object) -> None:  # type: ignore[no-untyped-def]
-    for start in range(0, len(values), 900):
-        chunk = values[start : start + 900]
+    for chunk in lookups.chunks(values):
         connection.execute(key.table.update().where(key.in_(chunk)).values(active=False, **extra))
 
 

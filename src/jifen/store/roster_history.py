@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Connection, Select, Table, and_, delete, func, select
 
 from jifen.domain.organisations import RosterRow
+from jifen.store import lookups
 from jifen.store.tables import roster_history, school_history
 
 # The from month of an import that states the roster for every month (nothing published yet).
 ALL_MONTHS = "0000-01"
-CHUNK = 900  # values per IN list, under SQLite's bound-parameter limit
 
 
 def record(connection: Connection, rows: Iterable[RosterRow], *, full: bool, from_month: str,
@@ -108,6 +108,5 @@ def _latest(table: Table, key: Column[str], condition: ColumnElement[bool]) -> S
 
 def _delete_from(connection: Connection, key: Column[str], values: list[str], from_month: str) -> None:
     table = key.table
-    for start in range(0, len(values), CHUNK):
-        chunk = values[start : start + CHUNK]
+    for chunk in lookups.chunks(values):
         connection.execute(delete(table).where(key.in_(chunk), table.c.from_month >= from_month))

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from jifen.store import lookups
 from jifen.store.tables import settlement_indicators, settlement_reviews, settlement_units, settlements
 
 
@@ -128,10 +129,10 @@ def indicators_of(connection: Connection, settlement_id: int, level: str,
                   codes: list[str]) -> dict[str, list[IndicatorRow]]:
     """The indicator rows of these teachers (or schools) of a version, by code."""
     found: dict[str, list[IndicatorRow]] = {}
-    for start in range(0, len(codes), 900):  # under SQLite's bound-parameter limit
+    for chunk in lookups.chunks(codes):
         rows = connection.execute(select(settlement_indicators).where(
             settlement_indicators.c.settlement_id == settlement_id, settlement_indicators.c.level == level,
-            settlement_indicators.c.code.in_(codes[start : start + 900])))
+            settlement_indicators.c.code.in_(chunk)))
         for r in rows:
             m = r._mapping  # by name: a Row's own count() would shadow the column
             found.setdefault(m["code"], []).append(
@@ -145,9 +146,9 @@ def points_of(connection: Connection, settlement_id: int, level: str,
     thousands of rows of a city's or the region's report."""
     found: dict[str, dict[str, Decimal]] = {}
     c = settlement_indicators.c
-    for start in range(0, len(codes), 900):  # under SQLite's bound-parameter limit
+    for chunk in lookups.chunks(codes):
         rows = connection.execute(select(c.code, c.indicator, c.points).where(
-            c.settlement_id == settlement_id, c.level == level, c.code.in_(codes[start : start + 900])))
+            c.settlement_id == settlement_id, c.level == level, c.code.in_(chunk)))
         for code, indicator, points in rows:
             found.setdefault(code, {})[indicator] = points
     return found
@@ -156,10 +157,10 @@ def points_of(connection: Connection, settlement_id: int, level: str,
 def units_of(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, UnitRow]:
     """These units of a version, by code (those it has)."""
     found: dict[str, UnitRow] = {}
-    for start in range(0, len(codes), 900):
+    for chunk in lookups.chunks(codes):
         rows = connection.execute(select(settlement_units).where(
             settlement_units.c.settlement_id == settlement_id, settlement_units.c.level == level,
-            settlement_units.c.code.in_(codes[start : start + 900])))
+            settlement_units.c.code.in_(chunk)))
         found.update((r.code, _unit(r)) for r in rows)
     return found
 

@@ -38,7 +38,16 @@ from jifen.rules.schema import ActionRule, RuleSet
 from jifen.runtime import Runtime
 from jifen.settle.engine import recount_fields
 from jifen.settle.engine.backends import library_warnings_ignored
-from jifen.settle.engine.recount import ROSTER_SCHEMA, catalog, prepare, recount, rules_of
+from jifen.settle.engine.recount import (
+    ROSTER_SCHEMA,
+    catalog,
+    hour_steps,
+    judged,
+    overlap_pairs,
+    prepare,
+    recount,
+    rules_of,
+)
 from jifen.settle.engine.recount_conditions import UncompilableRule
 from jifen.settle.engine.recount_store import input_schema, recount_input, recount_store
 from jifen.store.tables import operation_counts, operations
@@ -338,6 +347,33 @@ def test_a_chain_of_overlapping_sessions_takes_a_round_per_link() -> None:
     assert rounds == [5]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_overlapping_pairs_are_every_pair_of_overlapping_spans(seed: int) -> None:
+    """The pairs found through the hours the spans touch are exactly those a comparison of every two sessions
+    finds: spans across hour and day boundaries, a day long, of no length, sessions withdrawn before or at
+    the instant a later one was received."""
+    rng = random.Random(seed)
+    hour = 3_600_000_000
+    rows = []
+    for ident in range(1, 400):
+        start = rng.choice([0, 1, hour - 1, hour, 23 * hour]) + rng.randrange(48) * hour // 2
+        length = rng.choice([0, 1, 600_000_000, hour, hour + 1, 5 * hour, 24 * hour])
+        received = ident * 1000
+        gone = rng.choice([None, None, None, received + rng.choice([0, 500, 1000, 5000])])
+        rows.append({"id": ident, "teacher_id": rng.choice(["T1", "T2", "T3"]), "start_us": start,
+                     "end_us": start + length, "received_us": received, "withdrawn_us": gone,
+                     "is_session": rng.random() < 0.9})
+    expected = {(a["id"], b["id"]) for a in rows for b in rows
+                if a["is_session"] and b["is_session"] and a["teacher_id"] == b["teacher_id"] and b["id"] < a["id"]
+                and b["start_us"] < a["end_us"] and a["start_us"] < b["end_us"]
+                and (b["withdrawn_us"] is None or b["withdrawn_us"] >= a["received_us"])}
+    con = ibis.duckdb.connect()
+    with library_warnings_ignored():
+        found = con.to_pyarrow(overlap_pairs(ibis.memtable(pa.Table.from_pylist(rows)), ibis.memtable(hour_steps()))).to_pylist()
+    assert {(r["id"], r["earlier"]) for r in found} == expected
+    assert len(found) == len(expected) and len(expected) > 100
+
+
 def test_a_condition_it_cannot_compile_is_named() -> None:
     data = load_shipped("ningxia-2022").rules.model_dump(mode="json")
     upload = next(a for app in data["apps"] if app["code"] == "smart-classroom" for a in app["actions"]
@@ -421,4 +457,8 @@ def test_compiled_conditions_answer_as_ingestion_does(ruleset: str) -> None:
         found = con.to_pyarrow(static.select("id", "eligible", "met_clean", "met_duplicate", "met_counted",
                                              "met_both")).to_pylist()
     assert {r.pop("id"): r for r in found} == expected
+    every = judged(ibis.memtable(operations_table), ibis.memtable(catalog(rules, entries)), rules, fields)
+    with library_warnings_ignored():
+        first = con.to_pyarrow(every.select("id", "first_ok")).to_pylist()
+    assert {r["id"]: r["first_ok"] for r in first} == {i: e["eligible"] and e["met_clean"] for i, e in expected.items()}
     assert sum(e["eligible"] for e in expected.values()) not in (0, len(expected))

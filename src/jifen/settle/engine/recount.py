@@ -21,7 +21,7 @@ How each rule compiles:
 - daily cap: the running count of earlier qualified reports over (teacher or school, indicator, local day)
   reaches the cap;
 - overlap: an earlier qualified session of the same teacher overlaps this one (spans ``[start, end)``, at most a
-  day long); the candidate pairs are one interval self-join, made once;
+  day long); the candidate pairs are one self-join on (teacher, day the span touches), made once;
 - withdrawn: not counted. Its content stays claimed (as at ingestion); it fills a day, a year or a session span
   only for the reports received before its withdrawal (received at the same instant counts as before): the
   overlap pairs leave it out for the later ones, and pairs (report, withdrawn earlier report), few since
@@ -40,6 +40,12 @@ point is unique: the judgment of report ``i`` reads only reports received before
 every fixed point is ingestion's sequence. Each round's answer is materialised (``id, qualified, changed``,
 :mod:`jifen.settle.engine.recount_engine`), so the expressions never nest round into round.
 
+The rounds run over the dependent reports alone (:func:`dependent`: those in a group that can change an answer,
+about 6 % of a province's month, and the sessions of an overlapping pair); every other report counts as its
+first guess says. The operations themselves are never kept whole in the engine: a few passes read them, each
+for what it needs (the overlapping pairs, the groups, the dependent reports, the first guesses counted), so
+the memory a recount needs follows the dependent reports and the groups, not every report's columns.
+
 Where it differs from ingestion, by design:
 
 - the recount judges reports in received order (``operations.id``), with the roster given; ingestion judges a
@@ -57,13 +63,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from jifen.ingest.antigaming import is_session
+from jifen.ingest.antigaming import LONGEST_SESSION, is_session
 from jifen.rules.conditions import walk
 from jifen.rules.schema import ActionRule, RuleSet
 from jifen.settle.engine import backends
@@ -80,7 +87,7 @@ from jifen.settle.engine.recount_engine import Scratch, scalar, scratch
 
 CATALOG_SCHEMA = pa.schema([
     ("rule_no", pa.int64()), ("app_code", pa.string()), ("action", pa.string()), ("rule_indicator", pa.string()),
-    ("subject", pa.string()), ("session", pa.bool_()), ("cap", pa.int64()),
+    ("indicator_no", pa.int64()), ("subject", pa.string()), ("session", pa.bool_()), ("cap", pa.int64()),
 ])
 ROSTER_SCHEMA = pa.schema([("kind", pa.string()), ("code", pa.string())])
 COUNTS_SCHEMA = pa.schema([("subject_kind", pa.string()), ("code", pa.string()), ("month", pa.string()),
@@ -107,12 +114,15 @@ def rules_of(rules: RuleSet) -> list[Rule]:
 
 
 def catalog(rules: RuleSet, entries: list[Rule]) -> pa.Table:
-    """app + action -> indicator, its subject, whether the action is a session, the indicator's daily cap."""
+    """app + action -> indicator (and its place in the rule set), its subject, whether the action is a session,
+    the indicator's daily cap."""
+    numbers = {indicator.code: n for n, indicator in enumerate(rules.indicators)}
     rows = []
     for entry in entries:
         indicator = rules.indicator(entry.rule.indicator)
         rows.append({"rule_no": entry.number, "app_code": entry.app_code, "action": entry.rule.action,
-                     "rule_indicator": indicator.code, "subject": indicator.subject,
+                     "rule_indicator": indicator.code, "indicator_no": numbers[indicator.code],
+                     "subject": indicator.subject,
                      "session": indicator.subject == "teacher" and is_session(entry.rule),
                      "cap": indicator.daily_cap.count if indicator.daily_cap else None})
     return pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA)
@@ -144,21 +154,35 @@ def counting_indicators(rules: RuleSet) -> list[str]:
     return sorted({rule.indicator for app in rules.apps for rule in app.actions if rule.once_a_year})
 
 
+def _first_ok(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
+    """``_storable`` and ``_met`` at once: ``qualifies`` met is also free of a field problem, so the two make
+    one test of each condition instead of two."""
+    checks = [compile_condition(c, inputs) == MET for c in (*rule.requires, *filter(None, [rule.qualifies]))]
+    return ibis.and_(*checks) if checks else ibis.literal(True)
+
+
 def _met(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
     return ibis.literal(True) if rule.qualifies is None else compile_condition(rule.qualifies, inputs) == MET
 
 
-def prepare(operations_table: ir.Table, roster: ir.Table, cat: ir.Table, rules: RuleSet,
-            fields: list[flat.FlatField]) -> ir.Table:
-    """Every fact of each operation that does not depend on other operations' outcomes: one row per operation
-    of the catalog (``cat``, from :func:`catalog`), with ``eligible`` (storable, subject on the roster) and
-    ``met_*`` (its ``qualifies`` met, for each of the four answers about earlier reports)."""
-    entries = rules_of(rules)
+def keyed(operations_table: ir.Table, cat: ir.Table, entries: list[Rule], fields: list[flat.FlatField]
+          ) -> ir.Table:
+    """The operations of the catalog (``cat``, from :func:`catalog`) with what groups them, and nothing that
+    costs a condition's evaluation: indicator, subject, daily cap, content key, session. Reading this alone,
+    a pass over every operation is little more than a scan."""
     t = operations_table.join(cat, ["app_code", "action"])
-    known = roster.select(r_kind=roster.kind, r_code=roster.code).distinct()
-    subject_code = ibis.ifelse(t.subject == "teacher", t.teacher_id, t.school_code)
-    t = t.mutate(subject_code=subject_code)
-    t = t.left_join(known, [t.subject == known.r_kind, t.subject_code == known.r_code])
+    return t.mutate(subject_code=ibis.ifelse(t.subject == "teacher", t.teacher_id, t.school_code),
+                    indicator=t.rule_indicator, year=t.month.substr(0, 4), content_key=_content_key(t, entries, fields),
+                    is_session=t.session & t.duration_s.notnull() & t.teacher_id.notnull())
+
+
+def judged(operations_table: ir.Table, cat: ir.Table, rules: RuleSet, fields: list[flat.FlatField]) -> ir.Table:
+    """:func:`keyed`, with what each operation's own conditions answer: ``storable`` (what ingestion checked
+    before storing), ``met_*`` (its ``qualifies`` met, for each of the four answers about earlier reports) and
+    ``first_ok``, both with nothing earlier seen, in one expression for the pass that counts every report.
+    Whether its teacher or school is on the roster is not asked here (see :func:`prepare`)."""
+    entries = rules_of(rules)
+    t = keyed(operations_table, cat, entries, fields)
     # Only the actions whose conditions read the history answer differently with it: the other three answers
     # are worked out for those alone, and are the clean answer for the rest.
     t = t.mutate(met_clean=_per_rule(t, entries, lambda r: _met(r, Inputs(t, fields, *_no_history))))
@@ -166,17 +190,32 @@ def prepare(operations_table: ir.Table, roster: ir.Table, cat: ir.Table, rules: 
     reading = [e for e in entries if _reads_history(e.rule)]
     columns = {}
     for name, (duplicate, counted) in _HISTORY.items():
-        history = Inputs(t, fields, ibis.literal(duplicate), ibis.literal(counted))
-        branches = [(t.rule_no == e.number, _met(e.rule, history)) for e in reading]
-        columns[f"met_{name}"] = ibis.cases(*branches, else_=t.met_clean) if branches and name != "clean" \
-            else t.met_clean
-    content = _content_key(t, entries, fields)
+        if name != "clean":
+            history = Inputs(t, fields, ibis.literal(duplicate), ibis.literal(counted))
+            branches = [(t.rule_no == e.number, _met(e.rule, history)) for e in reading]
+            columns[f"met_{name}"] = ibis.cases(*branches, else_=t.met_clean) if branches else t.met_clean
+    return t.mutate(storable=_per_rule(t, entries, lambda r: _storable(r, dry)), **columns,
+                    first_ok=_per_rule(t, entries, lambda r: _first_ok(r, dry)))
+
+
+def known_subjects(roster: ir.Table) -> ir.Table:
+    """(r_kind, r_code): the teachers and schools on the roster, once each."""
+    return roster.select(r_kind=roster.kind, r_code=roster.code).distinct()
+
+
+def prepare(operations_table: ir.Table, roster: ir.Table, cat: ir.Table, rules: RuleSet,
+            fields: list[flat.FlatField]) -> ir.Table:
+    """Every fact of each operation that does not depend on other operations' outcomes: one row per operation
+    of the catalog (``cat``, from :func:`catalog`), with ``eligible`` (storable, subject on the roster) and
+    ``met_*`` (see :func:`judged`)."""
+    t = judged(operations_table, cat, rules, fields)
+    known = known_subjects(roster)
+    t = t.left_join(known, [t.subject == known.r_kind, t.subject_code == known.r_code])
     return t.select(
         "id", "month", "day", "teacher_id", "school_code", "subject_code", "cap", "start_us", "end_us",
-        "received_us", "withdrawn_us", indicator=t.rule_indicator, year=t.month.substr(0, 4), content_key=content,
-        is_session=t.session & t.duration_s.notnull() & t.teacher_id.notnull(),
-        eligible=t.subject_code.notnull() & t.r_code.notnull() & _per_rule(t, entries, lambda r: _storable(r, dry)),
-        **columns,
+        "received_us", "withdrawn_us", "indicator", "year", "content_key", "is_session", "met_clean",
+        "met_duplicate", "met_counted", "met_both",
+        eligible=t.subject_code.notnull() & t.r_code.notnull() & t.storable,
     )
 
 
@@ -195,29 +234,96 @@ def _visible(earlier_withdrawn_us: ir.IntegerValue, received_us: ir.IntegerValue
     return earlier_withdrawn_us.isnull() | (earlier_withdrawn_us >= received_us)
 
 
-def overlap_pairs(static: ir.Table) -> ir.Table:
+HOUR_US = 3_600_000_000
+_HOURS = int(LONGEST_SESSION / timedelta(hours=1)) + 1  # the most hours a session's span can touch
+
+
+def hour_steps() -> pa.Table:
+    """0, 1, ... up to the most hours after its first that a session's span can touch: joined to the sessions,
+    one row for each hour a span touches (see :func:`overlap_pairs`)."""
+    return pa.table({"h": pa.array(range(_HOURS), pa.int64())})
+
+
+def overlap_pairs(keys: ir.Table, hours: ir.Table) -> ir.Table:
     """(id, earlier): two sessions of one teacher whose spans overlap, ``earlier`` received first and not
-    withdrawn when ``id`` was received."""
-    s = static.filter(static.is_session & static.eligible)
-    a = s.select("id", "received_us", teacher=s.teacher_id, start=s.start_us, end=s.end_us)
-    b = s.select(earlier=s.id, teacher_b=s.teacher_id, start_b=s.start_us, end_b=s.end_us, gone=s.withdrawn_us)
-    joined = a.join(b, [a.teacher == b.teacher_b, b.earlier < a.id, b.start_b < a.end, a.start < b.end_b,
-                        _visible(b.gone, a.received_us)])
-    return joined.select("id", "earlier")
+    withdrawn when ``id`` was received (``keys``: :func:`keyed`; ``hours``: :func:`hour_steps` in the engine).
+    Whether either could count is not asked here: a pair whose earlier session never counts changes nothing.
+
+    Two spans that overlap share an instant, and so an hour (counted from the epoch) that both touch: the
+    sessions are joined on (teacher, hour touched), one row for each hour a span touches (most touch one or
+    two, none more than a day's), rather than on the teacher alone, which would pair each session with every
+    other of the teacher's months."""
+    s = keys.filter(keys.is_session)
+    s = s.select("id", "received_us", teacher=s.teacher_id, start=s.start_us, end=s.end_us, gone=s.withdrawn_us,
+                 first_hour=s.start_us // HOUR_US,
+                 last_hour=ibis.greatest(s.end_us - 1, s.start_us) // HOUR_US)  # the span's last instant
+    touched = s.join(hours, hours.h <= s.last_hour - s.first_hour).mutate(touched=s.first_hour + hours.h)
+    a = touched.select("id", "received_us", "teacher", "start", "end", "touched")
+    b = touched.select(earlier=touched.id, teacher_b=touched.teacher, start_b=touched.start, end_b=touched.end,
+                       gone=touched.gone, touched_b=touched.touched)
+    joined = a.join(b, [a.teacher == b.teacher_b, a.touched == b.touched_b, b.earlier < a.id, b.start_b < a.end,
+                        a.start < b.end_b, _visible(b.gone, a.received_us)])
+    return joined.select("id", "earlier").distinct()
 
 
-def hidden_pairs(static: ir.Table) -> ir.Table:
+def groups(keys: ir.Table, counting: list[str]) -> list[tuple[ir.Table, list[str]]]:
+    """The groups of reports that can change an answer, each with the columns that name a group in ``keys``
+    (:func:`keyed`): content claimed by two or more reports; a day holding more reports of a capped indicator
+    than the cap (fewer can never fill it); a teacher's year of an indicator holding two or more reports, when
+    one of its actions' conditions reads "counted this year" (the indicators ``counting``, from
+    :func:`counting_indicators`). Every report is counted, eligible or not: that can only add groups that
+    change nothing, and spares these passes the conditions' evaluation."""
+    found = []
+    content = keys.filter(keys.content_key.notnull())
+    content = content.group_by("content_key").aggregate(n=content.count()).filter(lambda g: g.n > 1)
+    found.append((content.select("content_key"), ["content_key"]))
+    capped = keys.filter(keys.cap.notnull() & keys.subject_code.notnull())
+    day = ["subject", "subject_code", "indicator_no", "day"]
+    days = capped.group_by(day).aggregate(n=capped.count(), cap=capped.cap.min()).filter(lambda g: g.n > g.cap)
+    found.append((days.select(day), day))
+    if counting:  # the years of those indicators alone: a list, so the engines filter the scan
+        taught = keys.filter(keys.teacher_id.notnull() & keys.indicator.isin(counting))
+        year = ["teacher_id", "indicator", "year"]
+        years = taught.group_by(year).aggregate(n=taught.count()).filter(lambda g: g.n > 1)
+        found.append((years.select(year), year))
+    return found
+
+
+def dependent(keys: ir.Table, pairs: ir.Table, found: list[tuple[ir.Table, list[str]]]) -> ir.Table:
+    """(d_id, grouped): the reports whose outcome may hinge on other reports' outcomes, and those they read;
+    every other report is settled by ``first_guess``. ``keys``: :func:`keyed`; ``found``: :func:`groups`.
+
+    A report depends on others only through a group that can change an answer, or a pair of overlapping
+    sessions. Every report of such a group is ``grouped``, so the windows of ``judge`` run over the grouped
+    reports alone and still see every report that could fill them; both reports of an overlapping pair are
+    dependent, so each round reads the earlier one's answer."""
+    paired = pairs.select(p_id=pairs.id).union(pairs.select(p_id=pairs.earlier), distinct=True)
+    t = keys.select("id", *sorted({c for _, columns in found for c in columns}))
+    markers = []
+    for n, (group, columns) in enumerate(found):
+        marker = f"g{n}"
+        group = group.mutate(**{marker: ibis.literal(True)}).rename({f"{marker}_{c}": c for c in columns})
+        t = t.left_join(group, [t[c] == group[f"{marker}_{c}"] for c in columns])
+        markers.append(marker)
+    t = t.left_join(paired, t.id == paired.p_id)
+    grouped = ibis.or_(*(t[marker].notnull() for marker in markers))
+    return t.filter(grouped | t.p_id.notnull()).select(d_id=t.id, grouped=grouped)
+
+
+def hidden_pairs(depending: ir.Table) -> ir.Table:
     """(id, earlier, kind): ``earlier`` shares ``id``'s day cap (kind 'cap') or year (kind 'year') and was
     withdrawn before ``id`` was received, so it no longer filled them for ``id``. Withdrawals are few; the
-    running sums over all earlier reports are corrected by these pairs."""
-    gone = static.filter(static.withdrawn_us.notnull() & static.eligible)
+    running sums over all earlier reports are corrected by these pairs. Only the dependent reports are read: a
+    day or a year that can change an answer is dependent whole, withdrawn reports included, and in any other
+    the corrections change nothing."""
+    gone = depending.filter(depending.withdrawn_us.notnull() & depending.eligible)
     g = gone.select(earlier=gone.id, gone=gone.withdrawn_us, g_subject=gone.subject_code,
                     g_teacher=gone.teacher_id, g_indicator=gone.indicator, g_day=gone.day, g_year=gone.year)
     parts = []
-    for kind, keys in (("cap", [static.subject_code == g.g_subject, static.day == g.g_day]),
-                       ("year", [static.teacher_id == g.g_teacher, static.year == g.g_year])):
-        joined = static.join(g, [*keys, static.indicator == g.g_indicator, g.earlier < static.id,
-                                 ~_visible(g.gone, static.received_us)])
+    for kind, keys in (("cap", [depending.subject_code == g.g_subject, depending.day == g.g_day]),
+                       ("year", [depending.teacher_id == g.g_teacher, depending.year == g.g_year])):
+        joined = depending.join(g, [*keys, depending.indicator == g.g_indicator, g.earlier < depending.id,
+                                    ~_visible(g.gone, depending.received_us)])
         parts.append(joined.select("id", "earlier", kind=ibis.literal(kind)))
     return parts[0].union(parts[1])
 
@@ -269,83 +375,81 @@ def judge(static: ir.Table, pairs: ir.Table, hidden: ir.Table, guess: ir.Table) 
     return t.select("id", qualified=qualified, changed=qualified != t.qualified)
 
 
-def counts(static: ir.Table, outcome: ir.Table) -> ir.Table:
-    """Qualified, not withdrawn operations under their teacher and under their school, as operation_counts.
-    ``outcome`` holds the dependent reports; every other report is qualified as its first guess says."""
-    judged = outcome.select(o_id=outcome.id, o_qualified=outcome.qualified)
-    t = static.left_join(judged, static.id == judged.o_id)
-    qualified = ibis.ifelse(t.o_id.isnull(), t.eligible & t.met_clean, t.o_qualified)
-    t = t.filter(qualified & t.withdrawn_us.isnull())
-    parts = []
-    for kind, column in (("teacher", "teacher_id"), ("school", "school_code")):
-        part = t.filter(t[column].notnull()).group_by(code=t[column], month=t.month, indicator=t.indicator)
-        parts.append(part.aggregate(count=t.id.count()).mutate(subject_kind=ibis.literal(kind)))
-    union = parts[0].union(parts[1])
-    return union.select("subject_kind", "code", "month", "indicator", union["count"].cast("int64"))
-
-
-def dependent(static: ir.Table, pairs: ir.Table, counting: list[str]) -> ir.Table:
-    """The reports whose outcome may hinge on earlier reports' outcomes: the rest are settled by ``first_guess``.
-
-    A report depends on others only through a group it shares with them, and only when that group can change
-    an answer: content claimed by two or more reports; a day holding more eligible reports of a capped
-    indicator than the cap (fewer can never fill it); a teacher's year of an indicator holding two or more
-    reports, one of whose conditions reads "counted this year" (of the indicators ``counting``, from
-    :func:`counting_indicators`); or an earlier session overlapping it. Every report of such a group is
-    dependent and ``grouped``, so the windows of ``judge`` run over the grouped reports alone and still see every report that could fill them; the earlier reports of a pair that are not
-    dependent are settled, and come into each round with their first guess (:func:`anchors`)."""
-    keyed = static.filter(static.content_key.notnull())
-    content = keyed.group_by(d_content=keyed.content_key).aggregate(d_n=keyed.count()).filter(lambda g: g.d_n > 1)
-    capped = static.filter(static.eligible & static.cap.notnull())
-    days = capped.group_by(d_subject=capped.subject_code, d_indicator=capped.indicator, d_day=capped.day).aggregate(
-        d_n=capped.count(), d_cap=capped.cap.max()).filter(lambda g: g.d_n > g.d_cap)
-    overlapped = pairs.select(p_id=pairs.id).distinct()
-    t = static.left_join(content, static.content_key == content.d_content)
-    t = t.left_join(days, [t.subject_code == days.d_subject, t.indicator == days.d_indicator, t.day == days.d_day])
-    markers = ["d_content", "d_subject"]
-    if counting:  # the years of those indicators alone: a list, so the engines filter the scan
-        reads = (static.met_counted != static.met_clean) | (static.met_both != static.met_duplicate)
-        taught = static.filter(static.teacher_id.notnull() & static.indicator.isin(counting)).mutate(d_reads=reads)
-        years = taught.group_by(y_teacher=taught.teacher_id, y_indicator=taught.indicator, y_year=taught.year
-                                ).aggregate(y_n=taught.count(), y_reads=taught.d_reads.any()
-                                            ).filter(lambda g: (g.y_n > 1) & g.y_reads)
-        t = t.left_join(years, [t.teacher_id == years.y_teacher, t.indicator == years.y_indicator,
-                                t.year == years.y_year])
-        markers.append("y_teacher")
-    t = t.left_join(overlapped, t.id == overlapped.p_id)
-    grouped = ibis.or_(*(t[marker].notnull() for marker in markers))
-    return t.filter(grouped | t.p_id.notnull()).select(*static.columns, grouped=grouped)
-
-
-def anchors(static: ir.Table, depending: ir.Table, pairs: ir.Table, hidden: ir.Table) -> ir.Table:
-    """The settled reports that a dependent one reads through a pair (an overlap, a withdrawal): their first
-    guess, the same in every round."""
-    earlier = pairs.select("earlier").union(hidden.select("earlier")).distinct()
-    settled = earlier.anti_join(depending, earlier.earlier == depending.id)
-    t = static.join(settled, static.id == settled.earlier)
-    return first_guess(t)
-
-
-def fixed_point(space: Scratch, static: ir.Table, counting: list[str], rounds: list[int] | None = None
-                ) -> ir.Table:
-    """The outcome of every report: ``judge`` repeated over the dependent reports until nothing changes (see
-    the module docstring), every other report settled by its first guess. ``counting``: see :func:`dependent`.
-    ``rounds``, when given, receives the number of rounds (for tests and benchmarks)."""
-    pairs = space.keep(overlap_pairs(static))
-    hidden = space.keep(hidden_pairs(static))
-    depending = space.keep(dependent(static, pairs, counting))
-    settled = space.keep(anchors(static, depending, pairs, hidden))
-    guess = space.keep(first_guess(depending).union(settled))
+def fixed_point(space: Scratch, operations_table: ir.Table, prepared: Callable[[ir.Table], ir.Table],
+                keys: ir.Table, counting: list[str], rounds: list[int] | None = None) -> tuple[ir.Table, ir.Table]:
+    """The dependent reports (see :func:`dependent`), prepared, and their outcome: ``judge`` repeated over them
+    until nothing changes (see the module docstring); every other report is settled by its first guess.
+    ``prepared`` makes :func:`prepare`'s table of some operations; ``keys`` is :func:`keyed` of them all;
+    ``counting``: see :func:`groups`. ``rounds``, when given, receives the number of rounds (for tests and
+    benchmarks)."""
+    pairs = space.keep(overlap_pairs(keys, space.put(hour_steps(), "hours")))
+    found = [(space.keep(group), columns) for group, columns in groups(keys, counting)]  # small: kept apart
+    ids = space.keep(dependent(keys, pairs, found))
+    chosen = operations_table.join(ids, operations_table.id == ids.d_id)
+    depending = prepared(chosen.drop("d_id", "grouped"))
+    depending = space.keep(depending.join(ids, depending.id == ids.d_id).drop("d_id"))
+    hidden = space.keep(hidden_pairs(depending))
+    guess = space.keep(first_guess(depending))
     limit = scalar(space.con, depending.count()) + 2  # the longest chain is at most every dependent report
     for done in range(1, limit + 1):
         following = space.keep(judge(depending, pairs, hidden, guess))
         if scalar(space.con, following.filter(following.changed).count()) == 0:
             if rounds is not None:
                 rounds.append(done)
-            return following
+            return depending, following
         space.release(guess)
-        guess = space.keep(following.select("id", "qualified").union(settled))
+        guess = space.keep(following.select("id", "qualified"))
     raise AssertionError("the recount did not reach its fixed point")  # unreachable: see the module docstring
+
+
+def _tallied(t: ir.Table, weight: ir.IntegerValue) -> ir.Table:
+    """``weight`` summed under each report's teacher and under its school, per month and indicator: grouped
+    once by both, then by each, so the reports are read once."""
+    both = t.group_by("teacher_id", "school_code", "month", "indicator").aggregate(count=weight.sum())
+    parts = []
+    for kind, column in (("teacher", "teacher_id"), ("school", "school_code")):
+        part = both.filter(both[column].notnull())
+        part = part.group_by(code=part[column], month=part.month, indicator=part.indicator).aggregate(
+            count=part["count"].sum())
+        parts.append(part.mutate(subject_kind=ibis.literal(kind)))
+    return parts[0].union(parts[1], distinct=False)
+
+
+def _first_guesses(operations: ir.Table, roster: ir.Table, cat: ir.Table) -> ir.Table:
+    """Every report's first guess (see :func:`first_guess`), counted as :func:`counts` does, in one pass.
+    ``operations``: :func:`judged`. The reports are grouped first, by the indicator's number rather than its
+    name and subject, and the groups are then given those and asked about the roster (a group's subject is
+    one of its keys): the roster is joined to the groups, not to every report."""
+    t = operations.filter(operations.first_ok & operations.withdrawn_us.isnull())
+    grouped = t.group_by("indicator_no", "teacher_id", "school_code", "month").aggregate(n=t.count())
+    indicators = cat.select("indicator_no", "subject", indicator=cat.rule_indicator).distinct()
+    grouped = grouped.join(indicators, "indicator_no")
+    grouped = grouped.mutate(subject_code=ibis.ifelse(grouped.subject == "teacher", grouped.teacher_id,
+                                                      grouped.school_code))
+    known = known_subjects(roster)
+    grouped = grouped.join(known, [grouped.subject == known.r_kind, grouped.subject_code == known.r_code])
+    return _tallied(grouped, grouped.n)
+
+
+def counts(operations: ir.Table, roster: ir.Table, cat: ir.Table, depending: ir.Table, outcome: ir.Table
+           ) -> ir.Table:
+    """Qualified, not withdrawn operations under their teacher and under their school, as operation_counts
+    without its zero rows. Every report's first guess is counted in one pass over the operations
+    (``operations``: :func:`judged`; ``cat``: :func:`catalog`), and the dependent reports whose outcome
+    (``outcome``) differs from it correct the count by one each way."""
+    def counting(qualified: ir.BooleanValue, t: ir.Table) -> ir.BooleanValue:
+        return qualified & t.withdrawn_us.isnull()
+
+    first = _first_guesses(operations, roster, cat)
+    judged_ = outcome.select(o_id=outcome.id, o_qualified=outcome.qualified)
+    t = depending.join(judged_, depending.id == judged_.o_id)
+    was, now = counting(t.eligible & t.met_clean, t), counting(t.o_qualified, t)
+    changed = t.filter(was != now)
+    corrections = _tallied(changed, ibis.ifelse(now, 1, -1).cast("int64"))
+    both = first.union(corrections, distinct=False)
+    total = both.group_by("subject_kind", "code", "month", "indicator").aggregate(count=both["count"].sum())
+    total = total.filter(total["count"] > 0)
+    return total.select("subject_kind", "code", "month", "indicator", total["count"].cast("int64"))
 
 
 def recount(con: BaseBackend, operations_table: ir.Table, roster: ir.Table, rules: RuleSet,
@@ -356,7 +460,14 @@ def recount(con: BaseBackend, operations_table: ir.Table, roster: ir.Table, rule
     fields = flat.flat_fields(rules) if fields is None else fields
     with scratch(con) as space:
         cat = space.put(catalog(rules, rules_of(rules)), "catalog")
-        static = space.keep(prepare(operations_table, roster, cat, rules, fields))
-        outcome = fixed_point(space, static, counting_indicators(rules), rounds)
-        found = backends.fetch(con, counts(static, outcome).order_by("subject_kind", "code", "month", "indicator"))
+
+        def prepared(operations: ir.Table) -> ir.Table:
+            return prepare(operations, roster, cat, rules, fields)
+
+        keys = keyed(operations_table, cat, rules_of(rules), fields)
+        depending, outcome = fixed_point(space, operations_table, prepared, keys, counting_indicators(rules),
+                                         rounds)
+        every = judged(operations_table, cat, rules, fields)  # read by one pass, never kept whole
+        found = backends.fetch(con, counts(every, roster, cat, depending, outcome).order_by(
+            "subject_kind", "code", "month", "indicator"))
         return found.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA)

@@ -1,14 +1,17 @@
 """Settlement at province scale (issue 5, item 5): from counts, and recount plus settlement from raw operations.
 
     .venv/bin/python benchmarks/settle.py                      # 100,000 teachers, 10 million operations
-    .venv/bin/python benchmarks/settle.py --large 100000000    # and the recount at 100 million
+    .venv/bin/python benchmarks/settle.py --large 100000000    # and the recount at 100 million (1,000,000 teachers)
     .venv/bin/python benchmarks/settle.py --spark              # and the same at 10 million on Spark local[2]
 
 A synthetic province (``jifen.demo.region``: 5 cities, 22 counties, about 2,500 schools) and a month of its
 operations are generated as Parquet, in the shape the recount reads (``recount_store.input_schema``), with
 zero-inflated usage: a quarter of the teachers do nothing, the others at gamma-distributed intensities, over
 every action of the catalog, each with the attributes its rule asks for; a few reports fail a condition, repeat
-a resource or overlap a session, as real ones do. Each measurement then runs in a process of its own, so its
+a resource or overlap a session, as real ones do. The ``--large`` size keeps a teacher's month as it is (about
+100 reports) and grows the region instead: 100 million reports from 100,000 teachers would be 1,000 a teacher,
+some 15 sessions a day in 10 class periods, overlapping one another by the dozen, which no month holds
+(``--large-teachers 100000`` measures that anyway). Each measurement then runs in a process of its own, so its
 peak memory (the process and its children: Spark's JVM) is its own:
 
 - ``counts``: the settlement from the month's counts (the embedded engine, DuckDB): target under 1 s;
@@ -380,6 +383,9 @@ def main() -> None:
     parser.add_argument("--teachers", type=int, default=100_000)
     parser.add_argument("--operations", type=int, default=10_000_000)
     parser.add_argument("--large", type=int, default=0, help="also the recount at this many operations")
+    parser.add_argument("--large-teachers", type=int, default=0,
+                        help="teachers at the --large size (default: as many more as operations, so that a "
+                             "teacher's month stays the same)")
     parser.add_argument("--spark", action="store_true", help="also the recount on Spark local[2]")
     parser.add_argument("--engine-memory", default="3GB",
                         help="DuckDB's memory limit for the recount; past it DuckDB spills to disk (default 3GB)")
@@ -389,24 +395,26 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure_in_process(args.measure, args.data, args.teachers, args.engine_memory)))
         return
-    sizes = [args.operations, *([args.large] if args.large else [])]
+    sizes = [(args.operations, args.teachers)]
+    if args.large:
+        sizes.append((args.large, args.large_teachers or round(args.teachers * args.large / args.operations)))
     with tempfile.TemporaryDirectory() as folder:
-        for size in sizes:
+        for size, teachers in sizes:
             data = Path(folder) / str(size)
-            written, seconds = prepare(data, args.teachers, size)
-            head = f"teachers={args.teachers} operations={written}"
+            written, seconds = prepare(data, teachers, size)
+            head = f"teachers={teachers} operations={written}"
             print(f"{head} generated_s={seconds:.1f}", flush=True)
-            yard = run_measurement("yardstick", data, args.teachers, args.engine_memory)
+            yard = run_measurement("yardstick", data, teachers, args.engine_memory)
             print(f"{head} yardstick_duckdb_sql_s={yard['seconds']:.2f} peak_mb={yard['peak_mb']:.0f}", flush=True)
-            if size == sizes[0]:
-                counts = run_measurement("counts", data, args.teachers, args.engine_memory)
+            if size == args.operations:
+                counts = run_measurement("counts", data, teachers, args.engine_memory)
                 print(f"{head} settle_from_counts_s={counts['seconds']:.2f} (target < {TARGET_COUNTS_S:g}; on DuckDB "
                       f"to Arrow, {counts['units']} units and {counts['indicator_rows']} indicator rows) "
                       f"then_to_python_rows_s={counts['to_rows_s']:.2f} peak_mb={counts['peak_mb']:.0f}", flush=True)
-            engines = ["recount", *(["spark"] if args.spark and size == sizes[0] else [])]
+            engines = ["recount", *(["spark"] if args.spark and size == args.operations else [])]
             for kind in engines:
                 try:
-                    got = run_measurement(kind, data, args.teachers, args.engine_memory)
+                    got = run_measurement(kind, data, teachers, args.engine_memory)
                 except MeasurementFailed as failed:  # e.g. out of the engine's memory limit: say so, go on
                     print(f"{head} engine={kind} FAILED (engine memory limit {args.engine_memory}): {failed.last}",
                           flush=True)

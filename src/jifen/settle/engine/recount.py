@@ -278,7 +278,7 @@ def groups(keys: ir.Table, counting: list[str]) -> list[tuple[ir.Table, list[str
     content = content.group_by("content_key").aggregate(n=content.count()).filter(lambda g: g.n > 1)
     found.append((content.select("content_key"), ["content_key"]))
     capped = keys.filter(keys.cap.notnull() & keys.subject_code.notnull())
-    day = ["subject", "subject_code", "indicator_no", "day"]
+    day = ["subject_code", "indicator_no", "day"]  # the indicator says whose code it is
     days = capped.group_by(day).aggregate(n=capped.count(), cap=capped.cap.min()).filter(lambda g: g.n > g.cap)
     found.append((days.select(day), day))
     if counting:  # the years of those indicators alone: a list, so the engines filter the scan

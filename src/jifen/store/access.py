@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from jifen.store.database import Database
 from jifen.store.tables import app_tokens, apps, users
 
 
@@ -31,6 +32,16 @@ def add_app_token(connection: Connection, code: str, token_sha256: str, now: dat
 
 def app_for_token(connection: Connection, token_sha256: str) -> str | None:
     return connection.scalar(select(app_tokens.c.app_code).where(app_tokens.c.token_sha256 == token_sha256))
+
+
+_APP_FOR_TOKEN = "SELECT app_code FROM app_tokens WHERE token_sha256 = {p}"  # app_for_token, for point_read
+
+
+def app_for_token_now(database: Database, token_sha256: str) -> str | None:
+    """app_for_token as one statement outside any transaction (Database.point_read): the look-up of every app
+    request. It reads what is committed when it runs, so a token removed stops working at the next request."""
+    code: str | None = database.point_read(_APP_FOR_TOKEN, (token_sha256,))
+    return code
 
 
 def registered_apps(connection: Connection) -> list[tuple[str, str, datetime]]:

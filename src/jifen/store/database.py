@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -12,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 
 from jifen.config import normalise_database_url
 
@@ -27,8 +30,11 @@ class Database:
         else:
             # No server-side prepared statements: a generic plan of the batch look-ups (a VALUES list joined to
             # operations) can scan the table where every custom plan seeks the index, and cost grows with it.
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+            self.engine = create_engine(self.url, pool_size=10, max_overflow=10,
                                         connect_args={"prepare_threshold": None})
+            _ping_when_idle(self.engine)
+        self._point: Any = None  # the connection of point_read, made on first use
+        self._point_lock = threading.Lock()
 
     @property
     def display_url(self) -> str:
@@ -76,6 +82,45 @@ class Database:
             with connection.begin():
                 yield connection
 
+    def point_read(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """The first column of the first row of one SELECT (None: no row); ``{p}`` in ``sql`` marks a parameter.
+
+        For the look-up that every app request makes (its token): one statement on a connection kept for these
+        reads, in autocommit, instead of a pooled connection, a transaction and its end. The statement sees what is
+        committed when it runs, as a read transaction of its own would: a token removed is refused from the next
+        request on. A connection found broken is made again once.
+        """
+        statement = sql.format(p="?" if self.is_sqlite else "%s")
+        with self._point_lock:
+            for attempt in range(2):
+                if self._point is None:
+                    self._point = self._point_connection()
+                try:
+                    cursor = self._point.cursor()
+                    try:
+                        cursor.execute(statement, params)
+                        row = cursor.fetchone()
+                    finally:
+                        cursor.close()
+                    return None if row is None else row[0]
+                except self.engine.dialect.loaded_dbapi.Error:
+                    broken, self._point = self._point, None
+                    _close_quietly(broken)
+                    if attempt:
+                        raise
+        return None  # not reached: the second attempt returns or raises
+
+    def _point_connection(self) -> Any:
+        """A driver connection made as the engine makes its own (on SQLite: its pragmas, autocommit among them),
+        then taken out of the pool for point_read alone (closed by it, or by dispose)."""
+        pooled = self.engine.raw_connection()
+        pooled.detach()
+        connection = pooled.dbapi_connection
+        if not self.is_sqlite:
+            connection.rollback()
+            connection.autocommit = True
+        return connection
+
     @contextmanager
     def lock(self, connection: Connection, key: int) -> Iterator[None]:
         """Serialise writers that must see each other's rows (PostgreSQL advisory lock per transaction).
@@ -87,7 +132,43 @@ class Database:
         yield
 
     def dispose(self) -> None:
+        with self._point_lock:
+            point, self._point = self._point, None
+        _close_quietly(point)
         self.engine.dispose()
+
+
+def _close_quietly(connection: Any) -> None:
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
+        pass
+
+
+IDLE_PING_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before it is handed out when it has been idle for IDLE_PING_S or more (a server
+    restarted meanwhile has dropped it; the pool then makes a new one), as ``pool_pre_ping`` does on every
+    checkout: a round trip per transaction, which under load finds the connection it checked in milliseconds ago."""
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("jifen_returned_at")
+        if returned is not None and time.monotonic() - returned < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection no longer answers: {exc}") from exc
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["jifen_returned_at"] = time.monotonic()
+
+    event.listen(engine.pool, "checkout", checked_out)
+    event.listen(engine.pool, "checkin", checked_in)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

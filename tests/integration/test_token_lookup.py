@@ -1,0 +1,48 @@
+"""The app-token look-up every request makes (jifen.store.database.Database.point_read), on SQLite and
+PostgreSQL: it reads what is committed at that moment, and a connection that broke is replaced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from jifen.access.service import register_app
+from jifen.access.tokens import token_hash
+from jifen.runtime import Runtime
+from jifen.store.tables import app_tokens
+from jifen.web.app import create_app
+
+URL = "/api/v1/operations"
+
+
+def test_a_token_removed_is_refused_at_the_next_request(runtime: Runtime) -> None:
+    token = register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", datetime.now(UTC))
+    other = register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", datetime.now(UTC))
+    with TestClient(create_app(runtime)) as client:
+        def post(with_token: str) -> Any:
+            return client.post(URL, json={"operations": []}, headers={"Authorization": f"Bearer {with_token}"})
+
+        assert post(token).status_code == 200 and post(token).status_code == 200
+        with runtime.database.transaction() as connection:  # as an operator would, from another connection
+            connection.execute(app_tokens.delete().where(app_tokens.c.token_sha256 != token_hash(other)))
+        refused = post(token)
+        assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown app token"
+        assert post(other).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_broken_lookup_connection_is_made_again(runtime: Runtime) -> None:
+    """PostgreSQL alone: a server drops connections (a restart, an idle timeout); a SQLite file does not."""
+    token = register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", datetime.now(UTC))
+    with TestClient(create_app(runtime)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.post(URL, json={"operations": []}, headers=headers).status_code == 200
+        backend = runtime.database.point_read("SELECT pg_backend_pid()", ())
+        with runtime.database.transaction() as connection:  # the server drops it (a restart, an idle timeout)
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
+        assert client.post(URL, json={"operations": []}, headers=headers).status_code == 200
+        assert runtime.database.point_read("SELECT pg_backend_pid()", ()) != backend

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jifen.errors import Unauthorized
@@ -35,8 +36,9 @@ class SignedRequest:
     body: bytes
 
 
-def is_signed(headers: dict[str, str]) -> bool:
-    """Whether the request means to be signed: it carries any of the four signing headers."""
+def is_signed(headers: Mapping[str, str]) -> bool:
+    """Whether the request means to be signed: it carries any of the four signing headers (``headers``: keys
+    in lower case, or a mapping that ignores case, as a request's headers do)."""
     return any(name.lower() in headers for name in HEADERS)
 
 

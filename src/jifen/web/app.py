@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from jifen.ingest.service import Ingest
 from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
 from jifen.web import errors, ratelimit
+from jifen.web.fast_path import OperationsFastPath
 from jifen.web.api import adjustments, catalog, operations, reports, settlements, teachers
 from jifen.web.api import appeals as appeals_api
 from jifen.web.api import bulletin as bulletin_api
@@ -35,8 +37,12 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        writer.close()  # what is queued is written before the server stops
+        gc.freeze()  # what the application is made of stays: the collector need not walk it again and again
+        try:
+            yield
+        finally:
+            writer.close()  # what is queued is written before the server stops
+            gc.unfreeze()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -51,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.rate_limiter = ratelimit.RateLimiter(runtime.settings.rate_limit_per_s,
                                                    runtime.settings.rate_limit_burst)
     errors.install(app)
+    app.add_middleware(OperationsFastPath)  # POST /api/v1/operations without FastAPI's routing (jifen.web.fast_path)
     app.include_router(catalog.router)
     app.include_router(operations.router)
     app.include_router(reports.router)

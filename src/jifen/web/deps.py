@@ -16,7 +16,8 @@ from jifen.web import sessions
 from jifen.web.signed import signed_app
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime of the app (async: FastAPI runs a plain function dependency in a worker thread)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -32,7 +33,7 @@ def bearer(request: Request) -> str | None:
 
 async def current_app(request: Request, runtime: RuntimeDep) -> str:
     """The app behind a bearer app token or, when the request carries X-Jifen-* headers, its signature."""
-    if is_signed(dict(request.headers)):
+    if is_signed(request.headers):
         return await signed_app(request, runtime)
     return access.app_for(runtime.database, bearer(request))
 
@@ -57,5 +58,4 @@ def session_user(request: Request) -> User:
     return session.row.user
 
 
-AppCode = Annotated[str, Depends(current_app)]
 CurrentUser = Annotated[User, Depends(current_user)]

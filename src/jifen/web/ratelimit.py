@@ -13,11 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from jifen.errors import TooManyRequests
-from jifen.web.deps import AppCode
+from jifen.web.deps import current_app, get_runtime
 
 
 @dataclass
@@ -51,8 +52,11 @@ class RateLimiter:
             return (1 - bucket.tokens) / self.rate
 
 
-async def limit_app(request: Request, app_code: AppCode) -> str:
-    """Dependency: the authenticated app, once it is within its rate limit (in memory: no thread needed)."""
+async def limit_app(request: Request) -> str:
+    """Dependency: the authenticated app (jifen.web.deps.current_app), once it is within its rate limit (in
+    memory: no thread needed). It declares no dependencies of its own: every app request resolves it, and each
+    dependency FastAPI resolves costs more than the rate limit itself."""
+    app_code = await current_app(request, await get_runtime(request))
     limiter: RateLimiter = request.app.state.rate_limiter
     wait = limiter.take(app_code)
     if wait > 0:
@@ -63,3 +67,6 @@ async def limit_app(request: Request, app_code: AppCode) -> str:
             retry_after=seconds,
         )
     return app_code
+
+
+LimitedApp = Annotated[str, Depends(limit_app)]

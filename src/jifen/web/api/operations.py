@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jifen.errors import InvalidInput, NotFound, PayloadTooLarge
 from jifen.ingest import batches, envelope, inbound
@@ -17,10 +17,10 @@ from jifen.ingest.withdrawal import withdraw
 from jifen.ingest.writer import GroupWriter
 from jifen.store import operations as repo
 from jifen.web.body import read_body
-from jifen.web.deps import AppCode, RuntimeDep
-from jifen.web.ratelimit import limit_app
+from jifen.web.deps import RuntimeDep
+from jifen.web.ratelimit import LimitedApp
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_app)])  # authenticated, then rate-limited
+router = APIRouter(prefix="/api/v1")  # every route takes a LimitedApp: the app authenticated, then rate-limited
 
 
 def _envelope(body: bytes) -> envelope.Submission:
@@ -35,7 +35,7 @@ def _envelope(body: bytes) -> envelope.Submission:
 
 
 @router.post("/operations", response_model=None)
-async def submit(request: Request, app_code: AppCode, runtime: RuntimeDep) -> Response:
+async def submit(request: Request, app_code: LimitedApp, runtime: RuntimeDep) -> Response:
     settings = runtime.settings
     submission = _envelope(await read_body(request, settings.max_body_bytes))
     if len(submission.items) > settings.max_batch_items:
@@ -57,7 +57,7 @@ def _json(body: dict[str, Any]) -> bytes:
 
 
 @router.get("/operations/{external_id:path}")
-def status(external_id: str, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
+def status(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[str, Any]:
     external_id = external_id.strip()  # as ingestion stores it (jifen.ingest.inbound.item_id)
     with runtime.database.read() as connection:
         stored = repo.get(connection, app_code, external_id)
@@ -71,7 +71,7 @@ def status(external_id: str, app_code: AppCode, runtime: RuntimeDep) -> dict[str
 
 
 @router.delete("/operations/{external_id:path}")
-def withdrawal(external_id: str, app_code: AppCode, runtime: RuntimeDep) -> dict[str, Any]:
+def withdrawal(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[str, Any]:
     stored = withdraw(runtime.database, app_code, external_id.strip(), datetime.now(UTC))
     return _stored_json(stored, runtime)
 

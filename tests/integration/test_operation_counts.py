@@ -161,3 +161,19 @@ def test_migration_0004_counts_the_operations_already_stored(runtime: Runtime) -
     runtime.database.downgrade("0003")
     runtime.database.ensure_current()
     assert kept(runtime) == before
+
+
+def test_deltas_past_one_statement_add_up(runtime: Runtime) -> None:
+    """More keys than one upsert statement takes (jifen.store.operation_counts: chunks on PostgreSQL), added twice,
+    some of them taken away again: every key ends at its sum, and the months' revisions are raised."""
+    from jifen.store import month_inputs
+    from jifen.store import operation_counts as counts_repo
+
+    keys = [("teacher" if n % 2 else "school", f"X{n}", f"2026-{9 + n % 2:02d}", "lesson_prep") for n in range(4500)]
+    with runtime.database.transaction() as connection:
+        counts_repo.apply(connection, Counter(dict.fromkeys(keys, 1)))
+        counts_repo.apply(connection, Counter({key: 2 if n % 3 else -1 for n, key in enumerate(keys)}))
+        stored = {tuple(r[:4]): r[4] for r in connection.execute(select(operation_counts))}
+        revisions = month_inputs.revisions(connection, ["2026-09", "2026-10"])
+    assert stored == {key: 3 if n % 3 else 0 for n, key in enumerate(keys)}
+    assert revisions == {"2026-09": 2, "2026-10": 2}

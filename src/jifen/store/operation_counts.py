@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql
 
 from jifen.store import month_inputs
 from jifen.store.tables import operation_counts
@@ -40,18 +39,13 @@ def apply(connection: Connection, changes: Mapping[Key, int]) -> None:
     rows = [(*k, n) for k, n in sorted(changes.items()) if n]  # sorted: concurrent writers lock rows in one order
     if not rows:
         return
-    if connection.dialect.name == "sqlite":  # the statement SQLAlchemy makes below, without making it each time
+    if connection.dialect.name == "sqlite":  # an upsert as SQLAlchemy would write it, without making it each time
         connection.exec_driver_sql(_SQLITE_UPSERT, rows)
-    else:
-        statement = postgresql.insert(operation_counts)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[operation_counts.c.subject_kind, operation_counts.c.code, operation_counts.c.month,
-                                operation_counts.c.indicator],
-                set_={"count": operation_counts.c.count + statement.excluded.count},
-            ),
-            [dict(zip(_FIELDS, row, strict=True)) for row in rows],
-        )
+    else:  # one statement for the batch, not one a row (a round trip each): its keys are distinct, as it requires
+        for start in range(0, len(rows), _PG_CHUNK):
+            chunk = rows[start : start + _PG_CHUNK]
+            connection.exec_driver_sql(_PG_UPSERT.format(values=", ".join([_PG_ROW] * len(chunk))),
+                                       tuple(value for row in chunk for value in row))
     month_inputs.bump(connection, {key[2] for key, n in changes.items() if n})  # their settlements are out of date
 
 
@@ -59,6 +53,11 @@ _FIELDS = ("subject_kind", "code", "month", "indicator", "count")
 _SQLITE_UPSERT = (f"INSERT INTO operation_counts ({', '.join(_FIELDS)}) VALUES (?, ?, ?, ?, ?) "
                   "ON CONFLICT (subject_kind, code, month, indicator) "
                   "DO UPDATE SET count = (operation_counts.count + excluded.count)")
+_PG_UPSERT = (f"INSERT INTO operation_counts ({', '.join(_FIELDS)}) VALUES {{values}} "
+              "ON CONFLICT (subject_kind, code, month, indicator) "
+              "DO UPDATE SET count = operation_counts.count + excluded.count")
+_PG_ROW = "(%s, %s, %s, %s, %s::integer)"
+_PG_CHUNK = 2000  # rows a statement: 10,000 parameters, well under PostgreSQL's 65,535
 
 
 def of_month(connection: Connection, subject_kind: str, month: str, code: str | None = None

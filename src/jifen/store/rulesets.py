@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from jifen.rules.loader import LoadedRuleSet, parse
 from jifen.store.tables import region_rulesets, rulesets
@@ -24,7 +24,7 @@ def record(connection: Connection, loaded: LoadedRuleSet, now: datetime) -> None
 def versions(connection: Connection, name: str) -> list[LoadedRuleSet]:
     """Every stored version of ``name``; the text is read only of versions not parsed yet (the ingestion reads
     the versions for every group of reports)."""
-    shas = connection.scalars(select(rulesets.c.sha256).where(rulesets.c.name == name)).all()
+    shas = connection.scalars(_VERSIONS, {"name": name}).all()
     unread = [sha for sha in shas if sha not in _parsed]
     if unread:
         rows = connection.execute(select(rulesets.c.sha256, rulesets.c.content).where(rulesets.c.sha256.in_(unread)))
@@ -47,9 +47,13 @@ def _parse(sha256: str, content: str) -> LoadedRuleSet:
 
 
 def schedule(connection: Connection) -> list[tuple[str, str]]:
-    rows = connection.execute(select(region_rulesets.c.from_month, region_rulesets.c.ruleset_name)
-                              .order_by(region_rulesets.c.from_month))
-    return [(r.from_month, r.ruleset_name) for r in rows]
+    return [(r.from_month, r.ruleset_name) for r in connection.execute(_SCHEDULE)]
+
+
+# Built once: the ingestion reads the schedule and the versions for every group of reports, and building a
+# statement (and its cache key) cost more than running it
+_VERSIONS = select(rulesets.c.sha256).where(rulesets.c.name == bindparam("name"))
+_SCHEDULE = select(region_rulesets.c.from_month, region_rulesets.c.ruleset_name).order_by(region_rulesets.c.from_month)
 
 
 def schedule_from(connection: Connection, month: str, name: str, now: datetime) -> None:

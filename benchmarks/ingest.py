@@ -9,7 +9,9 @@ inserts or COPY, secondary indexes rebuilt after), then drives the API from a fe
 serialised beforehand: single-item requests first, then batches of 1000. On PostgreSQL it works in a schema
 of its own, ``jifen_bench``, dropped and made again; the public schema is never touched.
 
-Prints one line per measurement with the targets beside the figures (2-core machine, load generator included).
+Prints one line per measurement with the targets beside the figures (2-core machine, load generator included),
+the event loop and HTTP parser the server runs with, and the server's CPU time per request (single items) or per
+operation (batches): on a machine that other work shares, compare versions by that, measured close together.
 """
 
 from __future__ import annotations
@@ -267,6 +269,16 @@ class ServerProcess:
                     pass
         return found
 
+    def runs_with(self) -> str:
+        """The event loop and HTTP parser a serving process has loaded (uvloop and httptools, as ``jifen serve``
+        picks when they are installed), from /proc; "" when /proc is not there."""
+        try:
+            maps = Path(f"/proc/{self.processes()[-1]}/maps").read_text()
+        except OSError:
+            return ""
+        return (f" loop={'uvloop' if '/uvloop/' in maps else 'asyncio'}"
+                f" http={'httptools' if '/httptools/' in maps else 'h11'}")
+
     def peak_rss_mb(self) -> float | None:
         """The sum of each server process's peak resident memory."""
         peaks = []
@@ -351,11 +363,14 @@ class _Cpu:
         self.server = server
         self.marks = (server.cpu_s(), time.process_time())
 
-    def lap(self, wall_s: float) -> str:
+    def lap(self, wall_s: float, count: int, unit: str) -> str:
+        """The shares of a core, and the server's CPU time per request or operation (``unit``): the figure to
+        compare between versions on a machine whose other work changes the wall-clock ones."""
         now = (self.server.cpu_s(), time.process_time())
         server, client = (b - a for a, b in zip(self.marks, now, strict=True))
         self.marks = now
-        return f"server_cpu={server / wall_s:.0%} client_cpu={client / wall_s:.0%}"
+        return (f"server_cpu={server / wall_s:.0%} client_cpu={client / wall_s:.0%} "
+                f"server_cpu_us_per_{unit}={server / max(1, count) * 1e6:.0f}")
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -397,17 +412,18 @@ def measure(engine: str, args: argparse.Namespace, emit: Callable[[str], None]) 
             server.wait_ready()
             drive(server.base, warm, 1)
             head = (f"{engine} prefill={args.prefill} teachers={args.teachers} connections={args.connections} "
-                    f"workers={args.workers}{notes}")
+                    f"workers={args.workers}{server.runs_with()}{notes}")
             cpu = _Cpu(server)
             seconds, latencies, statuses = drive(server.base, singles, args.connections)
             emit(f"{head} singles requests={len(latencies)} req_per_s={len(latencies) / seconds:.0f} "
                  f"(target >= {TARGET_SINGLES}) p50_ms={statistics.median(latencies) * 1000:.1f} "
-                 f"p99_ms={_ms(latencies, 0.99):.1f} {cpu.lap(seconds)} statuses={_statuses(statuses)}")
+                 f"p99_ms={_ms(latencies, 0.99):.1f} {cpu.lap(seconds, len(latencies), 'req')} "
+                 f"statuses={_statuses(statuses)}")
             seconds, latencies, statuses = drive(server.base, batched, args.connections)
             sent = sum(statuses.values())
             emit(f"{head} batched_{BATCH} operations={sent} ops_per_s={sent / seconds:.0f} "
                  f"(target >= {TARGET_BATCHED}) p50_ms={statistics.median(latencies) * 1000:.0f} "
-                 f"p99_ms={_ms(latencies, 0.99):.0f} {cpu.lap(seconds)} statuses={_statuses(statuses)}")
+                 f"p99_ms={_ms(latencies, 0.99):.0f} {cpu.lap(seconds, sent, 'op')} statuses={_statuses(statuses)}")
             rss = server.peak_rss_mb()
             emit(f"{head} server_peak_rss_mb={rss:.0f} prefill_s={fill_s:.1f} "
                  f"(at 10 M stored: target no more than {TARGET_SLOWDOWN:.0%} slower than at empty) "

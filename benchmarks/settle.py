@@ -295,10 +295,13 @@ def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str)
     con = backends.connect("spark") if kind == "spark" else backends.connect_duckdb(engine_memory, spill)
     with backends.library_warnings_ignored():
         operations = con.read_parquet(str(data / "operations" / "*.parquet"))
-        roster_rows = [{"kind": "teacher", "code": r.teacher_id} for r in rows]
-        roster_rows += [{"kind": "school", "code": c} for c in sorted({r.school_code for r in rows})]
-        roster_table = backends.put_table(con, "roster", pa.Table.from_pylist(roster_rows, schema=ROSTER_SCHEMA))
+        schools = sorted({r.school_code for r in rows})
+        on_roster = pa.table({"kind": ["teacher"] * len(rows) + ["school"] * len(schools),
+                              "code": [r.teacher_id for r in rows] + schools}, schema=ROSTER_SCHEMA)
+        roster_table = backends.put_table(con, "roster", on_roster)
         counts = recount(con, operations, roster_table, rules)
+    if kind != "spark":
+        con.disconnect()  # the recount's engine gives its buffers back before the settlement takes its own
     recounted = time.perf_counter() - started
     settling = backends.connect_duckdb()
     units, _indicators = published_tables(settling, rules, inputs_of(counts), region)

@@ -302,14 +302,15 @@ def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str)
         counts = recount(con, operations, roster_table, rules)
     if kind != "spark":
         con.disconnect()  # the recount's engine gives its buffers back before the settlement takes its own
-    recounted = time.perf_counter() - started
+    recounted, recount_peak = time.perf_counter() - started, _peak_mb()
     settling = backends.connect_duckdb()
     units, _indicators = published_tables(settling, rules, inputs_of(counts), region)
     settled = time.perf_counter() - started  # to Arrow, as the yardstick and the settlement from counts
     peak = _peak_mb()  # the store's Python rows come after, measured apart (see rows_peak_mb)
     published = settle_from(settling, counts)
     return {"seconds": settled, "recount_s": recounted, "to_rows_s": time.perf_counter() - started - settled,
-            "peak_mb": peak, "rows_peak_mb": _peak_mb(), "count_rows": counts.num_rows, "units": units.num_rows,
+            "peak_mb": peak, "recount_peak_mb": recount_peak, "rows_peak_mb": _peak_mb(),
+            "count_rows": counts.num_rows, "units": units.num_rows,
             "rows": len(published.units)}
 
 
@@ -428,7 +429,8 @@ def main() -> None:
                 print(f"{head} engine={'spark local[2]' if kind == 'spark' else 'duckdb'} "
                       f"recount_plus_settle_s={got['seconds']:.2f} (recount {got['recount_s']:.2f}; to Arrow) "
                       f"x_yardstick={ratio:.1f} (target <= {TARGET_RATIO:g}) peak_mb={got['peak_mb']:.0f} "
-                      f"(target <= {TARGET_MB}; engine memory limit {args.engine_memory}) "
+                      f"(target <= {TARGET_MB}; engine memory limit {args.engine_memory}; "
+                      f"{got['recount_peak_mb']:.0f} when the recount ended) "
                       f"count_rows={got['count_rows']} "
                       f"then_to_python_rows_s={got['to_rows_s']:.2f} (peak_mb={got['rows_peak_mb']:.0f})", flush=True)
             os.sync()

@@ -245,9 +245,24 @@ def roster_of(rows: list[Any]) -> Roster:
 # ---- the measurements, each in a process of its own --------------------------------------------------------
 
 def _peak_mb() -> float:
+    """The peak resident memory of this process, plus that of its children: those still running (Spark's JVM,
+    from /proc) and the largest of those that ended."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + max(ended, _running_children_kb())) / 1024
+
+
+def _running_children_kb() -> int:
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, IndexError, ValueError):  # gone meanwhile, or no /proc
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return total
 
 
 def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def add_user(database: Database, name: str, role: str, scope: str, region_code: 
 def app_for(database: Database, token: str | None) -> str:
     if not token:
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer TOKEN'")
-    code = repo.app_for_token_now(database, token_hash(token))
+    code = repo.app_for_token(database, token_hash(token))
     if code is None:
         raise Unauthorized("unknown app token")
     return code

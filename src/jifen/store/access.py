@@ -30,16 +30,13 @@ def add_app_token(connection: Connection, code: str, token_sha256: str, now: dat
     connection.execute(app_tokens.insert().values(app_code=code, token_sha256=token_sha256, created_at=now))
 
 
-def app_for_token(connection: Connection, token_sha256: str) -> str | None:
-    return connection.scalar(select(app_tokens.c.app_code).where(app_tokens.c.token_sha256 == token_sha256))
+_APP_FOR_TOKEN = "SELECT app_code FROM app_tokens WHERE token_sha256 = {p}"
 
 
-_APP_FOR_TOKEN = "SELECT app_code FROM app_tokens WHERE token_sha256 = {p}"  # app_for_token, for point_read
-
-
-def app_for_token_now(database: Database, token_sha256: str) -> str | None:
-    """app_for_token as one statement outside any transaction (Database.point_read): the look-up of every app
-    request. It reads what is committed when it runs, so a token removed stops working at the next request."""
+def app_for_token(database: Database, token_sha256: str) -> str | None:
+    """The app a token belongs to, as one statement outside any transaction (Database.point_read): the look-up of
+    every app request. It reads what is committed when it runs, so a token removed stops working at the next
+    request."""
     code: str | None = database.point_read(_APP_FOR_TOKEN, (token_sha256,))
     return code
 

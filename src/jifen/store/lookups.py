@@ -20,6 +20,9 @@ CHUNK = 900
 # join inside a subquery fenced by ``{fence}`` (LIMIT -1 on SQLite, which keeps the planner from merging it into
 # the outer query) and filters outside it, so that SQLite seeks the index for each row of the list.
 FENCE = {"sqlite": " LIMIT -1"}
+# PostgreSQL takes the keys as arrays instead, one per column (``unnest``): a statement of a few parameters in place
+# of one with a placeholder per key, which the server parses and plans in a fraction of the time, and no chunks.
+# (Not prepared: a generic plan of these joins scans operations where each custom plan seeks the index.)
 
 
 T = TypeVar("T")
@@ -37,9 +40,14 @@ def marker(connection: Connection) -> str:
 
 
 def rows_in(connection: Connection, sql: str, keys: Sequence[Any], params: tuple[Any, ...] = ()) -> Iterator[Any]:
-    """Rows of ``sql``, whose ``{keys}`` becomes the placeholders of a chunk of keys, after ``params``
-    (``{p}`` marks a placeholder of those)."""
+    """Rows of ``sql``, whose ``{keys}`` becomes the placeholders of a chunk of keys (on PostgreSQL, a subquery of
+    one text array), after ``params`` (``{p}`` marks a placeholder of those)."""
     mark = marker(connection)
+    if connection.dialect.name == "postgresql":  # one array of every key
+        if keys:
+            statement = sql.format(keys=f"SELECT unnest({mark}::text[])", p=mark)
+            yield from connection.exec_driver_sql(statement, (*params, list(keys)))
+        return
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         statement = sql.format(keys=", ".join([mark] * len(chunk)), p=mark)
@@ -48,14 +56,20 @@ def rows_in(connection: Connection, sql: str, keys: Sequence[Any], params: tuple
 
 def rows_joined(connection: Connection, sql: str, tuples: Sequence[tuple[Any, ...]], casts: Sequence[str] = ()
                 ) -> Iterator[Any]:
-    """Rows of ``sql``, whose ``{values}`` becomes a VALUES list of a chunk of tuples (PostgreSQL casts per
-    position, e.g. ``::timestamptz``, in ``casts``) and ``{fence}`` the dialect's subquery fence (see FENCE)."""
+    """Rows of ``sql``, whose ``{values}`` becomes a VALUES list of a chunk of tuples (on PostgreSQL, ``unnest`` of an
+    array per position, text unless ``casts`` gives its type, e.g. ``::timestamptz``) and ``{fence}`` the dialect's
+    subquery fence (see FENCE)."""
     if not tuples:
         return
     mark = marker(connection)
     width = len(tuples[0])
-    kinds = [""] * width if connection.dialect.name == "sqlite" else [*casts, *[""] * (width - len(casts))]
-    one = "(" + ", ".join(mark + kind for kind in kinds) + ")"
+    if connection.dialect.name == "postgresql":  # an array per position, of every tuple
+        kinds = [*casts, *[""] * (width - len(casts))]
+        arrays = ", ".join(f"{mark}{kind or '::text'}[]" for kind in kinds)
+        statement = sql.format(values=f"SELECT * FROM unnest({arrays})", fence="")
+        yield from connection.exec_driver_sql(statement, tuple(list(column) for column in zip(*tuples)))
+        return
+    one = "(" + ", ".join([mark] * width) + ")"
     fence = FENCE.get(connection.dialect.name, "")
     for start in range(0, len(tuples), CHUNK):
         chunk = tuples[start : start + CHUNK]

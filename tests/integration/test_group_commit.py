@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 
 from factories import at, op, row
 from jifen.domain.operations import Status
-from jifen.errors import BatchConflict
+from jifen.access.service import register_app
+from jifen.access.tokens import token_hash
+from jifen.errors import BatchConflict, Unauthorized
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest, Submission
 from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
-from jifen.store.tables import batches, operations
+from jifen.store.tables import app_tokens, batches, operations
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 APP, OTHER = "seewo-easinote5", "digital-textbook"
@@ -127,3 +129,24 @@ def test_a_request_larger_than_a_group_is_written_alone(ingest: Ingest) -> None:
     assert [str(r.status) for r in writer.submit(Submission(APP, big)).result(timeout=60)] == [
         str(Status.QUALIFIED)] * 5
     writer.close()
+
+
+def test_a_token_no_longer_held_is_refused_in_the_group_and_nothing_of_it_stored(ingest: Ingest,
+                                                                                    runtime: Runtime) -> None:
+    kept = register_app(runtime.database, runtime.ruleset.rules, APP, NOW)
+    removed = register_app(runtime.database, runtime.ruleset.rules, APP, NOW)
+    other = register_app(runtime.database, runtime.ruleset.rules, OTHER, NOW)
+    with runtime.database.transaction() as connection:
+        connection.execute(app_tokens.delete().where(app_tokens.c.token_sha256 == token_hash(removed)))
+    answers = ingest.submit_group([
+        Submission(APP, [op(SESSION, teacher="T1", when=at(12, 8), duration=2400, id="e")], "b-1",
+                   token_hash(removed)),
+        Submission(APP, [op(SESSION, teacher="T2", when=at(12, 8), duration=2400, id="f")], "b-2", token_hash(kept)),
+        Submission(APP, [op(SESSION, teacher="T2", when=at(12, 9), duration=2400, id="g")], None, token_hash(other)),
+    ], NOW)
+    assert isinstance(answers[0], Unauthorized) and str(answers[0]) == "unknown app token"
+    assert _statuses(answers[1]) == ["qualified"]
+    assert isinstance(answers[2], Unauthorized)  # another app's token does not stand for this app
+    with runtime.database.read() as connection:
+        assert connection.scalars(select(operations.c.external_id)).all() == ["f"]
+        assert connection.scalars(select(batches.c.batch_id)).all() == ["b-2"]

@@ -34,6 +34,26 @@ def test_a_token_removed_is_refused_at_the_next_request(runtime: Runtime) -> Non
         assert post(other).status_code == 200
 
 
+def test_a_token_removed_after_it_was_seen_stores_nothing_more(runtime: Runtime) -> None:
+    """A request that stores reports takes a token seen before from memory; the transaction storing its reports
+    checks the token again, so a removed token stores nothing, at once, and is then read from the store again."""
+    token = register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", datetime.now(UTC))
+    item = {"id": "x-1", "action": "teaching.session", "teacher_id": "T-none",
+            "occurred_at": "2026-10-05T08:00:00+08:00", "duration_s": 2400}
+    with TestClient(create_app(runtime)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.post(URL, json={"operations": []}, headers=headers).status_code == 200  # seen
+        with runtime.database.transaction() as connection:
+            connection.execute(app_tokens.delete())
+        for _ in range(2):
+            refused = client.post(URL, json={"operations": [item], "batch_id": "b-1"}, headers=headers)
+            assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown app token"
+    with runtime.database.read() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM operations")) == 0
+        assert connection.scalar(text("SELECT count(*) FROM rejections")) == 0
+        assert connection.scalar(text("SELECT count(*) FROM batches")) == 0
+
+
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_a_broken_lookup_connection_is_made_again(runtime: Runtime) -> None:
     """PostgreSQL alone: a server drops connections (a restart, an idle timeout); a SQLite file does not."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from jifen.access.scopes import ROLES, scope_level
-from jifen.access.tokens import APP_PREFIX, USER_PREFIX, new_token, token_hash
+from jifen.access.tokens import APP_PREFIX, UNKNOWN_APP_TOKEN, USER_PREFIX, new_token, token_hash
 from jifen.errors import InvalidInput, Unauthorized
 from jifen.rules.schema import RuleSet
 from jifen.store import access as repo
@@ -67,8 +67,39 @@ def app_for(database: Database, token: str | None) -> str:
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer TOKEN'")
     code = repo.app_for_token(database, token_hash(token))
     if code is None:
-        raise Unauthorized("unknown app token")
+        raise Unauthorized(UNKNOWN_APP_TOKEN)
     return code
+
+
+class KnownAppTokens:
+    """The app tokens this process has found in the store, for the way reports come in.
+
+    Looking a token up for every request costs PostgreSQL a round trip while the request waits, one request at a
+    time. A request to store reports instead takes its token's app from here once the token has been seen, and
+    carries the token's hash to the writer, which checks every token of a group in the transaction that stores
+    the group, before storing anything (jifen.ingest.service.Ingest): a token removed a moment ago is refused
+    there, as it would be here. Only tokens found are remembered; the first request with a new token reads the
+    store, so a token issued a moment ago works at once.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity  # tokens remembered at most: apps have a few each
+        self._apps: dict[str, str] = {}
+
+    def app_for(self, database: Database, token: str | None) -> tuple[str, str]:
+        """The app of a token and the token's hash; refused as app_for refuses."""
+        sha = token_hash(token) if token else ""
+        code = self._apps.get(sha)
+        if code is None:
+            code = app_for(database, token)
+            if len(self._apps) >= self.capacity:
+                self._apps.clear()
+            self._apps[sha] = code
+        return code, sha
+
+    def forget(self, token_sha256: str) -> None:
+        """A token the store no longer holds."""
+        self._apps.pop(token_sha256, None)
 
 
 def user_for(database: Database, token: str | None) -> repo.User:

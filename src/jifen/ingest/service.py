@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from jifen.access.tokens import UNKNOWN_APP_TOKEN
 from jifen.domain.operations import Outcome, Report, Status
-from jifen.errors import JifenError
+from jifen.errors import JifenError, Unauthorized
 from jifen.domain.periods import Month
 from jifen.ingest import antigaming, batches
 from jifen.ingest.idempotency import payload_sha256, same_content
@@ -20,6 +21,7 @@ from jifen.ingest.catalog import Catalog
 from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of, with_subject
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
+from jifen.store import access as access_repo
 from jifen.store import operation_counts
 from jifen.store import operations as repo
 from jifen.store import roster as roster_repo
@@ -82,11 +84,14 @@ class _Candidate(NamedTuple):
 
 @dataclass(frozen=True)
 class Submission:
-    """One request's items from one app, with its batch id when it carried one."""
+    """One request's items from one app, with its batch id when it carried one, and the hash of its app token
+    when the token was taken from memory (jifen.access.service.KnownAppTokens): the group's transaction checks it
+    before storing anything, and a token that is no longer there is answered 401."""
 
     app_code: str
     items: list[Any]
     batch_id: str | None = None
+    token_sha256: str | None = None  # the app token, when the request was not checked against the store: it is here
 
 
 Answer = list[ItemResult] | Exception  # a submission's results, or the error it alone is answered with
@@ -139,7 +144,12 @@ class Ingest:
         fresh: list[int] = []
         first_of: dict[tuple[str, str], int] = {}  # (app, batch id) -> the submission that carries it here
         digests: dict[int, str] = {}
+        tokens = [s.token_sha256 for s in submissions if s.token_sha256 is not None]
+        holders = access_repo.apps_for_tokens(connection, tokens) if tokens else {}
         for index, submission in enumerate(submissions):
+            if submission.token_sha256 is not None and holders.get(submission.token_sha256) != submission.app_code:
+                answers[index] = Unauthorized(UNKNOWN_APP_TOKEN)
+                continue
             if submission.batch_id is None:
                 fresh.append(index)
                 continue

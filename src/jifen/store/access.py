@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from jifen.store import lookups
 from jifen.store.database import Database
 from jifen.store.tables import app_tokens, apps, users
 
@@ -39,6 +40,13 @@ def app_for_token(database: Database, token_sha256: str) -> str | None:
     request."""
     code: str | None = database.point_read(_APP_FOR_TOKEN, (token_sha256,))
     return code
+
+
+def apps_for_tokens(connection: Connection, token_sha256s: list[str]) -> dict[str, str]:
+    """token hash -> app, for those of the hashes that are a token: inside a transaction, as it stands there."""
+    rows = lookups.rows_in(connection, "SELECT token_sha256, app_code FROM app_tokens WHERE token_sha256 IN ({keys})",
+                           list(dict.fromkeys(token_sha256s)))
+    return {row[0]: row[1] for row in rows}
 
 
 def registered_apps(connection: Connection) -> list[tuple[str, str, datetime]]:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from jifen import __version__
+from jifen.access.service import KnownAppTokens
 from jifen.ingest.service import Ingest
 from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
@@ -54,6 +55,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.ingest_writer = writer
+    app.state.known_app_tokens = KnownAppTokens()  # app tokens seen, checked again where reports are stored
     app.state.rate_limiter = ratelimit.RateLimiter(runtime.settings.rate_limit_per_s,
                                                    runtime.settings.rate_limit_burst)
     errors.install(app)

@@ -38,6 +38,16 @@ async def current_app(request: Request, runtime: RuntimeDep) -> str:
     return access.app_for(runtime.database, bearer(request))
 
 
+async def current_app_token(request: Request, runtime: RuntimeDep) -> tuple[str, str | None]:
+    """current_app for a request that stores reports: a bearer token seen before is taken from memory, its hash
+    coming back to be checked where the reports are stored (jifen.access.service.KnownAppTokens); a signed request
+    is checked here, against the store, and has no token to check again (None)."""
+    if is_signed(request.headers):
+        return await signed_app(request, runtime), None
+    known: access.KnownAppTokens = request.app.state.known_app_tokens
+    return known.app_for(runtime.database, bearer(request))
+
+
 def current_user(request: Request, runtime: RuntimeDep) -> User:
     """The user of a bearer token or, from the pages' scripts, of the signed-in session cookie."""
     token = bearer(request)

@@ -1,5 +1,5 @@
 """POST /api/v1/operations, the request every app makes for every report, answered without FastAPI's routing
-and dependency resolution: by the same dependency (jifen.web.ratelimit.limit_app), the same route function
+and dependency resolution: by the same dependency (jifen.web.ratelimit.limit_storing_app), the same route function
 (jifen.web.api.operations.submit) and the same exception handlers, called directly.
 
 For a single-item report, finding the route among the others and resolving its dependencies cost FastAPI more than
@@ -23,7 +23,7 @@ from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jifen.web.api import operations
-from jifen.web.ratelimit import limit_app
+from jifen.web.ratelimit import limit_storing_app
 
 PATH = "/api/v1/operations"
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -40,7 +40,7 @@ class OperationsFastPath:
         application: FastAPI = scope["app"]
         request = Request(scope, receive, send)
         try:
-            response = await operations.submit(request, await limit_app(request), application.state.runtime)
+            response = await operations.submit(request, await limit_storing_app(request), application.state.runtime)
         except Exception as error:
             handler = handler_for(application, error)
             if handler is None:

@@ -13,12 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Request
 
 from jifen.errors import TooManyRequests
-from jifen.web.deps import current_app, get_runtime
+from jifen.web.deps import current_app, current_app_token, get_runtime
 
 
 @dataclass
@@ -56,7 +56,24 @@ async def limit_app(request: Request) -> str:
     """Dependency: the authenticated app (jifen.web.deps.current_app), once it is within its rate limit (in
     memory: no thread needed). It declares no dependencies of its own: every app request resolves it, and each
     dependency FastAPI resolves costs more than the rate limit itself."""
-    app_code = await current_app(request, await get_runtime(request))
+    return _within_limit(request, await current_app(request, await get_runtime(request)))
+
+
+class StoringApp(NamedTuple):
+    """The app of a request that stores reports, and the hash of its app token, still to be checked where the
+    reports are stored (None when the request was checked against the store already)."""
+
+    code: str
+    token_sha256: str | None
+
+
+async def limit_storing_app(request: Request) -> StoringApp:
+    """limit_app for POST /api/v1/operations: the app as jifen.web.deps.current_app_token finds it."""
+    code, token_sha256 = await current_app_token(request, await get_runtime(request))
+    return StoringApp(_within_limit(request, code), token_sha256)
+
+
+def _within_limit(request: Request, app_code: str) -> str:
     limiter: RateLimiter = request.app.state.rate_limiter
     wait = limiter.take(app_code)
     if wait > 0:
@@ -70,3 +87,4 @@ async def limit_app(request: Request) -> str:
 
 
 LimitedApp = Annotated[str, Depends(limit_app)]
+StoringAppDep = Annotated[StoringApp, Depends(limit_storing_app)]

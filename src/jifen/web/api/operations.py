@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from fastapi import APIRouter, Request, Response
 
-from jifen.errors import InvalidInput, NotFound, PayloadTooLarge
+from jifen.errors import InvalidInput, NotFound, PayloadTooLarge, Unauthorized
 from jifen.ingest import batches, envelope, inbound
 from jifen.ingest.service import Submission
 from jifen.ingest.withdrawal import withdraw
@@ -18,7 +18,7 @@ from jifen.ingest.writer import GroupWriter
 from jifen.store import operations as repo
 from jifen.web.body import read_body
 from jifen.web.deps import RuntimeDep
-from jifen.web.ratelimit import LimitedApp
+from jifen.web.ratelimit import LimitedApp, StoringAppDep
 
 router = APIRouter(prefix="/api/v1")  # every route takes a LimitedApp: the app authenticated, then rate-limited
 
@@ -35,7 +35,7 @@ def _envelope(body: bytes) -> envelope.Submission:
 
 
 @router.post("/operations", response_model=None)
-async def submit(request: Request, app_code: LimitedApp, runtime: RuntimeDep) -> Response:
+async def submit(request: Request, app: StoringAppDep, runtime: RuntimeDep) -> Response:
     settings = runtime.settings
     submission = _envelope(await read_body(request, settings.max_body_bytes))
     if len(submission.items) > settings.max_batch_items:
@@ -44,8 +44,13 @@ async def submit(request: Request, app_code: LimitedApp, runtime: RuntimeDep) ->
             f"at most {settings.max_batch_items} per request"
         )
     writer: GroupWriter = request.app.state.ingest_writer  # stored with whatever else is waiting (group commit)
-    future = writer.submit(Submission(app_code, submission.items, submission.batch_id))
-    results = await asyncio.wrap_future(future)
+    future = writer.submit(Submission(app.code, submission.items, submission.batch_id, app.token_sha256))
+    try:
+        results = await asyncio.wrap_future(future)
+    except Unauthorized:  # the token was removed since it was last seen (jifen.access.service.KnownAppTokens)
+        if app.token_sha256 is not None:
+            request.app.state.known_app_tokens.forget(app.token_sha256)
+        raise
     return Response(_json(batches.answer(results, submission.batch_id)), media_type="application/json")
 
 

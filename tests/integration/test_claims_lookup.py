@@ -53,7 +53,7 @@ def test_a_full_chunk_of_claims_seeks_the_unique_key_row_by_row(tmp_path: Path) 
     database.dispose()
     database = Database(database.url)  # a new connection reads the statistics
     rows = lookups.CHUNK
-    statement = "EXPLAIN QUERY PLAN " + repo.CLAIMS.format(values="VALUES " + ", ".join(["(?, ?)"] * rows),
+    statement = "EXPLAIN QUERY PLAN " + repo.CLAIMS["sqlite"].format(values="VALUES " + ", ".join(["(?, ?)"] * rows),
                                                            fence=lookups.FENCE["sqlite"])
     with database.read() as connection:
         plan = [r[3] for r in connection.exec_driver_sql(statement, tuple(v for n in range(rows)

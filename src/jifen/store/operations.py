@@ -70,17 +70,21 @@ class Claim:
 
 def claims(connection: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Claim]:
     """What each (app, external id) stored before was first answered: one look-up for the ids of every app."""
-    rows = lookups.rows_joined(connection, CLAIMS, list(dict.fromkeys(keys)))
+    rows = lookups.rows_joined(connection, CLAIMS[connection.dialect.name], list(dict.fromkeys(keys)))
     return {(row[0], row[1]): Claim(row[2], row[3], row[4]) for row in rows}
 
 
-# A join to the (app_code, external_id) key, fenced like the joins below (jifen.store.lookups.FENCE).
-CLAIMS = (
-    "SELECT app_code, external_id, indicator, status, payload_sha256 FROM ("
-    "WITH wanted (app_code, external_id) AS ({values}) "
-    "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256 FROM wanted w JOIN operations o "
-    "ON o.app_code = w.app_code AND o.external_id = w.external_id{fence}) AS joined"
-)
+# A join to the (app_code, external_id) key, fenced like the joins below (jifen.store.lookups.FENCE), and on
+# PostgreSQL a seek for each key (jifen.store.lookups.SEEKS).
+CLAIMS = {
+    "sqlite": "SELECT app_code, external_id, indicator, status, payload_sha256 FROM ("
+              "WITH wanted (app_code, external_id) AS ({values}) "
+              "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256 FROM wanted w "
+              "JOIN operations o ON o.app_code = w.app_code AND o.external_id = w.external_id{fence}) AS joined",
+    "postgresql": "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256 "
+                  "FROM ({values}) AS w (app_code, external_id) CROSS JOIN LATERAL (SELECT * FROM operations o "
+                  "WHERE o.app_code = w.app_code AND o.external_id = w.external_id OFFSET 0) AS o",
+}
 
 
 def get(connection: Connection, app_code: str, external_id: str) -> Stored | None:
@@ -274,27 +278,37 @@ def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, st
         return written[value]
 
     wanted = list(dict.fromkeys((t, d, once(b), once(e)) for t, d, b, e in windows))
-    rows = lookups.rows_joined(connection, SESSIONS_OVERLAPPING, wanted, casts=("", "", "::timestamptz", "::timestamptz"))
+    rows = lookups.rows_joined(connection, SESSIONS_OVERLAPPING[connection.dialect.name], wanted, casts=("", "", "::timestamptz", "::timestamptz"))
     found = dict.fromkeys(tuple(r) for r in rows if r[6] == Status.QUALIFIED)  # a session may overlap two windows
     return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in found]
 
 
-# The joins run inside a fenced subquery and the filters outside it (jifen.store.lookups.FENCE).
-SESSIONS_OVERLAPPING = (
-    "SELECT teacher_id, app_code, action, occurred_at, duration_s, day, status FROM ("
-    "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
-    "SELECT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status, o.withdrawn_at, "
-    "o.ends_at, w.starts, w.ends "
-    "FROM windows w JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day{fence}) AS joined "
-    "WHERE duration_s IS NOT NULL AND withdrawn_at IS NULL AND occurred_at < ends AND ends_at > starts"
-)
-QUALIFIED_PER_DAY = (
-    "SELECT code, indicator, day, status, count(*) FROM ("
-    "WITH wanted (code, indicator, day) AS ({values}) "
-    "SELECT o.{column} AS code, o.indicator, o.day, o.status, o.withdrawn_at FROM wanted w JOIN operations o "
-    "ON o.{column} = w.code AND o.day = w.day AND o.indicator = w.indicator{fence}) AS joined "
-    "WHERE withdrawn_at IS NULL GROUP BY code, indicator, day, status"
-)
+# On SQLite the joins run inside a fenced subquery and the filters outside it (jifen.store.lookups.FENCE); on
+# PostgreSQL each key seeks the index in a lateral subquery, the filters outside it (jifen.store.lookups.SEEKS).
+SESSIONS_OVERLAPPING = {
+    "sqlite": "SELECT teacher_id, app_code, action, occurred_at, duration_s, day, status FROM ("
+              "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
+              "SELECT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status, "
+              "o.withdrawn_at, o.ends_at, w.starts, w.ends "
+              "FROM windows w JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day{fence}) AS joined "
+              "WHERE duration_s IS NOT NULL AND withdrawn_at IS NULL AND occurred_at < ends AND ends_at > starts",
+    "postgresql": "SELECT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status "
+                  "FROM ({values}) AS w (teacher_id, day, starts, ends) CROSS JOIN LATERAL (SELECT * FROM operations o "
+                  "WHERE o.teacher_id = w.teacher_id AND o.day = w.day OFFSET 0) AS o "
+                  "WHERE o.duration_s IS NOT NULL AND o.withdrawn_at IS NULL AND o.occurred_at < w.ends "
+                  "AND o.ends_at > w.starts",
+}
+QUALIFIED_PER_DAY = {
+    "sqlite": "SELECT code, indicator, day, status, count(*) FROM ("
+              "WITH wanted (code, indicator, day) AS ({values}) "
+              "SELECT o.{column} AS code, o.indicator, o.day, o.status, o.withdrawn_at FROM wanted w "
+              "JOIN operations o ON o.{column} = w.code AND o.day = w.day AND o.indicator = w.indicator{fence}) "
+              "AS joined WHERE withdrawn_at IS NULL GROUP BY code, indicator, day, status",
+    "postgresql": "SELECT o.{column}, o.indicator, o.day, o.status, count(*) "
+                  "FROM ({values}) AS w (code, indicator, day) CROSS JOIN LATERAL (SELECT * FROM operations o "
+                  "WHERE o.{column} = w.code AND o.day = w.day AND o.indicator = w.indicator OFFSET 0) AS o "
+                  "WHERE o.withdrawn_at IS NULL GROUP BY o.{column}, o.indicator, o.day, o.status",
+}
 
 
 def _instant(value: Any) -> datetime:
@@ -309,7 +323,7 @@ def qualified_per_day(connection: Connection, subject_column: str, keys: Iterabl
     """(teacher or school, indicator, local day, count) of qualified operations, for these
     (teacher or school, indicator, local day)."""
     column = {"teacher_id": "teacher_id", "school_code": "school_code"}[subject_column]
-    sql = QUALIFIED_PER_DAY.replace("{column}", column)
+    sql = QUALIFIED_PER_DAY[connection.dialect.name].replace("{column}", column)
     rows = lookups.rows_joined(connection, sql, list(dict.fromkeys(keys)))
     return [(r[0], r[1], r[2], int(r[4])) for r in rows if r[3] == Status.QUALIFIED]
 

@@ -238,12 +238,13 @@ class Ingest:
             assert first is not None  # every candidate is judged above
             answer = duplicate if fingerprints[key] == entries[index].fingerprint else conflict
             results[index] = answer(key[1], first.indicator, first.status)
-        ids = repo.insert(connection, rows)
+        ids = repo.insert(connection, rows, with_ids=any(hashes))  # the ids are for the content hashes alone
         operation_counts.apply(connection, operation_counts.deltas(
             (r["teacher_id"], r["school_code"], r["month"], r["indicator"])
             for r in rows if r["status"] == Status.QUALIFIED
         ))
-        repo.add_contents(connection, [(h, op_id) for op_id, hs in zip(ids, hashes, strict=True) for h in hs])
+        if ids:
+            repo.add_contents(connection, [(h, op_id) for op_id, hs in zip(ids, hashes, strict=True) for h in hs])
         repo.add_rejections(connection, rejections)
         return [r for r in results if r is not None]
 

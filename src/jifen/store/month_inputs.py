@@ -34,6 +34,10 @@ def _upsert(insert: Callable[[Table], Any]) -> Any:
 
 # Built once: the ingestion bumps for every group of reports, and building the statement cost more than running it
 _UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+# The same on PostgreSQL for an array of months (%s, text[], sorted), to end a statement that changes counts with
+# (jifen.store.operation_counts).
+PG_BUMP = ("INSERT INTO month_inputs (month, revision) SELECT unnest(%s::text[]), 1 "
+           "ON CONFLICT (month) DO UPDATE SET revision = month_inputs.revision + 1")
 
 
 def bump_settled_from(connection: Connection, first_month: str) -> None:

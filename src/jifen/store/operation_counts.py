@@ -39,25 +39,26 @@ def apply(connection: Connection, changes: Mapping[Key, int]) -> None:
     rows = [(*k, n) for k, n in sorted(changes.items()) if n]  # sorted: concurrent writers lock rows in one order
     if not rows:
         return
+    months = sorted({key[2] for key, n in changes.items() if n})  # their settlements are out of date
     if connection.dialect.name == "sqlite":  # an upsert as SQLAlchemy would write it, without making it each time
         connection.exec_driver_sql(_SQLITE_UPSERT, rows)
-    else:  # one statement for the batch, not one a row (a round trip each): its keys are distinct, as it requires
-        for start in range(0, len(rows), _PG_CHUNK):
-            chunk = rows[start : start + _PG_CHUNK]
-            connection.exec_driver_sql(_PG_UPSERT.format(values=", ".join([_PG_ROW] * len(chunk))),
-                                       tuple(value for row in chunk for value in row))
-    month_inputs.bump(connection, {key[2] for key, n in changes.items() if n})  # their settlements are out of date
+        month_inputs.bump(connection, months)
+    else:  # one statement for the batch and its months: its keys are distinct, as an upsert requires
+        connection.exec_driver_sql(_PG_UPSERT, (*(list(column) for column in zip(*rows)), months))
 
 
 _FIELDS = ("subject_kind", "code", "month", "indicator", "count")
 _SQLITE_UPSERT = (f"INSERT INTO operation_counts ({', '.join(_FIELDS)}) VALUES (?, ?, ?, ?, ?) "
                   "ON CONFLICT (subject_kind, code, month, indicator) "
                   "DO UPDATE SET count = (operation_counts.count + excluded.count)")
-_PG_UPSERT = (f"INSERT INTO operation_counts ({', '.join(_FIELDS)}) VALUES {{values}} "
-              "ON CONFLICT (subject_kind, code, month, indicator) "
-              "DO UPDATE SET count = operation_counts.count + excluded.count")
-_PG_ROW = "(%s, %s, %s, %s, %s::integer)"
-_PG_CHUNK = 2000  # rows a statement: 10,000 parameters, well under PostgreSQL's 65,535
+# The counts, a column an array, and the months' revisions in the same statement (a data-modifying WITH runs
+# whatever the statement reads of it), in key order as the rows come (unnest keeps it).
+_PG_UPSERT = (
+    f"WITH counted AS (INSERT INTO operation_counts ({', '.join(_FIELDS)}) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::integer[]) "
+    "ON CONFLICT (subject_kind, code, month, indicator) DO UPDATE SET count = operation_counts.count + excluded.count) "
+    f"{month_inputs.PG_BUMP}"
+)
 
 
 def of_month(connection: Connection, subject_kind: str, month: str, code: str | None = None

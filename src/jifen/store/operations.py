@@ -123,13 +123,17 @@ def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator
     return found
 
 
-def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Store operations (dicts keyed by column); returns their ids in order.
+def insert(connection: Connection, rows: list[dict[str, Any]], *, with_ids: bool = True) -> list[int]:
+    """Store operations (dicts keyed by column); returns their ids in order, or none without ``with_ids``.
 
     The ids are taken first (the sequence on PostgreSQL; on SQLite, past the largest, which is safe under the
     writer's lock every ingestion transaction holds), then the rows go in by COPY on PostgreSQL and by one
-    prepared statement on SQLite: the bulk paths, without a round trip or a statement per row."""
+    prepared statement on SQLite: the bulk paths, without a round trip or a statement per row. On PostgreSQL,
+    without ``with_ids`` the column's default takes them, which saves asking the sequence first."""
     if not rows:
+        return []
+    if connection.dialect.name == "postgresql" and not with_ids:
+        copy_rows(connection, "operations", _COLUMNS, (tuple(_pg_value(c, row[c]) for c in _COLUMNS) for row in rows))
         return []
     if connection.dialect.name == "postgresql":
         ids = list(connection.scalars(text(
@@ -150,7 +154,7 @@ def insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
         params.append(tuple(stored))
     connection.exec_driver_sql(
         f"INSERT INTO operations (id, {', '.join(_COLUMNS)}) VALUES (?{', ?' * len(_COLUMNS)})", params)
-    return ids
+    return ids if with_ids else []
 
 
 _COLUMNS = tuple(c.name for c in operations.columns if c.name not in ("id", "withdrawn_at"))

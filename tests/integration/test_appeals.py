@@ -282,3 +282,50 @@ def test_the_store_holds_one_open_or_approved_appeal_per_operation(region: Regio
         kept = appeals_repo.add(connection, {**values, "state": "rejected"}, step)  # decided ones may be many
     assert kept.state == "rejected"
     assert [a["id"] for a in region.listing("region")] == [kept.id, appeal["id"]]
+
+
+def _set_report(region: Region, external_id: str, **values: Any) -> None:
+    """A report's stored state changed as ingestion alone would change it, to reach states that take months."""
+    from sqlalchemy import update
+
+    from jifen.store.tables import operations
+
+    with region.runtime.database.transaction() as connection:
+        connection.execute(update(operations).where(operations.c.external_id == external_id).values(**values))
+
+
+def _counted(region: Region, teacher_id: str) -> int:
+    from jifen.store import operation_counts
+
+    with region.runtime.database.read() as connection:
+        return sum(n for code, _indicator, n in operation_counts.of_month(connection, "teacher", MONTH)
+                   if code == teacher_id)
+
+
+def test_a_pending_report_an_appeal_credited_is_not_counted_again_when_it_resolves(region: Region) -> None:
+    # T2's report was pending (its teacher off the roster when it came) and long enough to qualify once resolved
+    _set_report(region, "t2-short", status="pending", reason="teacher_id 'T2' is not on the roster yet",
+                duration_s=900)
+    appeal = region.file("t2", "t2-short").json()
+    region.review("school1", appeal["id"], "approve")
+    credited = region.review("county1", appeal["id"], "approve").json()
+    assert credited["state"] == "approved" and credited["credit"]["points"] > 0
+    before = _counted(region, "T2")
+    with region.runtime.database.transaction() as connection:
+        resolved = Ingest(region.runtime.database, region.runtime.ruleset.rules,
+                          region.runtime.tz).resolve_pending(connection)
+    assert resolved == {"not_qualified": 1}
+    report = region.call("GET", "t2", f"/appeals/{appeal['id']}").json()["operation"]
+    assert (report["status"], report["reason"]) == ("not_qualified", f"credited by appeal {appeal['id']}")
+    assert _counted(region, "T2") == before  # the appeal's adjustment is its one credit
+
+
+def test_an_appeal_whose_report_counts_now_cannot_be_approved(region: Region) -> None:
+    appeal = region.file("t2", "t2-short").json()
+    region.review("school1", appeal["id"], "approve")
+    _set_report(region, "t2-short", status="qualified", reason=None)  # resolved meanwhile: it counts now
+    refused = api_error(region.review("county1", appeal["id"], "approve"), 409, "conflict")
+    assert "counts" in refused["message"] and f"appeal {appeal['id']}" in refused["message"]
+    assert region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"] == []
+    closed = region.review("county1", appeal["id"], "reject", "该报告已计入，无需补计").json()
+    assert closed["state"] == "rejected"

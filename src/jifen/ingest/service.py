@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from jifen.access.tokens import UNKNOWN_APP_TOKEN
+from jifen.domain.appeals import State as AppealState
 from jifen.domain.operations import Outcome, Report, Status
 from jifen.errors import JifenError, Unauthorized
 from jifen.domain.periods import Month
@@ -22,6 +23,7 @@ from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 from jifen.store import access as access_repo
+from jifen.store import appeals as appeals_repo
 from jifen.store import operation_counts
 from jifen.store import operations as repo
 from jifen.store import roster as roster_repo
@@ -335,7 +337,8 @@ class Ingest:
         }
 
     def resolve_pending(self, connection: Connection) -> dict[str, int]:
-        """Qualify pending reports whose teacher or school is now on the roster, in the order received."""
+        """Qualify pending reports whose teacher or school is now on the roster, in the order received; one an
+        approved appeal credited already becomes not_qualified, naming the appeal (jifen.settle.appeals)."""
         waiting = repo.pending(connection)
         resolved: dict[str, int] = {}
         if not waiting:
@@ -352,6 +355,14 @@ class Ingest:
         school_ids = roster_repo.active_schools(connection, [e[1].school_id for e in entries if e[1].school_id])
         known = {"teacher": teacher_ids, "school": school_ids}
         ready = [e for e in entries if subject_of(e[1], e[3]) in known[e[3].subject]]
+        credited = {op_id: appeal for op_id, appeal in appeals_repo.held_operations(
+            connection, [e[0].id for e in ready]).items() if appeal.state == AppealState.APPROVED}
+        for stored, *_ in ready:  # an approved appeal credited it already: counted once, not twice
+            if stored.id in credited:
+                repo.set_outcome(connection, stored.id, str(Status.NOT_QUALIFIED),
+                                 f"credited by appeal {credited[stored.id].id}")
+                resolved[str(Status.NOT_QUALIFIED)] = resolved.get(str(Status.NOT_QUALIFIED), 0) + 1
+        ready = [e for e in ready if e[0].id not in credited]
         history = self._history(connection, [(e[1], e[2], e[3]) for e in ready])
         contents: list[tuple[str, int]] = []
         qualified: list[repo.Stored] = []

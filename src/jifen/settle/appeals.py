@@ -18,6 +18,10 @@ set, points in cents, a reason, the county admin as author).
 Appealable: a teacher's own report stored as ``not_qualified`` or ``pending`` and not withdrawn by its app (a
 report refused as malformed is not stored as an operation, and one withdrawn was taken back by the app that sent
 it). The school and county of an appeal are the teacher's when it was filed.
+
+A pending report is credited once: one whose appeal was approved stays uncounted when its teacher comes onto the
+roster (``jifen.ingest.service.Ingest.resolve_pending`` marks it ``not_qualified``, naming the appeal), and an
+appeal whose report has qualified since cannot be approved.
 """
 
 from __future__ import annotations
@@ -124,6 +128,10 @@ def review_appeal(database: Database, user: User, appeal_id: int, decision: Any,
             who = f"the school admin of {unit}" if reviewer == "school_admin" else f"the county admin of {unit}"
             raise Forbidden(f"appeal {appeal.id} is {state.value} ({domain.STATE_NAMES[state]}): {who} reviews it "
                             f"now, not user {user.name} ({user.role})")
+        if approve and appeal.status not in APPEALABLE:  # a pending report qualified since (its teacher came back)
+            raise Conflict(f"operation {appeal.operation_id} of appeal {appeal.id} is {appeal.status} now: it counts, "
+                           "so there is nothing to credit; reject the appeal with a note",
+                           details=[{"path": "operation", "message": f"status {appeal.status}"}])
         values: dict[str, Any] = {}
         if moved == State.APPROVED:
             values = _credit(connection, appeal, user, now)

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from jifen.runtime import Runtime
 from jifen.store import lookups
 from jifen.store.database import Database
-from jifen.store.operations import QUALIFIED_PER_DAY, SESSIONS_OVERLAPPING
+from jifen.store.operations import QUALIFIED_PER_DAY, SESSIONS_BY_ID, SESSIONS_NEAR
 
 UNFENCED = ("WITH windows (teacher_id, day, starts, ends) AS ({values}) SELECT o.id FROM windows w "
             "JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day "
@@ -37,7 +37,7 @@ def large_store(tmp_path: Path) -> Database:
         connection.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'operations'"))
         connection.execute(text(
             "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES "
-            "('operations', 'ix_operations_teacher_id_day', '10000000 500 10'), "
+            "('operations', 'ix_operations_teacher_id_day_ends_at', '10000000 500 10 2'), "
             "('operations', 'ix_operations_school_code_day', '10000000 5000 100'), "
             "('operations', 'uq_operations_app_code_external_id', '10000000 2000000 1')"))
     database.dispose()
@@ -60,10 +60,17 @@ def test_a_full_chunk_of_daily_counts_seeks_the_index_row_by_row(large_store: Da
     assert not any("BLOOM FILTER" in step for step in plan), plan
 
 
-def test_a_full_chunk_of_sessions_seeks_the_index_row_by_row(large_store: Database) -> None:
-    plan = _plan(large_store, SESSIONS_OVERLAPPING["sqlite"], 4, lookups.CHUNK)
-    assert any("SEARCH o USING INDEX ix_operations_teacher_id_day" in step for step in plan), plan
+def test_a_full_chunk_of_sessions_reads_the_index_alone_then_rows_by_id(large_store: Database) -> None:
+    plan = _plan(large_store, SESSIONS_NEAR["sqlite"], 3, lookups.CHUNK)
+    assert any("SEARCH o USING COVERING INDEX ix_operations_teacher_id_day_ends_at (teacher_id=? AND day=? AND "
+               "ends_at>?)" in step for step in plan), plan
     assert not any("BLOOM FILTER" in step for step in plan), plan
+    with large_store.read() as connection:
+        by_id = [r[3] for r in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + SESSIONS_BY_ID.format(keys=", ".join(["?"] * lookups.CHUNK)),
+            tuple(range(lookups.CHUNK)))]
+    assert any("USING INTEGER PRIMARY KEY" in step for step in by_id) and not any(
+        "SCAN" in step or "BLOOM" in step for step in by_id), by_id
 
 
 def test_the_same_join_with_its_filters_inside_reads_the_whole_table_first(large_store: Database) -> None:
@@ -75,6 +82,7 @@ _TEACHERS = [f"T{n}" for n in range(40)]
 _WINDOWS = ("SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])",
             (_TEACHERS, ["2026-10-20"] * 40, [datetime(2026, 10, 20, 8, tzinfo=UTC)] * 40,
              [datetime(2026, 10, 20, 9, tzinfo=UTC)] * 40))
+_STARTS = ("SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[])", _WINDOWS[1][:3])
 _DAYS = ("SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
          (_TEACHERS, ["interactive_teaching"] * 40, ["2026-10-20"] * 40))
 _PG_PLAIN = ("SELECT o.id FROM ({values}) AS w (teacher_id, day, starts, ends) JOIN operations o "
@@ -104,8 +112,8 @@ def _pg_plan(database: Database, sql: str, keys: tuple[str, tuple[list[object], 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_without_statistics_postgresql_seeks_the_index_for_each_key(unanalysed_store: Database) -> None:
-    for sql, keys in ((SESSIONS_OVERLAPPING["postgresql"], _WINDOWS),
+    for sql, keys in ((SESSIONS_NEAR["postgresql"], _STARTS),
                       (QUALIFIED_PER_DAY["postgresql"].replace("{column}", "teacher_id"), _DAYS)):
         plan = _pg_plan(unanalysed_store, sql, keys)
-        assert "Index Scan using ix_operations_teacher_id_day" in plan and "Seq Scan" not in plan, plan
+        assert "Index Scan using ix_operations_teacher_id_day_ends_at" in plan and "Seq Scan" not in plan, plan
     assert "Seq Scan on operations" in _pg_plan(unanalysed_store, _PG_PLAIN, _WINDOWS)  # why: a plain join scans

@@ -264,44 +264,48 @@ class SessionRow:
     day: str  # local
 
 
-# The two look-ups below read every status and keep the qualified operations here: the (teacher or school, day)
+# The look-ups below read every status and keep the qualified operations here: the (teacher or school, day)
 # index finds the rows, and a teacher's or school's day holds few.
 
 def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, str, datetime, datetime]]
                          ) -> list[SessionRow]:
-    """Qualified reports with a duration that overlap a window: (teacher, local day it began, start, end).
+    """Qualified reports with a duration that may overlap a window (teacher, local day it began, start, end): those
+    of the window's teacher and day that end after it starts, whether or not they begin before it ends (the
+    caller compares the spans; jifen.ingest.antigaming).
 
-    One indexed seek per (teacher, day), joined to the windows as a VALUES list, so that only sessions
-    overlapping a report of the batch come back, however full the teachers' days already are."""
+    One seek of the (teacher, day, ends_at) index per window, so that only sessions ending after a report of the
+    batch begins are read, however full the teachers' days already are: on SQLite the index alone gives their ids
+    (SESSIONS_NEAR), and their rows are read by id after; on PostgreSQL one statement reads them."""
     instant = _bound(connection, "occurred_at")
-    written: dict[datetime, Any] = {}  # a session's start and end come in a window for each of its days
+    written: dict[datetime, Any] = {}  # a session's start comes in a window for each of its days
 
     def once(value: datetime) -> Any:
         if value not in written:
             written[value] = instant(value)
         return written[value]
 
-    wanted = list(dict.fromkeys((t, d, once(b), once(e)) for t, d, b, e in windows))
-    rows = lookups.rows_joined(connection, SESSIONS_OVERLAPPING[connection.dialect.name], wanted, casts=("", "", "::timestamptz", "::timestamptz"))
-    found = dict.fromkeys(tuple(r) for r in rows if r[6] == Status.QUALIFIED)  # a session may overlap two windows
+    wanted = list(dict.fromkeys((t, d, once(b)) for t, d, b, _e in windows))
+    rows = lookups.rows_joined(connection, SESSIONS_NEAR[connection.dialect.name], wanted, casts=("", "", "::timestamptz"))
+    if connection.dialect.name == "sqlite":
+        rows = lookups.rows_in(connection, SESSIONS_BY_ID, list(dict.fromkeys(row[0] for row in rows)))
+    found = dict.fromkeys(tuple(r) for r in rows if r[6] == Status.QUALIFIED)  # a session may be near two windows
     return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in found]
 
 
 # On SQLite the joins run inside a fenced subquery and the filters outside it (jifen.store.lookups.FENCE); on
 # PostgreSQL each key seeks the index in a lateral subquery, the filters outside it (jifen.store.lookups.SEEKS).
-SESSIONS_OVERLAPPING = {
-    "sqlite": "SELECT teacher_id, app_code, action, occurred_at, duration_s, day, status FROM ("
-              "WITH windows (teacher_id, day, starts, ends) AS ({values}) "
-              "SELECT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status, "
-              "o.withdrawn_at, o.ends_at, w.starts, w.ends "
-              "FROM windows w JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day{fence}) AS joined "
-              "WHERE duration_s IS NOT NULL AND withdrawn_at IS NULL AND occurred_at < ends AND ends_at > starts",
+# SQLite reads the sessions near each window from the index alone (it covers the look-up), then their rows by id:
+# joined back to operations in the same statement, its planner builds a Bloom filter by reading every row.
+SESSIONS_NEAR = {
+    "sqlite": "SELECT id FROM (WITH windows (teacher_id, day, starts) AS ({values}) SELECT o.id FROM windows w "
+              "JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day AND o.ends_at > w.starts{fence})",
     "postgresql": "SELECT o.teacher_id, o.app_code, o.action, o.occurred_at, o.duration_s, o.day, o.status "
-                  "FROM ({values}) AS w (teacher_id, day, starts, ends) CROSS JOIN LATERAL (SELECT * FROM operations o "
-                  "WHERE o.teacher_id = w.teacher_id AND o.day = w.day OFFSET 0) AS o "
-                  "WHERE o.duration_s IS NOT NULL AND o.withdrawn_at IS NULL AND o.occurred_at < w.ends "
-                  "AND o.ends_at > w.starts",
+                  "FROM ({values}) AS w (teacher_id, day, starts) CROSS JOIN LATERAL (SELECT * FROM operations o "
+                  "WHERE o.teacher_id = w.teacher_id AND o.day = w.day AND o.ends_at > w.starts OFFSET 0) AS o "
+                  "WHERE o.duration_s IS NOT NULL AND o.withdrawn_at IS NULL",
 }
+SESSIONS_BY_ID = ("SELECT teacher_id, app_code, action, occurred_at, duration_s, day, status FROM operations "
+                  "WHERE id IN ({keys}) AND duration_s IS NOT NULL AND withdrawn_at IS NULL")
 QUALIFIED_PER_DAY = {
     "sqlite": "SELECT code, indicator, day, status, count(*) FROM ("
               "WITH wanted (code, indicator, day) AS ({values}) "

@@ -139,7 +139,7 @@ operations = Table(
     # pending reports wait for their teacher or school; the rest are never looked up by status alone
     Index("ix_operations_pending", "id", sqlite_where=text("status = 'pending'"),
           postgresql_where=text("status = 'pending'")),
-    Index("ix_operations_teacher_id_day", "teacher_id", "day"),
+    Index("ix_operations_teacher_id_day_ends_at", "teacher_id", "day", "ends_at"),  # ends_at: overlapping sessions
     Index("ix_operations_school_code_day", "school_code", "day"),
 )
 

@@ -23,9 +23,9 @@ class RuleBook:
 
     def for_month(self, month: Month) -> LoadedRuleSet:
         """Read afresh each time: another process may have switched the schedule."""
-        with self.database.read() as connection:
-            name = book.name_in_force(repo.schedule(connection), month, self.default_name)
-            known = {v.sha256: v for v in repo.versions(connection, name)}
+        schedule, versions = repo.schedule_and_versions(self.database)
+        name = book.name_in_force(schedule, month, self.default_name)
+        known = {v.sha256: v for v in repo.loaded(self.database, versions.get(name, []))}
         if name in shipped_names():
             shipped = load_shipped(name)
             known.setdefault(shipped.sha256, shipped)

@@ -90,6 +90,11 @@ class Database:
         committed when it runs, as a read transaction of its own would: a token removed is refused from the next
         request on. A connection found broken is made again once.
         """
+        rows = self.point_rows(sql, params, first=True)
+        return rows[0][0] if rows else None
+
+    def point_rows(self, sql: str, params: tuple[Any, ...], *, first: bool = False) -> list[tuple[Any, ...]]:
+        """Every row of one SELECT (only the first with ``first``), read as point_read reads."""
         statement = sql.format(p="?" if self.is_sqlite else "%s")
         with self._point_lock:
             for attempt in range(2):
@@ -99,16 +104,18 @@ class Database:
                     cursor = self._point.cursor()
                     try:
                         cursor.execute(statement, params)
-                        row = cursor.fetchone()
+                        if first:
+                            row = cursor.fetchone()
+                            return [] if row is None else [tuple(row)]
+                        return [tuple(row) for row in cursor.fetchall()]
                     finally:
                         cursor.close()
-                    return None if row is None else row[0]
                 except self.engine.dialect.loaded_dbapi.Error:
                     broken, self._point = self._point, None
                     _close_quietly(broken)
                     if attempt:
                         raise
-        return None  # not reached: the second attempt returns or raises
+        return []  # not reached: the second attempt returns or raises
 
     def _point_connection(self) -> Any:
         """A driver connection made as the engine makes its own (on SQLite: its pragmas, autocommit among them),

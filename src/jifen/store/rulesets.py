@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, delete, select
 
 from jifen.rules.loader import LoadedRuleSet, parse
+from jifen.store.database import Database
 from jifen.store.tables import region_rulesets, rulesets
 
 _parsed: dict[str, LoadedRuleSet] = {}  # by content hash: a stored version never changes
@@ -21,23 +22,39 @@ def record(connection: Connection, loaded: LoadedRuleSet, now: datetime) -> None
         ))
 
 
-def versions(connection: Connection, name: str) -> list[LoadedRuleSet]:
-    """Every stored version of ``name``; the text is read only of versions not parsed yet (the ingestion reads
-    the versions for every group of reports)."""
-    shas = connection.scalars(_VERSIONS, {"name": name}).all()
-    unread = [sha for sha in shas if sha not in _parsed]
-    if unread:
-        rows = connection.execute(select(rulesets.c.sha256, rulesets.c.content).where(rulesets.c.sha256.in_(unread)))
-        for sha, content in rows:
-            _parse(sha, content)
-    return [_parsed[sha] for sha in shas]
-
-
 def by_sha(connection: Connection, sha256: str) -> LoadedRuleSet | None:
     if sha256 in _parsed:
         return _parsed[sha256]
     content = connection.scalar(select(rulesets.c.content).where(rulesets.c.sha256 == sha256))
     return None if content is None else _parse(sha256, content)
+
+
+def schedule_and_versions(database: Database) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """The schedule (from month, rule set name), in month order, and the stored versions' hashes by name: one
+    statement outside any transaction (Database.point_rows), since the ingestion reads them for every group of
+    reports. It sees what is committed when it runs: a switch another process made applies to the next group."""
+    schedule: list[tuple[str, str]] = []
+    versions: dict[str, list[str]] = {}
+    for kind, name, value in database.point_rows(_SCHEDULE_AND_VERSIONS, ()):
+        if kind == "schedule":
+            schedule.append((value, name))
+        else:
+            versions.setdefault(name, []).append(value)
+    return sorted(schedule), versions
+
+
+def loaded(database: Database, shas: list[str]) -> list[LoadedRuleSet]:
+    """The versions of these hashes, each parsed once (read in a transaction of its own the first time)."""
+    unread = [sha for sha in shas if sha not in _parsed]
+    if unread:
+        with database.read() as connection:
+            for sha in unread:
+                by_sha(connection, sha)
+    return [_parsed[sha] for sha in shas if sha in _parsed]
+
+
+_SCHEDULE_AND_VERSIONS = ("SELECT 'schedule', ruleset_name, from_month FROM region_rulesets "
+                          "UNION ALL SELECT 'version', name, sha256 FROM rulesets")
 
 
 def _parse(sha256: str, content: str) -> LoadedRuleSet:
@@ -50,9 +67,6 @@ def schedule(connection: Connection) -> list[tuple[str, str]]:
     return [(r.from_month, r.ruleset_name) for r in connection.execute(_SCHEDULE)]
 
 
-# Built once: the ingestion reads the schedule and the versions for every group of reports, and building a
-# statement (and its cache key) cost more than running it
-_VERSIONS = select(rulesets.c.sha256).where(rulesets.c.name == bindparam("name"))
 _SCHEDULE = select(region_rulesets.c.from_month, region_rulesets.c.ruleset_name).order_by(region_rulesets.c.from_month)
 
 

@@ -93,7 +93,7 @@ class Submission:
     app_code: str
     items: list[Any]
     batch_id: str | None = None
-    token_sha256: str | None = None  # the app token, when the request was not checked against the store: it is here
+    token_sha256: str | None = None
 
 
 Answer = list[ItemResult] | Exception  # a submission's results, or the error it alone is answered with

@@ -23,7 +23,7 @@ FENCE = {"sqlite": " LIMIT -1"}
 # PostgreSQL takes the keys as arrays instead, one per column (``unnest``): a statement of a few parameters in place
 # of one with a placeholder per key, which the server parses and plans in a fraction of the time, and no chunks.
 # (Not prepared: a generic plan of these joins scans operations where each custom plan seeks the index.)
-# SEEKS: a join statement on PostgreSQL reads the table in a lateral subquery fenced by OFFSET 0, so that each key
+# A join statement on PostgreSQL reads the table in a lateral subquery fenced by OFFSET 0, so that each key
 # seeks the index whatever the planner believes of the table. Without statistics (a table loaded since autovacuum
 # last ran, or autovacuum off) it takes ``withdrawn_at IS NULL`` to keep 0.5 % of the rows and hashes a scan of the
 # whole table instead: 2 ms a look-up at 6,000 operations where the seeks take 0.15 ms, and growing with the table.

@@ -75,7 +75,7 @@ def claims(connection: Connection, keys: Iterable[tuple[str, str]]) -> dict[tupl
 
 
 # A join to the (app_code, external_id) key, fenced like the joins below (jifen.store.lookups.FENCE), and on
-# PostgreSQL a seek for each key (jifen.store.lookups.SEEKS).
+# PostgreSQL a seek for each key in a lateral subquery (see jifen.store.lookups).
 CLAIMS = {
     "sqlite": "SELECT app_code, external_id, indicator, status, payload_sha256 FROM ("
               "WITH wanted (app_code, external_id) AS ({values}) "
@@ -293,7 +293,7 @@ def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, st
 
 
 # On SQLite the joins run inside a fenced subquery and the filters outside it (jifen.store.lookups.FENCE); on
-# PostgreSQL each key seeks the index in a lateral subquery, the filters outside it (jifen.store.lookups.SEEKS).
+# PostgreSQL each key seeks the index in a lateral subquery, the filters outside it (see jifen.store.lookups).
 # SQLite reads the sessions near each window from the index alone (it covers the look-up), then their rows by id:
 # joined back to operations in the same statement, its planner builds a Bloom filter by reading every row.
 SESSIONS_NEAR = {

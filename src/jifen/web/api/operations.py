@@ -20,7 +20,7 @@ from jifen.web.body import read_body
 from jifen.web.deps import RuntimeDep
 from jifen.web.ratelimit import LimitedApp, StoringAppDep
 
-router = APIRouter(prefix="/api/v1")  # every route takes a LimitedApp: the app authenticated, then rate-limited
+router = APIRouter(prefix="/api/v1")  # every route takes the app authenticated, then rate-limited
 
 
 def _envelope(body: bytes) -> envelope.Submission:

@@ -25,6 +25,7 @@ peak memory (the process and its children: Spark's JVM) is its own:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -265,7 +266,8 @@ def _running_children_kb() -> int:
     return total
 
 
-def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str) -> dict[str, Any]:
+def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str, settle_memory: str
+                       ) -> dict[str, Any]:
 
     from jifen.settle.engine import backends
     from jifen.settle.engine.inputs import SCHEMAS, ScoringInputs, indicator_rows, roster_tables, table
@@ -274,35 +276,40 @@ def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str)
 
     rules = load_shipped(RULESET).rules
     rows = build_region(teachers, 2024)
-    roster = roster_of(rows)
+    if kind == "yardstick":
+        started = time.perf_counter()
+        figures = yardstick(data, rules, rows)
+        return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), **figures}
+    tables_of_roster = roster_tables(roster_of(rows))
+    schools = sorted({r.school_code for r in rows})
+    on_roster = pa.table({"kind": ["teacher"] * len(rows) + ["school"] * len(schools),
+                          "code": [r.teacher_id for r in rows] + schools}, schema=ROSTER_SCHEMA)
+    del rows, schools  # from here on the roster is Arrow only, as a settlement's engine takes it
+    gc.collect()
     region = ("640000", "宁夏回族自治区")
-    tables_of_roster = roster_tables(roster)
+    codes = pa.array([i.code for i in rules.indicators])
+    subjects = pa.array([i.subject for i in rules.indicators])
     started = time.perf_counter()
 
     def inputs_of(counts: pa.Table) -> ScoringInputs:
-        """The scoring's inputs from a counts table, column by column (no Python loop per row)."""
-        subject = pa.table({"indicator": [i.code for i in rules.indicators],
-                            "subject": [i.subject for i in rules.indicators]})
-        own = counts.join(subject, "indicator").filter(
-            pyarrow.compute.equal(pyarrow.compute.field("subject_kind"), pyarrow.compute.field("subject")))
-        rows = own.select(["subject", "code", "indicator", "count"]).cast(SCHEMAS["counts"])
+        """The scoring's inputs from a counts table, column by column (no Python loop per row): each indicator's
+        own subject's counts (a mask, not a join: a join copies millions of rows more than once)."""
+        subject = subjects.take(pyarrow.compute.index_in(counts["indicator"], codes))
+        own = counts.filter(pyarrow.compute.equal(counts["subject_kind"], subject))
+        rows = own.select(["subject_kind", "code", "indicator", "count"]).rename_columns(
+            ["subject", "code", "indicator", "count"]).cast(SCHEMAS["counts"])
         return ScoringInputs(indicators=table("indicators", indicator_rows(rules)), **tables_of_roster,
                              counts=rows, assessments=table("assessments", []), fixed=table("fixed", []),
                              adjustments=table("adjustments", []))
 
-    def settle_from(con: Any, counts: pa.Table) -> Any:
-        return published_rows(con, rules, inputs_of(counts), region)
-
-    if kind == "yardstick":
-        figures = yardstick(data, rules, rows)
-        return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), **figures}
     if kind == "counts":
         counts = pq.read_table(data / "counts.parquet")
         con = backends.connect_duckdb()
         started = time.perf_counter()
-        units, indicators = published_tables(con, rules, inputs_of(counts), region)
+        inputs = inputs_of(counts)
+        units, indicators = published_tables(con, rules, inputs, region)
         computed, peak = time.perf_counter() - started, _peak_mb()
-        published = settle_from(con, counts)
+        published = published_rows(con, rules, inputs, region)
         return {"seconds": computed, "to_rows_s": time.perf_counter() - started - computed,
                 "peak_mb": peak, "rows_peak_mb": _peak_mb(), "units": units.num_rows,
                 "indicator_rows": indicators.num_rows, "rows": len(published.units)}
@@ -310,22 +317,25 @@ def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str)
     con = backends.connect("spark") if kind == "spark" else backends.connect_duckdb(engine_memory, spill)
     with backends.library_warnings_ignored():
         operations = con.read_parquet(str(data / "operations" / "*.parquet"))
-        schools = sorted({r.school_code for r in rows})
-        on_roster = pa.table({"kind": ["teacher"] * len(rows) + ["school"] * len(schools),
-                              "code": [r.teacher_id for r in rows] + schools}, schema=ROSTER_SCHEMA)
         roster_table = backends.put_table(con, "roster", on_roster)
         counts = recount(con, operations, roster_table, rules)
     if kind != "spark":
         con.disconnect()  # the recount's engine gives its buffers back before the settlement takes its own
     recounted, recount_peak = time.perf_counter() - started, _peak_mb()
-    settling = backends.connect_duckdb()
-    units, _indicators = published_tables(settling, rules, inputs_of(counts), region)
+    count_rows = counts.num_rows
+    inputs = inputs_of(counts)
+    del counts  # the inputs hold what the scoring reads of it
+    # held to its own limit: unbounded, DuckDB keeps what it read of the inputs and its staged tables cached up to
+    # most of the machine's memory, beside the Arrow results it hands over
+    settling = backends.connect_duckdb(settle_memory, spill)
+    units, _indicators = published_tables(settling, rules, inputs, region)
+    del _indicators
     settled = time.perf_counter() - started  # to Arrow, as the yardstick and the settlement from counts
     peak = _peak_mb()  # the store's Python rows come after, measured apart (see rows_peak_mb)
-    published = settle_from(settling, counts)
+    published = published_rows(settling, rules, inputs, region)
     return {"seconds": settled, "recount_s": recounted, "to_rows_s": time.perf_counter() - started - settled,
             "peak_mb": peak, "recount_peak_mb": recount_peak, "rows_peak_mb": _peak_mb(),
-            "count_rows": counts.num_rows, "units": units.num_rows,
+            "count_rows": count_rows, "units": units.num_rows,
             "rows": len(published.units)}
 
 
@@ -368,10 +378,11 @@ class MeasurementFailed(RuntimeError):
         self.last = raised[-1] if raised else (stderr.strip().splitlines() or ["no output"])[-1]
 
 
-def run_measurement(kind: str, data: Path, teachers: int, engine_memory: str) -> dict[str, Any]:
+def run_measurement(kind: str, data: Path, teachers: int, engine_memory: str, settle_memory: str) -> dict[str, Any]:
     """``kind`` in a child process: its figures, with that process's own peak memory."""
     done = subprocess.run([sys.executable, __file__, "--measure", kind, "--data", str(data),
-                           "--teachers", str(teachers), "--engine-memory", engine_memory],
+                           "--teachers", str(teachers), "--engine-memory", engine_memory,
+                           "--settle-memory", settle_memory],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise MeasurementFailed(kind, done.stderr)
@@ -409,11 +420,14 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="also the recount on Spark local[2]")
     parser.add_argument("--engine-memory", default="3GB",
                         help="DuckDB's memory limit for the recount; past it DuckDB spills to disk (default 3GB)")
+    parser.add_argument("--settle-memory", default="1GB",
+                        help="DuckDB's memory limit for the settlement after a recount (default 1GB)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure_in_process(args.measure, args.data, args.teachers, args.engine_memory)))
+        print(json.dumps(measure_in_process(args.measure, args.data, args.teachers, args.engine_memory,
+                                            args.settle_memory)))
         return
     sizes = [(args.operations, args.teachers)]
     if args.large:
@@ -424,10 +438,10 @@ def main() -> None:
             written, seconds = prepare(data, teachers, size)
             head = f"teachers={teachers} operations={written}"
             print(f"{head} generated_s={seconds:.1f}", flush=True)
-            yard = run_measurement("yardstick", data, teachers, args.engine_memory)
+            yard = run_measurement("yardstick", data, teachers, args.engine_memory, args.settle_memory)
             print(f"{head} yardstick_duckdb_sql_s={yard['seconds']:.2f} peak_mb={yard['peak_mb']:.0f}", flush=True)
             if size == args.operations:
-                counts = run_measurement("counts", data, teachers, args.engine_memory)
+                counts = run_measurement("counts", data, teachers, args.engine_memory, args.settle_memory)
                 print(f"{head} settle_from_counts_s={counts['seconds']:.2f} (target < {TARGET_COUNTS_S:g}; on DuckDB "
                       f"to Arrow, {counts['units']} units and {counts['indicator_rows']} indicator rows) "
                       f"peak_mb={counts['peak_mb']:.0f} then_to_python_rows_s={counts['to_rows_s']:.2f} "
@@ -435,7 +449,7 @@ def main() -> None:
             engines = ["recount", *(["spark"] if args.spark and size == args.operations else [])]
             for kind in engines:
                 try:
-                    got = run_measurement(kind, data, teachers, args.engine_memory)
+                    got = run_measurement(kind, data, teachers, args.engine_memory, args.settle_memory)
                 except MeasurementFailed as failed:  # e.g. out of the engine's memory limit: say so, go on
                     print(f"{head} engine={kind} FAILED (engine memory limit {args.engine_memory}): {failed.last}",
                           flush=True)
@@ -444,7 +458,8 @@ def main() -> None:
                 print(f"{head} engine={'spark local[2]' if kind == 'spark' else 'duckdb'} "
                       f"recount_plus_settle_s={got['seconds']:.2f} (recount {got['recount_s']:.2f}; to Arrow) "
                       f"x_yardstick={ratio:.1f} (target <= {TARGET_RATIO:g}) peak_mb={got['peak_mb']:.0f} "
-                      f"(target <= {TARGET_MB}; engine memory limit {args.engine_memory}; "
+                      f"(target <= {TARGET_MB}; engine memory limits {args.engine_memory} recount, "
+                      f"{args.settle_memory} settlement; "
                       f"{got['recount_peak_mb']:.0f} when the recount ended) "
                       f"count_rows={got['count_rows']} "
                       f"then_to_python_rows_s={got['to_rows_s']:.2f} (peak_mb={got['rows_peak_mb']:.0f})", flush=True)

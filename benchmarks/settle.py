@@ -247,10 +247,20 @@ def roster_of(rows: list[Any]) -> Roster:
 
 def _peak_mb() -> float:
     """The peak resident memory of this process, plus that of its children: those still running (Spark's JVM,
-    from /proc) and the largest of those that ended."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    from /proc) and the largest of those that ended. This process's own is its VmHWM: Linux carries
+    ``ru_maxrss`` over an exec, so a measurement started by a parent holding the generated month would report
+    the parent's peak instead of its own."""
+    own = _own_peak_kb()
     ended = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + max(ended, _running_children_kb())) / 1024
+
+
+def _own_peak_kb() -> int:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # no /proc
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def _running_children_kb() -> int:

@@ -110,7 +110,8 @@ def published(tables: ScoringTables, rules: RuleSet, region: tuple[str, str],
 
 
 def scored_rows(tables: ScoringTables, full_at: float) -> ir.Table:
-    """One row per roster subject and indicator of its subject: figure, region average, points, adjustment."""
+    """One row per roster subject and indicator of its subject: its place and maximum, figure, region average,
+    points and adjustment."""
     keys = ["subject", "code", "indicator"]
     population = _subjects(tables).join(tables.indicators, "subject")
     population = _attach(population, tables.counts, keys, counted="count")
@@ -120,7 +121,9 @@ def scored_rows(tables: ScoringTables, full_at: float) -> ir.Table:
     with_figures = population.mutate(figure=_figure(population))
     averages = with_figures.group_by("indicator").aggregate(average=with_figures.figure.mean())
     rows = _attach(with_figures, averages, ["indicator"], average="average")
-    return rows.mutate(points=_points(rows, full_at), adjustment=rows.amount.fill_null(0.0))
+    # only what the levels above read: staged, the table is written once in full (830,000 rows a province)
+    return rows.select(*keys, "position", "maximum", "figure", "average", points=_points(rows, full_at),
+                       adjustment=rows.amount.fill_null(0.0))
 
 
 def _subjects(tables: ScoringTables) -> ir.Table:

@@ -25,7 +25,6 @@ peak memory (the process and its children: Spark's JVM) is its own:
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import re
@@ -259,8 +258,9 @@ def _own_peak_kb() -> int:
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:  # no /proc
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        status = ""
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")),
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _running_children_kb() -> int:
@@ -295,7 +295,6 @@ def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str,
     on_roster = pa.table({"kind": ["teacher"] * len(rows) + ["school"] * len(schools),
                           "code": [r.teacher_id for r in rows] + schools}, schema=ROSTER_SCHEMA)
     del rows, schools  # from here on the roster is Arrow only, as a settlement's engine takes it
-    gc.collect()
     region = ("640000", "宁夏回族自治区")
     codes = pa.array([i.code for i in rules.indicators])
     subjects = pa.array([i.subject for i in rules.indicators])
@@ -338,8 +337,7 @@ def measure_in_process(kind: str, data: Path, teachers: int, engine_memory: str,
     # held to its own limit: unbounded, DuckDB keeps what it read of the inputs and its staged tables cached up to
     # most of the machine's memory, beside the Arrow results it hands over
     settling = backends.connect_duckdb(settle_memory, spill)
-    units, _indicators = published_tables(settling, rules, inputs, region)
-    del _indicators
+    units = published_tables(settling, rules, inputs, region)[0]
     settled = time.perf_counter() - started  # to Arrow, as the yardstick and the settlement from counts
     peak = _peak_mb()  # the store's Python rows come after, measured apart (see rows_peak_mb)
     published = published_rows(settling, rules, inputs, region)

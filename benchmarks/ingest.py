@@ -1,6 +1,6 @@
 """Ingestion throughput over loopback HTTP against a real ``jifen serve`` process (issue 4, item 8).
 
-    .venv/bin/python benchmarks/ingest.py --database both --operations 200000 --singles 5000 --prefill 0
+    .venv/bin/python benchmarks/ingest.py --database both --prefill 0
     .venv/bin/python benchmarks/ingest.py --database both --prefill 10000000
 
 The server runs as a subprocess (its own GIL), rate limit off, on a free loopback port. This process imports
@@ -440,7 +440,9 @@ def main() -> None:
                         help="server and database; the benchmark works in a schema of its own, made afresh")
     parser.add_argument("--schema", default=SCHEMA, help="that schema (dropped and made again)")
     parser.add_argument("--operations", type=int, default=200_000, help="operations sent in batches of 1000")
-    parser.add_argument("--singles", type=int, default=5_000, help="single-item requests")
+    parser.add_argument("--singles", type=int, default=20_000,
+                        help="single-item requests: a few seconds of them (in a run of one second, a large store's "
+                             "first page reads weigh as much as the requests)")
     parser.add_argument("--prefill", type=int, default=0, help="operations stored by SQL before measuring")
     parser.add_argument("--teachers", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=32, help="concurrent client connections")

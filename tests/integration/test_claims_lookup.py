@@ -48,7 +48,7 @@ def test_a_full_chunk_of_claims_seeks_the_unique_key_row_by_row(tmp_path: Path) 
         connection.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'operations'"))
         connection.execute(text(
             "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES "
-            "('operations', 'ix_operations_teacher_id_day_ends_at', '10000000 500 10 2'), "
+            "('operations', 'ix_operations_day_teacher_id_ends_at', '10000000 27000 10 2'), "
             "('operations', 'sqlite_autoindex_operations_1', '10000000 2000000 1')"))
     database.dispose()
     database = Database(database.url)  # a new connection reads the statistics

@@ -15,6 +15,7 @@ from jifen.domain.appeals import State
 from jifen.errors import Conflict
 from jifen.store import lookups
 from jifen.store.tables import appeal_steps, appeals, operations, teachers
+from jifen.store.teacher_operations import of_teacher
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def uncounted(connection: Connection, teacher_id: str, months: Iterable[str], st
     """The teacher's reports of these months in these statuses, not withdrawn, newest first."""
     rows = connection.execute(
         select(*(operations.c[k] for k in Uncounted.__dataclass_fields__))
-        .where(operations.c.teacher_id == teacher_id, operations.c.month.in_(list(months)),
+        .where(of_teacher(teacher_id, months),
                operations.c.status.in_(list(statuses)), operations.c.withdrawn_at.is_(None))
         .order_by(operations.c.occurred_at.desc(), operations.c.id.desc()).limit(limit))
     return [Uncounted(**r._mapping) for r in rows]

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select
 from jifen.domain.operations import Status
 from jifen.store.settlements import SettlementRecord
 from jifen.store.tables import operations, settlement_units, settlements
+from jifen.store.teacher_operations import of_teacher
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class QualifiedOperation:
 def qualified_page(connection: Connection, teacher_id: str, month: str, offset: int,
                    limit: int) -> tuple[list[QualifiedOperation], int]:
     """The teacher's counted operations of the month, latest first, and how many there are in all."""
-    where = (operations.c.teacher_id == teacher_id, operations.c.month == month,
+    where = (of_teacher(teacher_id, [month]),
              operations.c.status == Status.QUALIFIED, operations.c.withdrawn_at.is_(None))
     total = int(connection.scalar(select(func.count()).select_from(operations).where(*where)) or 0)
     rows = connection.execute(

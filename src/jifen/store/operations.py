@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select, text, update
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
 from jifen.store.tables import UtcDateTime, content_hashes, operations, rejections
+from jifen.store.tables import operation_counts as operation_counts_table
 
 
 @dataclass(frozen=True)
@@ -108,18 +109,20 @@ def seen_contents(connection: Connection, hashes: Iterable[str]) -> set[str]:
 
 
 def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str) -> set[tuple[str, int]]:
-    """(teacher, year) pairs that already have a qualified report of the yearly indicator."""
+    """(teacher, year) pairs that already have a qualified, not withdrawn report of the yearly indicator: read from
+    the counts kept per teacher, month and indicator (jifen.store.operation_counts), a few rows a teacher, not
+    from the operations, whose index leads with the day."""
     found: set[tuple[str, int]] = set()
     for chunk in lookups.chunks(teacher_ids):
         rows = connection.execute(
-            select(operations.c.teacher_id, operations.c.month).where(
-                operations.c.indicator == indicator,
-                operations.c.status == Status.QUALIFIED,
-                _NOT_WITHDRAWN,
-                operations.c.teacher_id.in_(chunk),
+            select(operation_counts_table.c.code, operation_counts_table.c.month).where(
+                operation_counts_table.c.subject_kind == "teacher",
+                operation_counts_table.c.code.in_(chunk),
+                operation_counts_table.c.indicator == indicator,
+                operation_counts_table.c.count > 0,
             )
         )
-        found.update((r.teacher_id, int(r.month[:4])) for r in rows)
+        found.update((r.code, int(r.month[:4])) for r in rows)
     return found
 
 

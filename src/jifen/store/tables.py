@@ -139,8 +139,10 @@ operations = Table(
     # pending reports wait for their teacher or school; the rest are never looked up by status alone
     Index("ix_operations_pending", "id", sqlite_where=text("status = 'pending'"),
           postgresql_where=text("status = 'pending'")),
-    Index("ix_operations_teacher_id_day_ends_at", "teacher_id", "day", "ends_at"),  # ends_at: overlapping sessions
-    Index("ix_operations_school_code_day", "school_code", "day"),
+    # the day first: reports arrive for today, so new entries land together (migration 0011); ends_at: overlapping
+    # sessions; a teacher's month is read as its days
+    Index("ix_operations_day_teacher_id_ends_at", "day", "teacher_id", "ends_at"),
+    Index("ix_operations_day_school_code", "day", "school_code"),
 )
 
 content_hashes = Table(

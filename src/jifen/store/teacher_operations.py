@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from jifen.domain.operations import Status
 from jifen.store import operation_counts
@@ -25,6 +27,16 @@ class TeacherOperation:
     withdrawn_at: datetime | None = None
 
 
+def of_teacher(teacher_id: str, months: Iterable[str]) -> ColumnElement[bool]:
+    """The teacher's operations of these months ('YYYY-MM'), as the index finds them: it leads with the local day
+    (reports arrive for today, so its new entries land together), so a month is asked for as its days, one seek
+    each, rather than as a range of the teacher's entries."""
+    wanted = sorted(set(months))
+    days = [f"{month}-{day:02d}" for month in wanted
+            for day in range(1, monthrange(int(month[:4]), int(month[5:7]))[1] + 1)]
+    return and_(operations.c.day.in_(days), operations.c.teacher_id == teacher_id, operations.c.month.in_(wanted))
+
+
 _FIELDS = {"app_code", "external_id", "action", "indicator", "occurred_at", "received_at", "status", "reason",
            "withdrawn_at"}
 
@@ -35,7 +47,7 @@ def of_month(connection: Connection, teacher_id: str, month: str) -> list[Teache
         select(operations.c.app_code, operations.c.external_id, operations.c.action, operations.c.indicator,
                operations.c.occurred_at, operations.c.received_at, operations.c.status, operations.c.reason,
                operations.c.withdrawn_at)
-        .where(operations.c.teacher_id == teacher_id, operations.c.month == month)
+        .where(of_teacher(teacher_id, [month]))
         .order_by(operations.c.id)
     )
     return [TeacherOperation(**{k: r._mapping[k] for k in _FIELDS}) for r in rows]
@@ -52,8 +64,7 @@ def qualified_by_indicator(connection: Connection, teacher_id: str, month: str,
     if before is not None:
         later = connection.execute(
             select(operations.c.indicator, func.count())
-            .where(operations.c.teacher_id == teacher_id, operations.c.month == month,
-                   operations.c.occurred_at >= before, operations.c.status == Status.QUALIFIED,
+            .where(of_teacher(teacher_id, [month]), operations.c.occurred_at >= before, operations.c.status == Status.QUALIFIED,
                    operations.c.withdrawn_at.is_(None))
             .group_by(operations.c.indicator)
         )

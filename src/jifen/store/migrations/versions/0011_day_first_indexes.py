@@ -1,0 +1,37 @@
+"""the (teacher, day) and (school, day) indexes of operations lead with the day
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-24 21:30:00.000000
+
+Reports arrive for today. Led by the teacher, each new report's entry lands on a page of its own teacher's range,
+spread over the whole index: a batch of a thousand reports of a thousand teachers writes a thousand pages, and in a
+store of millions of operations most of them are not in memory. Led by the day, a day's entries are together, so
+the pages written are the few of the current days however much is stored. The look-ups name the day and the
+teacher (or school) exactly, as before; a teacher's month is read as that month's days, one seek each.
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("operations", schema=None) as batch_op:
+        batch_op.create_index("ix_operations_day_teacher_id_ends_at", ["day", "teacher_id", "ends_at"], unique=False)
+        batch_op.create_index("ix_operations_day_school_code", ["day", "school_code"], unique=False)
+        batch_op.drop_index("ix_operations_teacher_id_day_ends_at")
+        batch_op.drop_index("ix_operations_school_code_day")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("operations", schema=None) as batch_op:
+        batch_op.create_index("ix_operations_teacher_id_day_ends_at", ["teacher_id", "day", "ends_at"], unique=False)
+        batch_op.create_index("ix_operations_school_code_day", ["school_code", "day"], unique=False)
+        batch_op.drop_index("ix_operations_day_teacher_id_ends_at")
+        batch_op.drop_index("ix_operations_day_school_code")

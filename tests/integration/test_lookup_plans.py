@@ -11,16 +11,18 @@ seeks keep to the index there too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 
 from jifen.runtime import Runtime
-from jifen.store import lookups
+from jifen.store import appeals, desk_queries, lookups, operation_counts, teacher_operations
 from jifen.store.database import Database
-from jifen.store.operations import QUALIFIED_PER_DAY, SESSIONS_BY_ID, SESSIONS_NEAR
+from jifen.store.operations import QUALIFIED_PER_DAY, SESSIONS_BY_ID, SESSIONS_NEAR, assessed_years
 
 UNFENCED = ("WITH windows (teacher_id, day, starts, ends) AS ({values}) SELECT o.id FROM windows w "
             "JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day "
@@ -39,7 +41,8 @@ def large_store(tmp_path: Path) -> Database:
             "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES "
             "('operations', 'ix_operations_day_teacher_id_ends_at', '10000000 27000 10 2'), "
             "('operations', 'ix_operations_day_school_code', '10000000 27000 100'), "
-            "('operations', 'uq_operations_app_code_external_id', '10000000 2000000 1')"))
+            "('operations', 'uq_operations_app_code_external_id', '10000000 2000000 1'), "
+            "('operations', 'ix_operations_month_status_indicator', '10000000 800000 300000 30000')"))
     database.dispose()
     return Database(database.url)  # a new connection reads the statistics
 
@@ -117,3 +120,42 @@ def test_without_statistics_postgresql_seeks_the_index_for_each_key(unanalysed_s
         plan = _pg_plan(unanalysed_store, sql, keys)
         assert "Index Scan using ix_operations_day_teacher_id_ends_at" in plan and "Seq Scan" not in plan, plan
     assert "Seq Scan on operations" in _pg_plan(unanalysed_store, _PG_PLAIN, _WINDOWS)  # why: a plain join scans
+
+
+def _plans_of(database: Database, read: Callable[[Connection], object]) -> list[list[str]]:
+    """The plan of every statement ``read`` runs, on the store's statistics."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        seen.append((statement, parameters))
+
+    with database.read() as connection:
+        event.listen(connection, "before_cursor_execute", capture)
+        read(connection)
+        event.remove(connection, "before_cursor_execute", capture)
+        return [[r[3] for r in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)] for sql, params in seen]
+
+
+@pytest.mark.parametrize("read", [
+    lambda c: teacher_operations.of_month(c, "T1", "2026-10"),
+    lambda c: desk_queries.qualified_page(c, "T1", "2026-10", 0, 20),
+    lambda c: appeals.uncounted(c, "T1", ["2026-09", "2026-10"], ["not_qualified", "pending"]),
+], ids=["month", "counted page", "uncounted"])
+def test_a_teachers_months_seek_each_of_their_days(large_store: Database, read: Callable[[Connection], object]
+                                                   ) -> None:
+    """The index leads with the day: a teacher's month is one seek per day, never a month's range or a scan."""
+    for plan in _plans_of(large_store, read):
+        assert any("SEARCH operations USING INDEX ix_operations_day_teacher_id_ends_at (day=? AND teacher_id=?)"
+                   in step for step in plan), plan
+        assert not any(step.startswith("SCAN operations") for step in plan), plan
+
+
+def test_a_months_counts_are_one_range_of_the_key(large_store: Database) -> None:
+    """operation_counts is keyed by month first: a settlement's read of a month, and whether teachers were counted
+    in a year, seek the key rather than reading every month kept."""
+    (month,) = _plans_of(large_store, lambda c: operation_counts.of_month(c, "teacher", "2026-10"))
+    assert any("SEARCH operation_counts USING INDEX sqlite_autoindex_operation_counts_1 (month=? AND subject_kind=?)"
+               in step for step in month), month
+    (years,) = _plans_of(large_store, lambda c: assessed_years(c, ["T1", "T2"], "literacy_assessment", [2026]))
+    assert any("SEARCH operation_counts USING INDEX sqlite_autoindex_operation_counts_1 (month=? AND subject_kind=? "
+               "AND code=? AND indicator=?)" in step for step in years), years

@@ -49,14 +49,14 @@ def apply(connection: Connection, changes: Mapping[Key, int]) -> None:
 
 _FIELDS = ("subject_kind", "code", "month", "indicator", "count")
 _SQLITE_UPSERT = (f"INSERT INTO operation_counts ({', '.join(_FIELDS)}) VALUES (?, ?, ?, ?, ?) "
-                  "ON CONFLICT (subject_kind, code, month, indicator) "
+                  "ON CONFLICT (month, subject_kind, code, indicator) "
                   "DO UPDATE SET count = (operation_counts.count + excluded.count)")
 # The counts, a column an array, and the months' revisions in the same statement (a data-modifying WITH runs
 # whatever the statement reads of it), in key order as the rows come (unnest keeps it).
 _PG_UPSERT = (
     f"WITH counted AS (INSERT INTO operation_counts ({', '.join(_FIELDS)}) "
     "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::integer[]) "
-    "ON CONFLICT (subject_kind, code, month, indicator) DO UPDATE SET count = operation_counts.count + excluded.count) "
+    "ON CONFLICT (month, subject_kind, code, indicator) DO UPDATE SET count = operation_counts.count + excluded.count) "
     f"{month_inputs.PG_BUMP}"
 )
 

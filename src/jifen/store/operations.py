@@ -108,14 +108,17 @@ def seen_contents(connection: Connection, hashes: Iterable[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str) -> set[tuple[str, int]]:
-    """(teacher, year) pairs that already have a qualified, not withdrawn report of the yearly indicator: read from
-    the counts kept per teacher, month and indicator (jifen.store.operation_counts), a few rows a teacher, not
-    from the operations, whose index leads with the day."""
+def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str, years: Iterable[int]
+                   ) -> set[tuple[str, int]]:
+    """(teacher, year) pairs of these years that already have a qualified, not withdrawn report of the yearly
+    indicator: read from the counts kept per month, teacher and indicator (jifen.store.operation_counts), a
+    seek per month of the years and teacher, not from the operations, whose index leads with the day."""
+    months = [f"{year:04d}-{month:02d}" for year in sorted(set(years)) for month in range(1, 13)]
     found: set[tuple[str, int]] = set()
     for chunk in lookups.chunks(teacher_ids):
         rows = connection.execute(
             select(operation_counts_table.c.code, operation_counts_table.c.month).where(
+                operation_counts_table.c.month.in_(months),
                 operation_counts_table.c.subject_kind == "teacher",
                 operation_counts_table.c.code.in_(chunk),
                 operation_counts_table.c.indicator == indicator,

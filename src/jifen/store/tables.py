@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -313,13 +314,16 @@ batches = Table(
 # Qualified, not withdrawn operations per teacher or school, month and indicator, kept current as they are stored
 # (jifen.store.operation_counts): subject_kind 'teacher' counts by teacher_id, 'school' by school_code, so an
 # operation carrying both counts once under each, as a GROUP BY over either column would.
+# Keyed by month first (migration 0012): a month's counts are one range, and the ones a month's reports change are
+# that month's pages, however many months are kept.
 operation_counts = Table(
     "operation_counts", metadata,
-    Column("subject_kind", String(8), primary_key=True),
-    Column("code", String(64), primary_key=True),
-    Column("month", String(7), primary_key=True),
-    Column("indicator", String(64), primary_key=True),
+    Column("subject_kind", String(8), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("indicator", String(64), nullable=False),
     Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("month", "subject_kind", "code", "indicator"),
 )
 
 # Figures schools and the national platform supply (jifen.store.school_figures): weekly classroom usage per

@@ -21,17 +21,23 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+_TEACHER_FIRST = {"ix_operations_teacher_id_day_ends_at": ["teacher_id", "day", "ends_at"],
+                  "ix_operations_school_code_day": ["school_code", "day"]}
+_DAY_FIRST = {"ix_operations_day_teacher_id_ends_at": ["day", "teacher_id", "ends_at"],
+              "ix_operations_day_school_code": ["day", "school_code"]}
+
+
+def _replace(made: dict[str, list[str]], dropped: dict[str, list[str]]) -> None:
     with op.batch_alter_table("operations", schema=None) as batch_op:
-        batch_op.create_index("ix_operations_day_teacher_id_ends_at", ["day", "teacher_id", "ends_at"], unique=False)
-        batch_op.create_index("ix_operations_day_school_code", ["day", "school_code"], unique=False)
-        batch_op.drop_index("ix_operations_teacher_id_day_ends_at")
-        batch_op.drop_index("ix_operations_school_code_day")
+        for name, columns in made.items():
+            batch_op.create_index(name, columns, unique=False)
+        for name in dropped:
+            batch_op.drop_index(name)
+
+
+def upgrade() -> None:
+    _replace(_DAY_FIRST, _TEACHER_FIRST)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("operations", schema=None) as batch_op:
-        batch_op.create_index("ix_operations_teacher_id_day_ends_at", ["teacher_id", "day", "ends_at"], unique=False)
-        batch_op.create_index("ix_operations_school_code_day", ["school_code", "day"], unique=False)
-        batch_op.drop_index("ix_operations_day_teacher_id_ends_at")
-        batch_op.drop_index("ix_operations_day_school_code")
+    _replace(_TEACHER_FIRST, _DAY_FIRST)

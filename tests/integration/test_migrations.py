@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from jifen.store import teacher_operations
 from jifen.store.database import Database
 from jifen.store.tables import metadata
 
@@ -24,5 +27,23 @@ def test_upgrade_builds_the_described_schema_and_downgrade_removes_it(database_u
         assert not set(metadata.tables) & set(inspect(database.engine).get_table_names())
         database.ensure_current()
         assert database.current() == database.head()
+    finally:
+        database.dispose()
+
+
+def test_reports_stored_without_a_local_day_get_theirs_and_show_in_their_teachers_month(database_url: str) -> None:
+    """Reports stored before revision 0002 have no day; since 0011 a teacher's month is read by its days."""
+    database = Database(database_url)
+    try:
+        database.upgrade("0010")
+        with database.transaction() as connection:
+            connection.execute(text(
+                "INSERT INTO operations (app_code, external_id, action, indicator, teacher_id, occurred_at, month, "
+                "attributes, status, received_at) VALUES ('app', 'old-1', 'resource.upload', 'resource_upload', "
+                "'T1', :at, '2026-10', '{}', 'qualified', :at)"), {"at": datetime(2026, 9, 30, 17, 30, tzinfo=UTC)})
+        database.ensure_current()
+        with database.read() as connection:
+            assert connection.scalar(text("SELECT day FROM operations WHERE external_id = 'old-1'")) == "2026-10-01"
+            assert [o.external_id for o in teacher_operations.of_month(connection, "T1", "2026-10")] == ["old-1"]
     finally:
         database.dispose()

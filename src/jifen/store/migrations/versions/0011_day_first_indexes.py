@@ -13,7 +13,13 @@ teacher (or school) exactly, as before; a teacher's month is read as that month'
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 from alembic import op
+
+from jifen.config import Settings
 
 revision = "0011"
 down_revision = "0010"
@@ -35,7 +41,24 @@ def _replace(made: dict[str, list[str]], dropped: dict[str, list[str]]) -> None:
             batch_op.drop_index(name)
 
 
+def _fill_days() -> None:
+    """Reports stored before revision 0002 have no local day, and a teacher's month is now read by its days: they
+    are given theirs, in the region's time zone (JIFEN_TIMEZONE), as ingestion gives it."""
+    bind = op.get_bind()
+    missing = bind.execute(sa.text("SELECT id, occurred_at FROM operations WHERE day IS NULL")).all()
+    if not missing:
+        return
+    tz = ZoneInfo(Settings().timezone)
+    days = []
+    for op_id, occurred_at in missing:
+        instant = datetime.fromisoformat(occurred_at) if isinstance(occurred_at, str) else occurred_at
+        instant = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
+        days.append({"id": op_id, "day": instant.astimezone(tz).date().isoformat()})
+    bind.execute(sa.text("UPDATE operations SET day = :day WHERE id = :id"), days)
+
+
 def upgrade() -> None:
+    _fill_days()
     _replace(_DAY_FIRST, _TEACHER_FIRST)
 
 

@@ -64,8 +64,8 @@ def qualified_by_indicator(connection: Connection, teacher_id: str, month: str,
     if before is not None:
         later = connection.execute(
             select(operations.c.indicator, func.count())
-            .where(of_teacher(teacher_id, [month]), operations.c.occurred_at >= before, operations.c.status == Status.QUALIFIED,
-                   operations.c.withdrawn_at.is_(None))
+            .where(of_teacher(teacher_id, [month]), operations.c.occurred_at >= before,
+                   operations.c.status == Status.QUALIFIED, operations.c.withdrawn_at.is_(None))
             .group_by(operations.c.indicator)
         )
         for indicator, count in later:

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from jifen.store import teacher_operations
+from jifen.store import operation_counts, teacher_operations
 from jifen.store.database import Database
 from jifen.store.tables import metadata
 
@@ -45,5 +45,27 @@ def test_reports_stored_without_a_local_day_get_theirs_and_show_in_their_teacher
         with database.read() as connection:
             assert connection.scalar(text("SELECT day FROM operations WHERE external_id = 'old-1'")) == "2026-10-01"
             assert [o.external_id for o in teacher_operations.of_month(connection, "T1", "2026-10")] == ["old-1"]
+    finally:
+        database.dispose()
+
+
+def test_the_counts_keep_their_rows_when_their_key_is_reordered(database_url: str) -> None:
+    """Revision 0012 keys operation_counts by month first, and back; the counts themselves never change."""
+    database = Database(database_url)
+    rows = [("teacher", "T1", "2026-10", "resource_upload", 3), ("school", "S1", "2026-09", "three_classrooms", 2)]
+    read = text("SELECT subject_kind, code, month, indicator, count FROM operation_counts ORDER BY code")
+    try:
+        database.upgrade("0011")
+        with database.transaction() as connection:
+            connection.execute(text("INSERT INTO operation_counts (subject_kind, code, month, indicator, count) "
+                                    "VALUES (:k, :c, :m, :i, :n)"),
+                               [dict(zip("kcmin", row, strict=True)) for row in rows])
+        database.upgrade("0012")
+        with database.transaction() as connection:
+            assert [tuple(r) for r in connection.execute(read)] == sorted(rows, key=lambda r: r[1])
+            operation_counts.apply(connection, {("teacher", "T1", "2026-10", "resource_upload"): 1})
+        database.downgrade("0011")
+        with database.read() as connection:
+            assert [tuple(r) for r in connection.execute(read)][1] == ("teacher", "T1", "2026-10", "resource_upload", 4)
     finally:
         database.dispose()

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, event, text
 from jifen.runtime import Runtime
 from jifen.store import appeals, desk_queries, lookups, operation_counts, teacher_operations
 from jifen.store.database import Database
-from jifen.store.operations import QUALIFIED_PER_DAY, SESSIONS_BY_ID, SESSIONS_NEAR, assessed_years
+from jifen.store.operations import QUALIFIED_PER_DAY, SESSIONS_BY_ID, SESSIONS_NEAR
 
 UNFENCED = ("WITH windows (teacher_id, day, starts, ends) AS ({values}) SELECT o.id FROM windows w "
             "JOIN operations o ON o.teacher_id = w.teacher_id AND o.day = w.day "
@@ -156,6 +156,6 @@ def test_a_months_counts_are_one_range_of_the_key(large_store: Database) -> None
     (month,) = _plans_of(large_store, lambda c: operation_counts.of_month(c, "teacher", "2026-10"))
     assert any("SEARCH operation_counts USING INDEX sqlite_autoindex_operation_counts_1 (month=? AND subject_kind=?)"
                in step for step in month), month
-    (years,) = _plans_of(large_store, lambda c: assessed_years(c, ["T1", "T2"], "literacy_assessment", [2026]))
+    (years,) = _plans_of(large_store, lambda c: operation_counts.counted_years(c, ["T1", "T2"], "literacy_assessment", [2026]))
     assert any("SEARCH operation_counts USING INDEX sqlite_autoindex_operation_counts_1 (month=? AND subject_kind=? "
                "AND code=? AND indicator=?)" in step for step in years), years

@@ -283,10 +283,10 @@ class Ingest:
         history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries))
         yearly = {rule.indicator for rule in rules if rule.once_a_year}
         for indicator in yearly:
-            mine = [r for r, rule in zip(reports, rules, strict=True) if rule.indicator == indicator and r.teacher_id]
-            years = {r.occurred_at.astimezone(self.tz).year for r in mine}
-            history.counted.update((tid, indicator, year) for tid, year in repo.assessed_years(
-                connection, [r.teacher_id for r in mine if r.teacher_id], indicator, years))
+            mine = [(r.teacher_id, r.occurred_at.astimezone(self.tz).year)
+                    for r, rule in zip(reports, rules, strict=True) if rule.indicator == indicator and r.teacher_id]
+            history.counted.update((tid, indicator, year) for tid, year in operation_counts.counted_years(
+                connection, [tid for tid, _ in mine if tid], indicator, {year for _, year in mine}))
         return history
 
     def _usage(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> antigaming.Usage:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
 
-from jifen.store import month_inputs
+from jifen.store import lookups, month_inputs
 from jifen.store.tables import operation_counts
 
 Key = tuple[str, str, str, str]  # (subject_kind, code, month, indicator)
@@ -71,3 +71,19 @@ def of_month(connection: Connection, subject_kind: str, month: str, code: str | 
     if code is not None:
         query = query.where(operation_counts.c.code == code)
     return [(r[0], r[1], int(r[2])) for r in connection.execute(query)]
+
+
+def counted_years(connection: Connection, teacher_ids: Iterable[str], indicator: str, years: Iterable[int]
+                  ) -> set[tuple[str, int]]:
+    """(teacher, year) pairs of these years in which the teacher has a qualified, not withdrawn operation of the
+    indicator: a seek per month of the years and teacher (the key leads with the month)."""
+    months = [f"{year:04d}-{month:02d}" for year in sorted(set(years)) for month in range(1, 13)]
+    found: set[tuple[str, int]] = set()
+    for chunk in lookups.chunks(teacher_ids):
+        rows = connection.execute(select(operation_counts.c.code, operation_counts.c.month).where(
+            operation_counts.c.month.in_(months), operation_counts.c.subject_kind == "teacher",
+            operation_counts.c.code.in_(chunk), operation_counts.c.indicator == indicator,
+            operation_counts.c.count > 0,
+        ))
+        found.update((r.code, int(r.month[:4])) for r in rows)
+    return found

@@ -14,7 +14,6 @@ from sqlalchemy import Connection, func, select, text, update
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
 from jifen.store.tables import UtcDateTime, content_hashes, operations, rejections
-from jifen.store.tables import operation_counts as operation_counts_table
 
 
 @dataclass(frozen=True)
@@ -106,27 +105,6 @@ def seen_contents(connection: Connection, hashes: Iterable[str]) -> set[str]:
     rows = lookups.rows_in(connection, "SELECT sha256 FROM content_hashes WHERE sha256 IN ({keys})",
                            list(dict.fromkeys(hashes)))
     return {row[0] for row in rows}
-
-
-def assessed_years(connection: Connection, teacher_ids: Iterable[str], indicator: str, years: Iterable[int]
-                   ) -> set[tuple[str, int]]:
-    """(teacher, year) pairs of these years that already have a qualified, not withdrawn report of the yearly
-    indicator: read from the counts kept per month, teacher and indicator (jifen.store.operation_counts), a
-    seek per month of the years and teacher, not from the operations, whose index leads with the day."""
-    months = [f"{year:04d}-{month:02d}" for year in sorted(set(years)) for month in range(1, 13)]
-    found: set[tuple[str, int]] = set()
-    for chunk in lookups.chunks(teacher_ids):
-        rows = connection.execute(
-            select(operation_counts_table.c.code, operation_counts_table.c.month).where(
-                operation_counts_table.c.month.in_(months),
-                operation_counts_table.c.subject_kind == "teacher",
-                operation_counts_table.c.code.in_(chunk),
-                operation_counts_table.c.indicator == indicator,
-                operation_counts_table.c.count > 0,
-            )
-        )
-        found.update((r.code, int(r.month[:4])) for r in rows)
-    return found
 
 
 def insert(connection: Connection, rows: list[dict[str, Any]], *, with_ids: bool = True) -> list[int]:

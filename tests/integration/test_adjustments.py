@@ -46,6 +46,8 @@ from jifen.errors import InvalidInput
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.reports.datasets import report
+from jifen.reports.sheet import rows
+from jifen.reports.sheet_data import dataset
 from jifen.runtime import Runtime
 from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
 from jifen.settle.service import settle_month
@@ -358,3 +360,32 @@ def test_the_report_table_shows_the_entries(region: Region, cli_env: dict[str, s
     school = _cli(cli_env, "report", "school", S3, "--month", MONTH).stdout
     assert "人工调整" in school and "教师评价数据迟报" in school and "下次结算计入" not in school
     assert "人工调整" not in _cli(cli_env, "report", "teacher", "T2", "--month", MONTH).stdout
+
+
+def test_score_sheets_show_the_adjustment_beside_the_indicators(region: Region, cli_env: dict[str, str]) -> None:
+    """The files and the report page list each indicator's computed points; the adjustments are a column of their
+    own (a county's the mean of its schools'), so the indicators and the adjustment add up to the total."""
+    with region.runtime.database.read() as connection:
+        assert "人工调整" not in rows("county", dataset(connection, "county", C1, MONTH)).headers, "none yet"
+    _three_adjustments(region, cli_env)
+    region.settle()
+    with region.runtime.database.read() as connection:
+        county = rows("county", dataset(connection, "county", C1, MONTH))
+        city = rows("city", dataset(connection, "city", Y1, MONTH))
+        before = rows("county", dataset(connection, "county", C1, MONTH, 1))
+    assert "人工调整" not in before.headers, "version 1 was settled before the entries"
+    column = county.headers.index("人工调整")
+    assert county.headers[column + 1 :] == ["总分", "较上月"]
+    by_code = {r[2]: r for r in county.rows}
+    # S1: interactive_teaching (5 + 0) / 2 and lesson_prep (-2.5 + 0) / 2; S2 none
+    assert (by_code[S1][column], by_code[S2][column]) == (1.25, 0)
+    for member in county.rows:
+        indicators = sum(v or 0 for v in member[3:column])
+        assert abs(indicators + member[column] - member[column + 1]) <= 0.01 * len(county.headers), member
+    city_column = city.headers.index("人工调整")
+    # counties: 640104 the mean of S1 and S2, (1.25 + 0) / 2; 640122 the mean of S3 alone
+    assert {r[2]: r[city_column] for r in city.rows} == {C1: 0.63, C2: 3}
+    csv = _cli(cli_env, "report", "county", C1, "--month", MONTH, "--format", "csv")
+    assert csv.exit_code == 0, csv.stderr
+    header = next(line for line in csv.stdout.splitlines() if line.startswith("排名"))
+    assert header.endswith("人工调整,总分,较上月"), header

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import docx
+import openpyxl
 import pypdf
 import pytest
 from fastapi.testclient import TestClient
@@ -83,7 +84,20 @@ def test_no_token_and_a_county_not_settled(api: Api) -> None:
 def test_bad_month_and_format_are_named(api: Api) -> None:
     error = api_error(api.get("county", month="2026-13"), 422, "invalid")
     assert "month" in error["message"]
-    api_error(api.get("county", format="xlsx"), 422, "invalid")
+    api_error(api.get("county", format="xls"), 422, "invalid")
+    api_error(api.get("county", format="xlsx", attachment=0), 422, "invalid")
+
+
+def test_the_attachment_downloads_as_xlsx(api: Api) -> None:
+    response = api.get("county", format="xlsx")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert quote("贺兰县中小学教育云平台月度积分报表（2026年9月）") in response.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [c for r in book.worksheets[0].iter_rows(values_only=True) for c in r if c is not None]
+    assert "贺兰三中" in cells and "总分" in cells
+    error = api_error(api.get("county", format="xlsx", attachment=2), 404, "not_found")
+    assert "1 attachment" in error["message"]
 
 
 def test_docx_and_pdf_downloads(api: Api) -> None:

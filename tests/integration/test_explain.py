@@ -225,6 +225,9 @@ def test_cli_says_the_arithmetic_in_chinese(region: Region, cli_env: dict[str, s
     assert ("课后辅导（tutoring）：达标次数 0，全区平均 0.0000，全区无达标操作，得分 0.00（满分 10）；"
             "人工调整 +2.50，计 2.50") in text
     assert "教师测评（literacy_assessment）：本月有测评，按测评成绩折算，得分 6.23（满分 10）" in text
+    assert [line for line in text.splitlines() if line.startswith("计分方法：")] == [
+        "计分方法：按全区平均计分：得分 = 满分 × min(1, 达标次数 ÷ (全区平均 × 2))；达到全区平均得满分的一半，达到平均的2倍得满分",
+        "计分方法：教师测评：当年首次测评计分，得分 = 满分 10 × 测评成绩 ÷ 100"]
     assert "2026-10-02 08:00 课后辅导 +2.50：线下辅导记录补录（录入人 county-1）" in text
     assert "上报记录（按接收顺序，共 5 条）" in text
     assert "- 2026-09-03 10:00 hite-pi6 s-1 teaching.session → 互动授课 达标" in text

@@ -238,3 +238,27 @@ def test_a_district_speaks_of_itself_as_a_district() -> None:
     assert title("贺兰县") == "关于全县中小学教育云平台应用情况的通报"
     assert title("原州区") == "关于全区中小学教育云平台应用情况的通报"
     assert title("灵武市") == "关于全市中小学教育云平台应用情况的通报"
+
+
+def test_a_leaders_adjustment_is_named_beside_its_indicators() -> None:
+    schools = seed.schools()
+    leader = next(s for s in schools if s["name"] == "贺兰三中")
+    leader["adjustment"] = -2.5  # its total already holds it: the indicators alone make 86.93
+    text = [b["text"] for b in bulletin_text.blocks(compose(
+        county_code=seed.COUNTY_CODE, county_name=seed.COUNTY_NAME, month=seed.MONTH, version=1, state="published",
+        indicators=seed.INDICATORS, schools=schools, previous=seed.previous(), previous_month=seed.PREVIOUS_MONTH,
+        usage=None, issued_on=date(2023, 5, 8), thresholds=Thresholds()))]
+    [line] = [t for t in text if "贺兰三中84.43分：" in t]
+    assert "人工调整-2.5分" in line.split("贺兰三中84.43分：")[1].split("；")[0]
+    assert not any("人工调整" in t for t in bulletin_text.blocks(_bulletin(None)) for t in [t["text"]])
+
+
+def test_flag_sentences_joined_into_a_problem_end_with_one_stop() -> None:
+    flags = [{"school_code": seed.code_of(name), "school_name": name, "room_type": "reading", "kind": "repeated",
+              "weeks": ["2023-04-10", "2023-04-17"], "message": f"{name}连续2周报送的项目教室数据重复不变，真假难辨，请核实。"}
+             for name in ("贺兰四中", "贺兰五小")]
+    usage = {**USAGE, "classroom_usage": {**USAGE["classroom_usage"], "flags": flags}}
+    repeated = _kind(problems(seed.schools(), seed.INDICATORS, seed.previous(), usage, Thresholds()), "repeated")
+    assert "。。" not in repeated["text"] and "请核实；贺兰五小" in repeated["text"]
+    assert repeated["text"].endswith("请核实。")
+    assert "。。" not in "\n".join(b["text"] for b in bulletin_text.blocks(_bulletin(usage)))

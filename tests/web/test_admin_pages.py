@@ -284,6 +284,10 @@ def test_the_bulletin_page_previews_the_county_bulletin_and_offers_the_files(cli
     document = client.get(docx.group(1).replace("&amp;", "&"))
     assert document.status_code == 200 and document.content[:2] == b"PK"
     assert 'data-testid="download-pdf"' in page.text
+    attachment = re.search(r'href="([^"]+)" data-testid="download-xlsx-1"', page.text)
+    assert attachment and attachment.group(1).endswith("format=xlsx&amp;attachment=1")
+    sheet = client.get(attachment.group(1).replace("&amp;", "&"))
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
     assert "尚未结算" in client.get(f"/counties/C1/bulletin?month={region.this_month}").text
     assert client.get("/counties/C2/bulletin").status_code == 403
 

@@ -8,6 +8,7 @@ dataset with no database, so a fixture can drive it directly.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
@@ -108,7 +109,9 @@ def _schools(connection: Connection, settlement_id: int, county_code: str) -> li
     members = repo.children(connection, settlement_id, "school", county_code)
     points = repo.indicators_of(connection, settlement_id, "school", [m.code for m in members])
     return [{"code": m.code, "name": m.name, "total": number(m.total),
-             "points": {r.indicator: number(r.points) for r in points.get(m.code, [])}} for m in members]
+             "points": {r.indicator: number(r.points) for r in points.get(m.code, [])},
+             "adjustment": number(sum((r.adjustment for r in points.get(m.code, [])), Decimal(0)))}
+            for m in members]
 
 
 def county_usage(connection: Connection, county_code: str, month: str,

@@ -228,7 +228,9 @@ def _usage(usage: Row | None) -> list[Row]:
     for kind, text, suggestion in _FLAG_TEXT:
         chosen = [f for f in flags if f.get("kind") == kind]
         if chosen:
-            each = "；".join(f.get("message") or f"{f['school_name']}{f.get('room_type', '')}" for f in chosen)
+            # each message is a sentence of its own; joined into one, they keep the closing stop for the last
+            each = "；".join((f.get("message") or f"{f['school_name']}{f.get('room_type', '')}").rstrip("。")
+                            for f in chosen)
             found.append({"group": CLASSROOMS, "kind": kind, "schools": [f["school_code"] for f in chosen],
                           "text": text.format(each=each), "suggestion": suggestion})
     return found

@@ -100,6 +100,9 @@ def _points_section(data: Row) -> tuple[str, list[str]]:
 
 def _leader(school: Row) -> str:
     parts = "，".join(f"{i['name']}{figure(i['points'])}分（满分{figure(i['max'])}分）" for i in school["indicators"])
+    adjustment = float(school.get("adjustment") or 0)
+    if adjustment:  # an entry of its own: the indicators' points plus it make the total
+        parts += ("，" if parts else "") + f"人工调整{'+' if adjustment > 0 else ''}{figure(adjustment)}分"
     return f"{school['name']}{figure(school['total'])}分" + (f"：其中{parts}" if parts else "")
 
 

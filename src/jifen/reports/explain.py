@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from jifen.domain.scores import AVERAGE_PLACES
 from jifen.errors import NotFound
 from jifen.reports import adjustment_entries, datasets
-from jifen.reports.numbers import number, rounded
+from jifen.reports.numbers import number, plain, rounded
 from jifen.rules.schema import Indicator, RuleSet
 from jifen.store import settlements as repo
 from jifen.store import teacher_operations
@@ -44,6 +44,7 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         "total": number(unit.total), "points": number(points), "adjustment": number(adjustment),
         "rank_in_school": unit.rank,
         "indicators": indicators,
+        "methods": methods(rules, [ind for ind in rules.indicators if ind.code in rows]),
         "adjustments": adjustment_entries.entries(connection, record, "teacher", teacher_id),
         "operations": [
             {"app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
@@ -52,6 +53,28 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
             for op in teacher_operations.of_month(connection, teacher_id, record.month)
         ],
     }
+
+
+def methods(rules: RuleSet, indicators: list[Indicator]) -> list[str]:
+    """How the rule set scores these indicators, a sentence for each way it scores one of them (in rule order)."""
+    found: list[str] = []
+    full_at = plain(rules.scoring.full_at)
+    for ind in indicators:
+        if ind.scoring == "relative":
+            text = (f"按全区平均计分：得分 = 满分 × min(1, 达标次数 ÷ (全区平均 × {full_at}))；达到全区平均得满分的一半，"
+                    f"达到平均的{full_at}倍得满分")
+        elif ind.scoring == "assessment":
+            text = (f"{ind.name}：当年首次测评计分，得分 = 满分 {plain(ind.monthly_max)} × 测评成绩 ÷ "
+                    f"{plain(ind.assessment_full_score)}")
+        elif ind.scoring == "fixed":
+            text = "按次计分：每次达标操作计该指标规定的分值，超出每天、每周或每年次数上限的操作不计分"
+        else:
+            assert ind.streak is not None  # the schema requires it of streak scoring
+            text = (f"{ind.name}：每天达标计 {plain(ind.points)} 分，连续第 {ind.streak.raise_from} 天起每天计 "
+                    f"{plain(ind.streak.raised)} 分，中断后重新计数")
+        if text not in found:
+            found.append(text)
+    return found
 
 
 def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet) -> dict[str, Any]:

@@ -26,7 +26,8 @@ class Sheet:
 
 
 def rows(level: str, data: dict[str, Any]) -> Sheet:
-    """Turn ``sheet_data.dataset`` into rows: 排名, 名称, 代码, points per indicator, 总分, 较上月.
+    """Turn ``sheet_data.dataset`` into rows: 排名, 名称, 代码, points per indicator, 人工调整 (when a member has
+    one), 总分, 较上月.
 
     较上月 is blank when last month has no settlement (or the member was not in it), never a zero that
     would read as "no change".
@@ -35,9 +36,11 @@ def rows(level: str, data: dict[str, Any]) -> Sheet:
     member = "teacher" if level == "teacher" else CHILD[level]
     name_header = "姓名" if member == "teacher" else "名称"
     indicators = sheet["indicators"]
-    headers = ["排名", name_header, "代码", *(i["name"] for i in indicators), "总分", "较上月"]
-    body = [[r["rank"], r["name"], r["code"], *(r["points"].get(i["code"]) for i in indicators), r["total"],
-             r["change"]] for r in sheet["rows"]]
+    adjusted = sheet.get("adjusted", False)
+    headers = ["排名", name_header, "代码", *(i["name"] for i in indicators), *(["人工调整"] if adjusted else []),
+               "总分", "较上月"]
+    body = [[r["rank"], r["name"], r["code"], *(r["points"].get(i["code"]) for i in indicators),
+             *([r["adjustment"]] if adjusted else []), r["total"], r["change"]] for r in sheet["rows"]]
     code = data["teacher_id"] if level == "teacher" else data[f"{level}_code"]
     unit_name = data.get(f"{level}_name") or ""
     title = f"{data['month']} {LEVEL_NAMES[level]}积分报表（{version_label(data)}）{unit_name} {code}"

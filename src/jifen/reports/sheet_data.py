@@ -5,6 +5,10 @@ member's points per indicator and its change from last month, so they are added 
 same stored settlement. The settlement stores indicator points for teachers and schools; a county's points on
 an indicator are the mean of its schools' (as its score is the mean of theirs), a city's the mean of its
 counties', rounded to the cent once, at the end.
+
+Manual adjustments are entries of their own, never folded into an indicator's points: each member's sum of
+them is its ``adjustment`` (a county's the mean of its schools', as its points), so that the indicator columns
+plus the adjustment make the total. ``adjusted`` says whether any member has one (the files show the column then).
 """
 
 from __future__ import annotations
@@ -28,13 +32,17 @@ def dataset(connection: Connection, level: str, code: str, month: str, version: 
     members = _members(connection, record.id, level, code)
     member_level = level if level == "teacher" else datasets.CHILD[level]
     previous = repo.shown(connection, str(Month.parse(month).previous()))
-    points = _points(connection, record.id, member_level, [m.code for m in members])
+    codes = [m.code for m in members]
+    points = _points(connection, record.id, member_level, codes)
+    adjustments = {code: rounded(value, 2) for code, value in
+                   _adjustments(connection, record.id, member_level, codes).items() if value}
     subjects = {"teacher"} if member_level == "teacher" else {"teacher", "school"}
     columns = [{"code": i.code, "name": i.name} for i in rules.indicators if i.subject in subjects]
     before = repo.units_of(connection, previous.id, member_level, [m.code for m in members]) if previous else {}
-    rows = [_row(before.get(m.code), m, {k: rounded(v, 2) for k, v in points.get(m.code, {}).items()})
-            for m in members]
-    data["sheet"] = {"indicators": columns, "previous_month": previous.month if previous else None, "rows": rows}
+    rows = [_row(before.get(m.code), m, {k: rounded(v, 2) for k, v in points.get(m.code, {}).items()},
+                 adjustments.get(m.code, 0)) for m in members]
+    data["sheet"] = {"indicators": columns, "previous_month": previous.month if previous else None, "rows": rows,
+                     "adjusted": bool(adjustments)}
     return data
 
 
@@ -62,6 +70,18 @@ def _points(connection: Connection, settlement_id: int, level: str, codes: list[
     return out
 
 
+def _adjustments(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, Fraction]:
+    """Each unit's manual adjustments summed: stored for teachers and schools, the mean of the members' above."""
+    if level in ("teacher", "school"):
+        return {code: Fraction(v) for code, v in repo.adjustments_of(connection, settlement_id, level, codes).items()}
+    member_level = datasets.CHILD[level]
+    members = {code: [m.code for m in repo.children(connection, settlement_id, member_level, code)]
+               for code in codes}
+    exact = _adjustments(connection, settlement_id, member_level, [m for of_code in members.values() for m in of_code])
+    return {code: sum((exact.get(m, Fraction(0)) for m in of_code), Fraction(0)) / len(of_code)
+            for code, of_code in members.items() if of_code}
+
+
 def _members(connection: Connection, settlement_id: int, level: str, code: str) -> list[repo.UnitRow]:
     """Who the sheet lists: a teacher alone, else the members ranked in the unit's report."""
     if level == "teacher":
@@ -70,7 +90,8 @@ def _members(connection: Connection, settlement_id: int, level: str, code: str) 
     return repo.children(connection, settlement_id, datasets.CHILD[level], code)
 
 
-def _row(before: repo.UnitRow | None, member: repo.UnitRow, points: dict[str, Any]) -> dict[str, Any]:
+def _row(before: repo.UnitRow | None, member: repo.UnitRow, points: dict[str, Any], adjustment: int | float
+         ) -> dict[str, Any]:
     change = number(member.total - before.total) if before is not None else None
     return {"rank": member.rank, "name": member.name, "code": member.code, "points": points,
-            "total": number(member.total), "change": change}
+            "adjustment": adjustment, "total": number(member.total), "change": change}

@@ -23,8 +23,7 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         f"{data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}",
         f"总分 {fixed(data['total'], 2)} = 指标得分 {fixed(data['points'], 2)} + 人工调整 {signed(data['adjustment'])}"
         f"；校内排名 {data['rank_in_school']}（总分由未取整的各项得分求和后四舍五入，与各项取整后之和可能差0.01）",
-        f"计分方法：得分 = 满分 × min(1, 达标次数 ÷ (全区平均 × {full_at}))；达到全区平均得满分的一半，"
-        f"达到平均的{full_at}倍得满分",
+        *(f"计分方法：{method}" for method in data["methods"]),
         "",
         "指标明细",
     ]
@@ -82,7 +81,7 @@ def card_lines(data: dict[str, Any]) -> list[str]:
 
 def _arithmetic(item: dict[str, Any], full_at: str) -> str:
     maximum = item["max"]
-    cap = f"满分 {plain(maximum)}" if maximum is not None else "无上限"
+    cap = f"满分 {plain(maximum)}" if maximum is not None else "月度不设满分"
     count = plain(item["count"])
     if item["scoring"] == "relative":
         if not item["average"]:

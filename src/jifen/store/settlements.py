@@ -154,6 +154,19 @@ def points_of(connection: Connection, settlement_id: int, level: str,
     return found
 
 
+def adjustments_of(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, Decimal]:
+    """The manual adjustments of these teachers (or schools) of a version, summed over their indicators, by code
+    (those with none are left out). A school's rows of teacher indicators hold the mean of its teachers'."""
+    found: dict[str, Decimal] = {}
+    c = settlement_indicators.c
+    for chunk in lookups.chunks(codes):
+        rows = connection.execute(select(c.code, func.sum(c.adjustment)).where(
+            c.settlement_id == settlement_id, c.level == level, c.code.in_(chunk), c.adjustment != 0,
+        ).group_by(c.code))
+        found.update((code, Decimal(total)) for code, total in rows)
+    return found
+
+
 def units_of(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, UnitRow]:
     """These units of a version, by code (those it has)."""
     found: dict[str, UnitRow] = {}

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 FIXED = ("rank", "name", "code")
-ENDINGS = ("total", "change")
+ENDINGS = ("adjustment", "total", "change")
 BANDS = ("high", "middle", "low")
 
 
@@ -43,6 +43,7 @@ def columns(sheet: dict[str, Any], member_level: str) -> list[Column]:
     name = "姓名" if member_level == "teacher" else "名称"
     return ([Column("rank", "排名", True), Column("name", name, False), Column("code", "代码", False)]
             + [Column(i["code"], i["name"], True) for i in sheet["indicators"]]
+            + ([Column("adjustment", "人工调整", True)] if sheet.get("adjusted") else [])
             + [Column("total", "总分", True), Column("change", "较上月", True)])
 
 

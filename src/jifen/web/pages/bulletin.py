@@ -3,7 +3,8 @@
 GET /bulletin[?month=YYYY-MM]                 a county admin goes to their county's; a city or region admin picks
                                               one of the counties within scope
 GET /counties/{code}/bulletin[?month=YYYY-MM] pick a month, preview the HTML bulletin and download it as DOCX or
-                                              PDF (both from GET /api/v1/counties/{code}/bulletin)
+                                              PDF, with its XLSX attachments (all from
+                                              GET /api/v1/counties/{code}/bulletin)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jifen.access.scopes import covers, scope_level
 from jifen.errors import Forbidden, NotFound, NotSettled
-from jifen.reports import charts, datasets
+from jifen.reports import bulletin_data, charts, datasets
 from jifen.store import desk_queries
 from jifen.web.pages.admin import BULLETIN_READERS, refusal, runtime_of
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
@@ -80,8 +81,11 @@ def bulletin_page(request: Request, signed: PageUser, code: str, month: str | No
                 raise NotFound(f"县区 {code} 不在 {shown} 的结算中")
             raise refusal(signed, f"县区 {code} 的通报")
         county = datasets.report(connection, "county", code, str(shown))
+        names = bulletin_data.attachment_names(
+            county["county_name"], str(shown), bulletin_data.county_usage(connection, code, str(shown), runtime.settings))
     api = f"/api/v1/counties/{code}/bulletin?month={shown}"
+    attachments = [(name, f"{api}&format=xlsx&attachment={n}") for n, name in enumerate(names, 1)]
     return render(request, "admin/bulletin.html", {
         **context, "settled": True, "county_name": county["county_name"], "version": county["version"],
         "state": county["state"], "preview": f"{api}&format=html", "docx": f"{api}&format=docx",
-        "pdf": f"{api}&format=pdf"}, signed=signed)
+        "pdf": f"{api}&format=pdf", "attachments": attachments}, signed=signed)

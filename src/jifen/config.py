@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +20,15 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone of the IANA database (e.g. Asia/Shanghai)") from None
+        return value
+
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     ruleset: str = "ningxia-2022"
@@ -26,8 +37,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_batch_items: int = 5000
     max_body_bytes: int = 10 * 1024 * 1024
-    future_tolerance_s: int = 300
-    retention_months: int = 13  # the current month and this many before it are accepted
+    future_tolerance_s: int = Field(default=300, ge=0)
+    retention_months: int = Field(default=13, ge=0)  # the current month and this many before it are accepted
     rate_limit_per_s: float = 50.0  # requests per second per app; 0 turns the limit off
     rate_limit_burst: int = 100
     secret_key: SecretStr | None = None  # Fernet key for app secrets; unset: secret.key in data_dir

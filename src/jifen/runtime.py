@@ -15,6 +15,8 @@ from jifen.store.database import Database
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
 
+    from jifen.ingest.service import Ingest
+
 
 @dataclass
 class Runtime:
@@ -49,6 +51,15 @@ class Runtime:
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.timezone)
+
+    def ingest_service(self) -> Ingest:
+        """The ingestion service under the rule sets in force now and the settings' limits (future tolerance,
+        retention): one for the API and the back-fill alike, so a report is judged the same whichever way in."""
+        from jifen.ingest.service import Ingest
+
+        settings = self.settings
+        return Ingest(self.database, self.rulebook.snapshot(), self.tz,
+                      future_tolerance_s=settings.future_tolerance_s, retention_months=settings.retention_months)
 
     def close(self) -> None:
         self.database.dispose()

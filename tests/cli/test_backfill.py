@@ -194,6 +194,24 @@ def test_a_malformed_line_is_rejected_by_file_and_line(env: dict[str, str], runt
     assert set(stored(runtime)) == {i["id"] for i in good}
 
 
+def test_the_back_fill_keeps_the_retention_window_and_future_tolerance_of_the_api(
+        env: dict[str, str], runtime: Runtime, tmp_path: Path) -> None:
+    """The same service as the API: a report older than the retention window (13 months before this one), or
+    dated in the future, is rejected with the reason; none is stored or counted."""
+    now = datetime.now(UTC)
+    path = write_jsonl(tmp_path / "old.jsonl", [
+        op("lesson.create", teacher="t1", when="1990-01-15T09:00:00+08:00", id="old"),
+        op("lesson.create", teacher="t1", when=(now.replace(year=now.year + 1)).isoformat(), id="ahead"),
+        op("lesson.create", teacher="t1", when=now.isoformat(), id="today"),
+    ])
+    result = ok(env, "ingest", str(path), "--app", "hite-pi6")
+    out = flat(result.stdout)
+    assert (counts(result)["rejected"], counts(result)["qualified"]) == (2, 1)
+    assert "old): occurred_at 1990-01-15 is older than the retention window of 13 months" in out
+    assert "ahead): occurred_at is more than 5 minutes in the future" in out
+    assert set(stored(runtime)) == {"today"}
+
+
 def test_a_csv_row_with_too_many_cells_is_rejected(env: dict[str, str], runtime: Runtime, tmp_path: Path) -> None:
     path = tmp_path / "ops.csv"
     path.write_text(f"id,action,teacher_id,occurred_at\nr1,lesson.create,t1,{at(2)}\nr2,lesson.create,t1,{at(3)},x\n"

@@ -96,6 +96,19 @@ def test_db_upgrade_creates_the_tables(settings: Settings, cli_env: dict[str, st
         database.dispose()
 
 
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("JIFEN_SETTLE_DAY", "31", "Input should be less than or equal to 28"),
+    ("JIFEN_TIMEZONE", "Mars/Base", "'Mars/Base' is not a time zone of the IANA database (e.g. Asia/Shanghai)"),
+    ("JIFEN_RETENTION_MONTHS", "-1", "Input should be greater than or equal to 0"),
+    ("JIFEN_SETTLE_ENGINE", "bogus", "Input should be 'duckdb', 'python', 'sqlite', 'postgres' or 'spark'"),
+])
+def test_a_bad_setting_is_named_without_a_traceback(cli_env: dict[str, str], name: str, value: str,
+                                                    said: str) -> None:
+    for command in (["settle", "--due"], ["info"]):
+        result = jifen({**cli_env, name: value}, *command)
+        assert (result.exit_code, result.stderr.strip()) == (2, f"错误 error: setting {name}: {said}"), command
+
+
 def test_info_names_the_data_directory(settings: Settings, cli_env: dict[str, str]) -> None:
     ok(cli_env, "db", "upgrade")
     result = ok(cli_env, "info")

@@ -105,3 +105,25 @@ def test_a_bad_month_is_refused(cli_env: dict[str, str], tmp_path: Path, month: 
     result = jifen(cli_env, "export", "operations", "--month", month, "-o", str(tmp_path))
     assert result.exit_code == 2 and result.stderr.startswith("错误 error: month")
     assert not any(tmp_path.iterdir())
+
+
+def test_without_out_the_month_goes_under_the_data_directory(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    _fill(runtime)
+    result = jifen(cli_env, "export", "operations", "--month", "2026-09")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    written = Path(cli_env["JIFEN_DATA_DIR"]) / "exports" / "operations" / "month=2026-09"
+    assert f"written to {written}" in " ".join(result.stdout.split())
+    assert _read(written.parent).num_rows == 11
+
+
+def test_an_out_that_is_a_file_or_cannot_be_made_is_named(cli_env: dict[str, str], tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("kept", encoding="utf-8")
+    result = jifen(cli_env, "export", "operations", "--month", "2026-09", "-o", str(afile))
+    assert (result.exit_code, result.stderr.strip()) == (
+        2, f"错误 error: --out {afile} is a file: name a directory to write the month's Parquet files into")
+    assert afile.read_text(encoding="utf-8") == "kept"
+    below = afile / "below"  # a folder cannot be made inside a file
+    result = jifen(cli_env, "export", "operations", "--month", "2026-09", "-o", str(below))
+    assert result.exit_code == 1 and result.stderr.startswith("错误 error: cannot use ")
+    assert "Traceback" not in result.stderr

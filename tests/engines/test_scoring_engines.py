@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from ibis.backends import BaseBackend
 
 from jifen.domain.scores import round_half_up
+from jifen.errors import InvalidInput
 from jifen.rules.loader import load_shipped
 from jifen.settle.compute import settle
 from jifen.settle.engine import backends
@@ -162,6 +164,35 @@ def test_postgres_connection_works_in_the_schema_of_its_url(postgres_url: str) -
 def test_unknown_engine_is_named() -> None:
     with pytest.raises(backends.EngineUnavailable, match="unknown engine 'oracle'"):
         backends.connect("oracle")
+
+
+def test_the_postgres_engine_on_another_store_says_what_it_needs() -> None:
+    with pytest.raises(backends.EngineUnavailable, match="this store is sqlite: set JIFEN_DATABASE_URL"):
+        backends.connect("postgres", url="sqlite:///jifen.sqlite3")
+
+
+@pytest.mark.parametrize("master", ["notaurl", "local[", "spark://", "local[two]", "http://host:7077", ""])
+def test_a_spark_master_spark_does_not_take_is_named_before_spark_starts(master: str) -> None:
+    with pytest.raises(InvalidInput, match=f"Spark master {re.escape(repr(master))} is not one Spark takes"):
+        backends.spark_session(master)
+
+
+@pytest.mark.parametrize("master", ["local", "local[2]", "local[*]", "local[2,3]", "spark://10.0.0.5:7077",
+                                    "spark://a:7077,b:7077", "yarn", "k8s://https://10.0.0.1:6443"])
+def test_the_masters_spark_takes_are_accepted(master: str) -> None:
+    assert backends.SPARK_MASTER.fullmatch(master)
+
+
+def test_a_failure_inside_spark_names_the_master_and_sparks_first_line() -> None:
+    class Py4JJavaError(Exception):
+        pass
+
+    Py4JJavaError.__module__ = "py4j.protocol"
+    failure = backends.spark_failure(Py4JJavaError("\nAn error occurred while calling o42.sql.\n: java..."), "yarn")
+    assert isinstance(failure, backends.EngineUnavailable)
+    assert failure.message == "Spark at yarn failed: An error occurred while calling o42.sql."
+    ours = ValueError("a bug of ours")
+    assert backends.spark_failure(ours, "yarn") is ours, "only Spark's own errors are taken for the engine's"
 
 
 def test_spark_without_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,9 +24,10 @@ from typer.testing import CliRunner
 from factories import CST, op, row
 from jifen.access import credentials, signing
 from jifen.access.credentials import Issued
+from jifen.access.signing import SignedRequest, check_timestamp
 from jifen.cli.main import app as cli
 from jifen.config import Settings
-from jifen.errors import InvalidInput, NotFound
+from jifen.errors import InvalidInput, NotFound, Unauthorized
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
@@ -156,6 +157,19 @@ def test_a_tampered_path_is_refused(signer: Signer) -> None:
 def test_a_timestamp_outside_five_minutes_is_refused(signer: Signer, offset: int) -> None:
     issued = signer.issue()
     _refused(signer.post(issued, timestamp=int(time.time()) + offset), "X-Jifen-Timestamp", "±300 s")
+
+
+def test_the_window_is_as_wide_behind_as_ahead_in_whole_seconds() -> None:
+    def request(timestamp: int) -> SignedRequest:
+        return SignedRequest(key="k", timestamp=timestamp, nonce="n", signature="", method="POST", target="/",
+                             body=b"")
+
+    now = 1_000_000.9  # the server's clock, in the middle of a second
+    for timestamp in (now // 1 - 300, now // 1 + 300, now // 1):
+        check_timestamp(request(int(timestamp)), now)
+    for timestamp, said in ((999_699, "is 301 s behind"), (1_000_301, "is 301 s ahead of")):
+        with pytest.raises(Unauthorized, match=said):
+            check_timestamp(request(timestamp), now)
 
 
 def test_a_timestamp_just_inside_five_minutes_is_accepted(signer: Signer) -> None:

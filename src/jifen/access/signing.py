@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -71,10 +72,12 @@ def from_headers(headers: dict[str, str], method: str, target: str, body: bytes)
 
 
 def check_timestamp(request: SignedRequest, now_s: float) -> None:
-    skew = request.timestamp - now_s
+    """Within ±MAX_SKEW_S of the server's clock, both counted in whole seconds (as the header is), so that the
+    window is as wide behind as ahead."""
+    skew = request.timestamp - math.floor(now_s)
     if abs(skew) > MAX_SKEW_S:
         where = "ahead of" if skew > 0 else "behind"
-        raise Unauthorized(f"signed request: {TIMESTAMP_HEADER} {request.timestamp} is {abs(int(skew))} s {where} "
+        raise Unauthorized(f"signed request: {TIMESTAMP_HEADER} {request.timestamp} is {abs(skew)} s {where} "
                            f"the server's clock, outside ±{MAX_SKEW_S} s")
 
 

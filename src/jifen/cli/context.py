@@ -9,6 +9,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from jifen.config import Settings
@@ -47,5 +48,17 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
                     where = detail.get("path")
                     print(f"  - {where}: {text}" if where else f"  - {text}", file=sys.stderr)
             raise typer.Exit(2 if exc.status in {400, 413, 422} else 1) from None
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            for error in exc.errors():  # a setting from the environment (JIFEN_*) or .env
+                name = "JIFEN_" + "_".join(str(part) for part in error["loc"]).upper()
+                message = error["msg"].removeprefix("Value error, ")
+                print(f"错误 error: setting {name}: {message}", file=sys.stderr)
+            raise typer.Exit(2) from None
+        except OSError as exc:  # a file or folder named on the command line or in a setting
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"错误 error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+            raise typer.Exit(1) from None
 
     return wrapper

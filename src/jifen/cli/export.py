@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jifen.cli.context import console, opened, reports_errors
 from jifen.domain.periods import Month
+from jifen.errors import InvalidInput
 
 export_app = typer.Typer(help="Exports for other tools: Parquet for data engines.", no_args_is_help=True)
 
@@ -19,13 +20,18 @@ export_app = typer.Typer(help="Exports for other tools: Parquet for data engines
 @reports_errors
 def operations(
     month: Annotated[str, typer.Option("--month", metavar="YYYY-MM", help="the local month to export")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="the directory; month=YYYY-MM/ inside it is replaced")],
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="the directory; month=YYYY-MM/ inside it is replaced (default: exports/operations in the "
+                            "data directory)")] = None,
 ) -> None:
     """Write a month's operations as Parquet, partitioned by month and county, with a _manifest.json."""
     from jifen.settle.engine.export import export_operations
 
     parsed = Month.parse(month)
     with opened() as runtime:
+        out = out if out is not None else runtime.settings.data_dir / "exports" / "operations"
+        if out.exists() and not out.is_dir():
+            raise InvalidInput(f"--out {out} is a file: name a directory to write the month's Parquet files into")
         rules = runtime.rulebook.for_month(parsed)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console) as progress:

@@ -15,7 +15,6 @@ from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.demo import STATUS_NAMES
 from jifen.domain.operations import Status
 from jifen.ingest.backfill import PROBLEMS, Summary, backfill, file_format, require_registered
-from jifen.ingest.service import Ingest
 
 SHOWN_PROBLEMS = 20
 LABELS = {**STATUS_NAMES, "conflict": "冲突 conflict"}
@@ -30,8 +29,7 @@ def ingest(
     file_format(file)
     with opened() as runtime:
         require_registered(runtime.database, app_code)
-        service = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz,
-                         future_tolerance_s=runtime.settings.future_tolerance_s)
+        service = runtime.ingest_service()
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
                           console=console) as progress:

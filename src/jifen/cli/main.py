@@ -101,7 +101,7 @@ def orgs_import(
     from jifen.ingest.roster_import import import_file
 
     with opened() as runtime:
-        result = import_file(_ingest(runtime), file, full=full, now=_now(), effective_from=effective_from)
+        result = import_file(runtime.ingest_service(), file, full=full, now=_now(), effective_from=effective_from)
     s = result.summary
     months = "every month not yet published" if result.applies_to_all_months else f"{result.from_month} on"
     console.print(f"{file.name}: {s.schools} schools; teachers added {s.added}, updated {s.updated}, "
@@ -314,13 +314,6 @@ def _report_file(level: str, code: str, month: str, version: int | None, kind: s
         sys.stdout.write(csv_file.render(sheet).removeprefix(csv_file.BOM))
         return
     console.print(f"{sheet.title}: {len(sheet.rows)} rows written to {output}", highlight=False)
-
-
-def _ingest(runtime):  # type: ignore[no-untyped-def]
-    from jifen.ingest.service import Ingest
-
-    return Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz,
-                  future_tolerance_s=runtime.settings.future_tolerance_s)
 
 
 from jifen.cli import adjust as adjust_command  # noqa: E402

@@ -56,7 +56,7 @@ def check_fields(
 ) -> str | None:
     """The reason a report is rejected, or None when its fields are all there and well formed."""
     if report.occurred_at > _latest(now, future_tolerance_s):
-        return f"occurred_at is more than {future_tolerance_s // 60} minutes in the future"
+        return f"occurred_at is more than {_duration_text(future_tolerance_s)} in the future"
     if retention_months is not None:
         reason = outside_retention(report.occurred_at, now, tz, retention_months)
         if reason:
@@ -72,6 +72,13 @@ def check_fields(
     except FieldProblem as problem:
         return problem.reason
     return None
+
+
+def _duration_text(seconds: int) -> str:
+    """300 -> '5 minutes', 60 -> '1 minute', 90 -> '90 seconds'."""
+    if seconds and seconds % 60 == 0:
+        return f"{seconds // 60} minute{'s' if seconds != 60 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def outside_retention(occurred_at: datetime, now: datetime, tz: ZoneInfo, months: int) -> str | None:

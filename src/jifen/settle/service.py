@@ -117,6 +117,8 @@ def _computed(engine: str, master: str, database: Database, rules: RuleSet, rost
     con = backends.connect(engine, url=None if engine == "sqlite" else database.url, master=master)  # sqlite: in memory
     try:
         published = published_for_month(con, rules, roster, counts, region, month)
+    except Exception as error:
+        raise backends.spark_failure(error, master) if engine == "spark" else error
     finally:
         if engine != "spark":  # the Spark session stays for the process: starting one takes seconds
             con.disconnect()

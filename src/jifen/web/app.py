@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 
 from jifen import __version__
 from jifen.access.service import KnownAppTokens
-from jifen.ingest.service import Ingest
 from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
 from jifen.web import errors, ratelimit
@@ -34,7 +33,7 @@ from jifen.web.api import school_figures as school_figures_api
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    writer = GroupWriter(lambda: ingest_service(runtime), max_items=runtime.settings.max_batch_items)
+    writer = GroupWriter(runtime.ingest_service, max_items=runtime.settings.max_batch_items)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -82,13 +81,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("jifen.web", "static")]), name="static")
     app.include_router(school_figures_api.router)
     return app
-
-
-def ingest_service(runtime: Runtime) -> Ingest:
-    """The ingestion service under the rule sets in force now and the settings' limits."""
-    settings = runtime.settings
-    return Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz,
-                  future_tolerance_s=settings.future_tolerance_s, retention_months=settings.retention_months)
 
 
 def from_environment() -> FastAPI:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import tempfile
 import uuid
 import warnings
@@ -25,7 +26,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from jifen.errors import JifenError
+from jifen.errors import InvalidInput, JifenError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -52,6 +53,10 @@ def connect(engine: str, *, url: str | None = None, master: str = "local[2]") ->
     if engine == "postgres":
         if url is None:
             raise EngineUnavailable("the postgres engine needs a database URL")
+        if not url.startswith("postgresql"):
+            raise EngineUnavailable("the postgres engine settles on the store's PostgreSQL server, and this store "
+                                    f"is {url.split(':', 1)[0]}: set JIFEN_DATABASE_URL to a PostgreSQL database, "
+                                    "or choose another engine")
         return connect_postgres(url)
     if engine == "spark":
         return connect_spark(spark_session(master))
@@ -110,20 +115,36 @@ SMALL_INPUTS = {"spark.sql.adaptive.enabled": "false", "spark.sql.codegen.wholeS
                 "spark.sql.defaultSizeInBytes": str(1 << 20)}
 
 
-def spark_session(master: str = "local[2]", *, shuffle_partitions: int = 2,
+# The masters Spark takes: local ones (local, local[2], local[*], local[2,3]), a standalone cluster (spark://host:port,
+# several hosts for a standby master), YARN, Kubernetes (k8s://https://host:port) and Mesos.
+SPARK_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|spark://[^\s/:]+(:\d+)?(,[^\s/:]+(:\d+)?)*|yarn"
+                          r"|k8s://\S+|mesos://\S+")
+
+
+def spark_session(master: str = "local[2]", *, shuffle_partitions: int | None = None,
                   conf: Mapping[str, str] | None = None) -> SparkSession:
-    """A SparkSession bound to loopback, UI off, quiet; few shuffle partitions suit a region's rows."""
+    """A SparkSession, UI off, quiet. On a local master it binds to loopback and takes ``shuffle_partitions``
+    (2 unless given: few suit a region's rows on two cores); on a cluster the driver binds as Spark's own settings
+    say (SPARK_LOCAL_IP, spark-defaults.conf), so that the executors on other hosts reach it, and the partitions
+    are Spark's default unless given."""
+    if not SPARK_MASTER.fullmatch(master):
+        raise InvalidInput(f"Spark master {master!r} is not one Spark takes: local[N], spark://HOST:PORT, yarn, "
+                           "k8s://URL or mesos://URL")
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise EngineUnavailable("the spark engine needs PySpark: install the extra jifen[spark]") from exc
-    os.environ["SPARK_LOCAL_IP"] = LOOPBACK  # the driver binds to loopback, whatever the host says
+    local = master.startswith("local")
+    builder = SparkSession.builder.master(master).appName("jifen-settlement")
+    if local:
+        os.environ["SPARK_LOCAL_IP"] = LOOPBACK  # the driver binds to loopback, whatever the host says
+        builder = builder.config("spark.driver.bindAddress", LOOPBACK).config("spark.driver.host", LOOPBACK)
+        shuffle_partitions = 2 if shuffle_partitions is None else shuffle_partitions
+    if shuffle_partitions is not None:
+        builder = (builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+                   .config("spark.default.parallelism", str(shuffle_partitions)))
     builder = (
-        SparkSession.builder.master(master).appName("jifen-settlement")
-        .config("spark.driver.bindAddress", LOOPBACK).config("spark.driver.host", LOOPBACK)
-        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-        .config("spark.default.parallelism", str(shuffle_partitions))
+        builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         # inputs are temporary views; a warehouse would only leave an empty spark-warehouse in the cwd
         .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "jifen-spark-warehouse"))
@@ -131,9 +152,25 @@ def spark_session(master: str = "local[2]", *, shuffle_partitions: int = 2,
     )
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:
+        failure = spark_failure(error, master)
+        if isinstance(failure, EngineUnavailable):
+            failure = EngineUnavailable(f"{failure.message}; no session could be started: check that the master is "
+                                        "running and reachable from this host, and that Java 17 or later is installed")
+        raise failure from error
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def spark_failure(error: Exception, master: str) -> Exception:
+    """What to answer for an error raised by Spark: EngineUnavailable naming the master and Spark's first line
+    (a master that cannot be reached, no Java to start the driver), or the error itself when not Spark's."""
+    if not type(error).__module__.startswith(("py4j", "pyspark")):
+        return error
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return EngineUnavailable(f"Spark at {master} failed: {lines[0] if lines else type(error).__name__}")
 
 
 def connect_spark(session: SparkSession) -> BaseBackend:

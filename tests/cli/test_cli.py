@@ -420,3 +420,11 @@ def test_console_script_prints_json_alone(region: Runtime, cli_env: dict[str, st
     assert missing.stdout == ""
     assert missing.stderr.startswith("错误 error: ")
     assert "'640104999'" in missing.stderr
+
+
+def test_a_month_that_has_not_begun_is_not_settled(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    result = jifen(cli_env, "settle", "2099-01")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("错误 error: month 2099-01 has not begun (it is ")
+    assert "there is nothing to settle yet" in result.stderr
+    assert jifen(cli_env, "versions", "2099-01").stderr.strip() == "错误 error: month 2099-01 is not settled"

@@ -44,6 +44,7 @@ from jifen.domain.periods import Month
 from jifen.errors import NotFound, NotSettled
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
+from jifen.ingest.withdrawal import withdraw
 from jifen.reports.explain import explanation
 from jifen.runtime import Runtime
 from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
@@ -177,6 +178,32 @@ def test_the_months_reports_with_the_reason_each_did_or_did_not_qualify(region: 
     t2 = _explain(region.runtime, "T2")["operations"]
     assert [(o["id"], o["status"]) for o in t2] == [("s-4", "qualified"), ("r-2", "not_qualified")]
     assert t2[1]["reason"], "the duplicate says why"
+
+
+def test_a_versions_explanation_says_which_reports_came_or_went_after_it(region: Region,
+                                                                         cli_env: dict[str, str]) -> None:
+    """Reports are read as they stand now; a version's explanation marks those received or withdrawn after it was
+    settled, so that it still agrees with its own counts (version 1 counted s-1, withdrawn since)."""
+    later = datetime(2026, 10, 3, 9, 0, tzinfo=CST)
+    withdraw(region.runtime.database, "hite-pi6", "s-1", later)
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    [late] = ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(9), id="s-late")],
+                           later)
+    assert str(late.status) == "qualified"
+    first = {o["id"]: o for o in _explain(region.runtime, "T1", 1)["operations"]}
+    assert (first["s-1"]["before_version"], first["s-1"]["withdrawn_before_version"]) == (True, False)
+    assert (first["s-late"]["before_version"], first["s-late"]["withdrawn_before_version"]) == (False, False)
+    assert (first["s-2"]["before_version"], first["s-2"]["withdrawn_before_version"]) == (True, False)
+    text = _cli(cli_env, "explain", "T1", "--month", MONTH, "--version", "1").stdout
+    assert "s-1 teaching.session → 互动授课 达标（2026-10-03 09:00 撤回，在本版结算之后：本版仍计入，下次结算起不计分）" in text
+    assert "s-late teaching.session → 互动授课 达标（本版结算之后收到，未计入本版，下次结算计入）" in text
+
+    assert _settle(region.runtime, datetime(2026, 10, 4, 9, 0, tzinfo=CST)) == 2
+    second = {o["id"]: o for o in _explain(region.runtime, "T1", 2)["operations"]}
+    assert second["s-1"]["withdrawn_before_version"] and second["s-late"]["before_version"]
+    text = _cli(cli_env, "explain", "T1", "--month", MONTH, "--version", "2").stdout
+    assert "s-1 teaching.session → 互动授课 达标（2026-10-03 09:00 已撤回，不计分）" in text
+    assert "本版结算之后" not in text
 
 
 def test_adjustments_show_with_author_and_time(region: Region) -> None:

@@ -46,10 +46,14 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         "indicators": indicators,
         "methods": methods(rules, [ind for ind in rules.indicators if ind.code in rows]),
         "adjustments": adjustment_entries.entries(connection, record, "teacher", teacher_id),
+        # the month's reports as they stand now; ``before_version`` and ``withdrawn_before_version`` say which of
+        # them this version was settled with, so that a version's explanation reads the same however late it is read
         "operations": [
             {"app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
              "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
-             "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None}
+             "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
+             "before_version": op.received_at <= record.created_at,
+             "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= record.created_at}
             for op in teacher_operations.of_month(connection, teacher_id, record.month)
         ],
     }

@@ -53,6 +53,9 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
     ``master``). Every engine publishes the same figures to the cent (jifen.settle.engine.scoring)."""
     if engine not in ENGINES:
         raise InvalidInput(f"unknown settlement engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if month.start(tz) > now:
+        raise InvalidInput(f"month {month} has not begun (it is {now.astimezone(tz):%Y-%m-%d %H:%M} in {tz.key}): "
+                           "there is nothing to settle yet")
     rules = ruleset.rules
     # Read, compute, then write: no transaction is held while the engine works (a Spark cluster may take
     # minutes; on SQLite a write transaction would stop ingestion meanwhile). Inputs changed after they were

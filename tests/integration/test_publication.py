@@ -230,6 +230,21 @@ def test_the_schedule_settles_last_month_once_and_again_when_its_inputs_change(r
     assert [v.status for v in list_versions(runtime.database, MONTH).versions] == ["draft", "draft"]
 
 
+def test_a_missed_month_with_reports_is_settled_by_the_next_run(runtime: Runtime) -> None:
+    """The run of early October never happened; in November the schedule settles October as last month, and
+    September too, which holds a report, but not August, which holds none."""
+    ingest = _ingest(runtime)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(3))], NOW)
+    november = SCHEDULE.due_at(Month(2026, 10))
+    states = {s.month: s for s in month_states(runtime.database, SCHEDULE.window(november),
+                                               runtime.rulebook.for_month)}
+    assert (states[SEPTEMBER].has_reports, states[Month(2026, 8)].has_reports) == (True, False)
+    outcomes = run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, november)
+    assert [(o.due.month, o.due.reason, o.summary.version if o.summary else None) for o in outcomes] == [
+        (SEPTEMBER, FIRST, 1), (Month(2026, 10), FIRST, 1)]
+
+
 def test_a_scheduler_that_lost_the_race_stores_nothing(region: Runtime) -> None:
     with pytest.raises(Conflict, match="settled again meanwhile"):
         settle_month(region.database, region.ruleset, SEPTEMBER, REGION, NOW, region.tz, only_after=0)

@@ -68,11 +68,17 @@ def test_changed_months_within_retention_are_due_oldest_first() -> None:
         Due(Month(2025, 9), CHANGED, 1), Due(Month(2026, 5), CHANGED, 3), Due(SEPTEMBER, FIRST, 0)]
 
 
-def test_only_the_previous_month_is_settled_for_the_first_time() -> None:
-    # an older month without a version is left to a person: the schedule settles last month only
+def test_an_older_month_is_settled_for_the_first_time_only_when_it_holds_reports() -> None:
+    # last month always; an older month never settled when reports are stored for it (a run missed), so that a
+    # new installation does not settle a year of empty months
     now = datetime(2026, 10, 10, tzinfo=CST)
-    states = [MonthState(Month(2026, 7), None, True), MonthState(SEPTEMBER, 1)]
+    states = [MonthState(Month(2026, 7), None, has_reports=False), MonthState(SEPTEMBER, 1)]
     assert due(now, SCHEDULE, states) == []
+    states = [MonthState(Month(2026, 6), None, has_reports=True), MonthState(Month(2026, 7), None),
+              MonthState(SEPTEMBER, 1)]
+    assert due(now, SCHEDULE, states) == [Due(Month(2026, 6), FIRST, 0)]
+    assert due(now, SCHEDULE, [MonthState(Month(2025, 8), None, has_reports=True)]) == [Due(SEPTEMBER, FIRST, 0)], (
+        "outside retention")
 
 
 def test_the_running_month_is_never_settled_by_the_schedule() -> None:

@@ -20,6 +20,7 @@ from jifen.rules.loader import LoadedRuleSet
 from jifen.settle import inputs
 from jifen.settle.schedule import Due, MonthState, Schedule, due
 from jifen.settle.service import SettleSummary, settle_month
+from jifen.store import operations as operations_repo
 from jifen.store import settlements as repo
 from jifen.store.database import Database
 
@@ -41,14 +42,16 @@ def schedule_of(settings: Settings, tz: ZoneInfo) -> Schedule:
 
 
 def month_states(database: Database, months: list[Month], ruleset_for: RuleSetFor) -> list[MonthState]:
-    """Each month's latest version, and whether its inputs or its rule set changed since."""
+    """Each month's latest version, and whether its inputs or its rule set changed since; for a month never
+    settled, whether it holds reports."""
     states = []
     with database.read() as connection:
         latest = repo.latest_per_month(connection, [str(m) for m in months])
+        reported = operations_repo.months_with_reports(connection, [str(m) for m in months if str(m) not in latest])
         for month in months:
             record = latest.get(str(month))
             if record is None:
-                states.append(MonthState(month, None))
+                states.append(MonthState(month, None, has_reports=str(month) in reported))
                 continue
             loaded = ruleset_for(month)
             changed = (loaded.sha256 != record.ruleset_sha256

@@ -46,6 +46,7 @@ class MonthState:
     month: Month
     latest_version: int | None  # None: never settled
     inputs_changed: bool = False
+    has_reports: bool = False  # reports are stored for it (asked of months never settled)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ def due(now: datetime, schedule: Schedule, states: Iterable[MonthState]) -> list
             continue
         state = known.get(month, MonthState(month, None))
         if state.latest_version is None:
-            if month == previous:
+            # last month always; an older one when it holds reports, so that a missed run (the server down for
+            # a month, cron not yet set up) is made good, while a new installation does not settle a year of
+            # empty months
+            if month == previous or state.has_reports:
                 found.append(Due(month, FIRST, 0))
         elif state.inputs_changed:
             found.append(Due(month, CHANGED, state.latest_version))

@@ -366,6 +366,12 @@ def withdraw(connection: Connection, app_code: str, external_id: str, now: datet
     return get(connection, app_code, external_id)
 
 
+def months_with_reports(connection: Connection, months: Iterable[str]) -> set[str]:
+    """Those of these local months that hold at least one stored report (one seek of the month index each)."""
+    return {month for month in months if connection.execute(
+        select(operations.c.id).where(operations.c.month == month).limit(1)).first() is not None}
+
+
 def status_counts(connection: Connection, month: str | None = None) -> dict[str, int]:
     query = select(operations.c.status, func.count()).group_by(operations.c.status)
     if month:

@@ -114,3 +114,21 @@ def test_settle_due_settles_last_month_and_the_months_whose_inputs_changed(regio
     assert lines[0].startswith(f"{before}: 输入已变化 inputs changed since v1; settled as draft version 2 草稿第2版")
     assert lines[1].startswith(f"{last}: 首次结算 first settlement; settled as draft version 1 草稿第1版: 2 teachers")
     assert ok(env, "settle", "--due").strip() == "no month is due: nothing settled 没有需要结算的月份"
+
+
+def test_orgs_import_says_when_a_report_it_qualifies_is_of_a_published_month(region: Runtime, cli_env: dict[str, str],
+                                                                            tmp_path: Any) -> None:
+    _report(region, "T9", MONTH, 5)  # T9 is not on the roster: pending
+    ok(cli_env, "settle", MONTH)
+    ok(cli_env, "publish", MONTH)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("teacher_id,teacher_name,subject,school_code,school_name,online_classrooms,county_code,"
+                      "county_name,city_code,city_name\nT9,新教师,数学,S1,学校S1,0,640104,兴庆区,640100,银川市\n",
+                      encoding="utf-8")
+    out = " ".join(ok(cli_env, "orgs", "import", str(roster)).split())
+    assert "roster from 2026-10 on" in out and "pending reports now checked: qualified 1" in out
+    assert ("of the reports now qualified, some are of months before the roster's first (2026-09 1): their teacher "
+            "or school is not on those months' roster, so they count there only after an import with "
+            "--effective-from 2026-09 and a new settlement of those months") in out
+    again = " ".join(ok(cli_env, "orgs", "import", str(roster), "--effective-from", MONTH).split())
+    assert "roster from 2026-09 on" in again and "months before the roster's first" not in again

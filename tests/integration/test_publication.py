@@ -210,6 +210,25 @@ def test_a_pending_report_whose_teacher_arrives_later_joins_the_next_version(reg
     assert {"kind": "members", "joined": ["T6"], "left": [], "moved": 0, "largest": []} in s4["reasons"]
 
 
+def test_an_import_says_which_newly_qualified_reports_are_of_months_before_its_roster(region: Runtime) -> None:
+    """September is published; T6's September report waits for T6. An import without a date holds from October, so
+    the report qualifies but T6 is not on September's roster: the import says so, and with --effective-from
+    2026-09 T6 joins September's next version."""
+    ingest = _ingest(region)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T6", duration=900, when=at(12), id="t6-sep")], NOW)
+    publish(region.database, MONTH, None, "region-admin", NOW)
+    result = import_rows(ingest, [row("T6", S4, county_code=C3, city_code=Y2)], full=False, now=NOW)
+    assert (result.from_month, result.resolved, result.before_from) == ("2026-10", {"qualified": 1}, {MONTH: 1})
+    assert _settle(region) == 2
+    assert all(c["code"] != "T6" for c in _diff(region, level="teacher")["changes"]), "not on September's roster"
+    again = import_rows(ingest, [row("T6", S4, county_code=C3, city_code=Y2)], full=False, now=NOW,
+                        effective_from=SEPTEMBER)
+    assert (again.resolved, again.before_from) == ({}, {}), "nothing was pending any more"
+    assert _settle(region) == 3
+    t6 = next(c for c in _diff(region, level="teacher")["changes"] if c["code"] == "T6")
+    assert (t6["status"], t6["new_total"]) == ("joined", 20)
+
+
 def test_the_schedule_settles_last_month_once_and_again_when_its_inputs_change(runtime: Runtime) -> None:
     ingest = _ingest(runtime)
     import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)

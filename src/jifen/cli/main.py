@@ -109,6 +109,12 @@ def orgs_import(
     if result.resolved:
         done = ", ".join(f"{k} {v}" for k, v in sorted(result.resolved.items()))
         console.print(f"pending reports now checked: {done}")
+    if result.before_from:
+        months = ", ".join(f"{month} {n}" for month, n in result.before_from.items())
+        first = next(iter(result.before_from))
+        console.print(f"of the reports now qualified, some are of months before the roster's first ({months}): "
+                      f"their teacher or school is not on those months' roster, so they count there only after an "
+                      f"import with --effective-from {first} and a new settlement of those months", highlight=False)
 
 
 @apps_app.command("add")

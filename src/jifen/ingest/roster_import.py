@@ -6,7 +6,8 @@ published. The current roster takes the file at once; the history takes it from 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, RosterError
 from jifen.ingest.roster_file import read_roster
 from jifen.ingest.service import INGEST_LOCK, Ingest
+from jifen.store import operations as operations_repo
 from jifen.store import roster as repo
 from jifen.store.roster_history import ALL_MONTHS
 
@@ -24,6 +26,9 @@ class RosterImport:
     summary: repo.ImportSummary
     resolved: dict[str, int]
     from_month: str  # ALL_MONTHS: every month (nothing published yet)
+    # pending reports now qualified that are of months before the roster's first: their teacher or school is
+    # still not on those months' roster, so they count there only once a roster holds from their month
+    before_from: dict[str, int] = field(default_factory=dict)  # month -> reports
 
     @property
     def applies_to_all_months(self) -> bool:
@@ -55,5 +60,7 @@ def import_rows(ingest: Ingest, rows: list[RosterRow], *, full: bool, now: datet
     with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
         from_month = str(effective_from) if effective_from is not None else repo.first_unpublished_month(connection)
         summary = repo.apply(connection, rows, full=full, from_month=from_month, now=now)
+        earlier = {s.id: s.month for s in operations_repo.pending(connection) if s.month < from_month}
         resolved = ingest.resolve_pending(connection)
-    return RosterImport(summary, resolved, from_month)
+        now_counted = operations_repo.qualified_among(connection, list(earlier))
+    return RosterImport(summary, resolved, from_month, dict(sorted(Counter(earlier[i] for i in now_counted).items())))

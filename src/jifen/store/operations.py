@@ -366,6 +366,15 @@ def withdraw(connection: Connection, app_code: str, external_id: str, now: datet
     return get(connection, app_code, external_id)
 
 
+def qualified_among(connection: Connection, ids: list[int]) -> set[int]:
+    """Those of these operation ids that are qualified and not withdrawn."""
+    found: set[int] = set()
+    for chunk in lookups.chunks(ids):
+        found.update(connection.scalars(select(operations.c.id).where(
+            operations.c.id.in_(chunk), operations.c.status == Status.QUALIFIED, _NOT_WITHDRAWN)))
+    return found
+
+
 def months_with_reports(connection: Connection, months: Iterable[str]) -> set[str]:
     """Those of these local months that hold at least one stored report (one seek of the month index each)."""
     return {month for month in months if connection.execute(

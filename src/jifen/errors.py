@@ -71,6 +71,13 @@ class PayloadTooLarge(JifenError):
     code = "payload_too_large"
 
 
+class UnsupportedEncoding(JifenError):
+    """A body sent compressed (Content-Encoding) where the API reads it as sent."""
+
+    status = 415
+    code = "unsupported_encoding"
+
+
 class TooManyRequests(JifenError):
     """An app over its rate limit; ``headers`` carries Retry-After in whole seconds."""
 

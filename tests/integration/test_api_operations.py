@@ -5,6 +5,7 @@ Every test runs on SQLite and on PostgreSQL (the ``runtime`` fixture).
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -512,10 +513,23 @@ def test_reporting_needs_a_known_app_bearer_token(api: Api, header: str | None) 
     body = {"operations": [op("teaching.session", teacher="T1", duration=900, id="auth")]}
     error = _error(api.client.post(URL, json=body, headers=headers), 401, "unauthorized")
     assert "token" in error["message"]
+    if header is not None and header.startswith("Bearer jfu_"):
+        assert error["message"].startswith("a user token is not an app's: the app endpoints take an app token")
     assert _error(api.client.get(f"{URL}/auth", headers=headers), 401, "unauthorized")
     assert api.get("seewo-easinote5", "auth").status_code == 404, "nothing was stored"
     ok = api.client.post(URL, json=body, headers={"Authorization": f"bearer {token}"})
     assert ok.status_code == 200 and ok.json()["results"][0]["status"] == "qualified"
+
+
+def test_a_compressed_body_is_refused_naming_the_encoding(api: Api) -> None:
+    body = gzip.compress(json.dumps({"operations": [op("teaching.session", teacher="T1", duration=900,
+                                                       id="zipped")]}).encode())
+    headers = {**api.headers("hite-pi6"), "Content-Encoding": "gzip", "Content-Type": "application/json"}
+    error = _error(api.client.post(URL, content=body, headers=headers), 415, "unsupported_encoding")
+    assert error["message"] == "Content-Encoding gzip is not supported: send the body uncompressed"
+    assert api.get("hite-pi6", "zipped").status_code == 404
+    plain = {**api.headers("hite-pi6"), "Content-Encoding": "identity"}
+    assert api.client.post(URL, json={"operations": []}, headers=plain).status_code == 200
 
 
 def test_a_missing_token_is_answered_with_a_bearer_challenge(api: Api) -> None:
@@ -809,3 +823,42 @@ def test_a_session_longer_than_a_day_is_rejected(api: Api) -> None:
     ])
     assert [(r["status"], r["reason"]) for r in results] == [
         ("qualified", None), ("rejected", "duration_s must be at most 86400 (24 hours)")]
+
+
+# --- the API document ---------------------------------------------------------------------------------------
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if "$ref" in node else []
+        return own + [r for value in node.values() for r in _refs(value)]
+    if isinstance(node, list):
+        return [r for value in node for r in _refs(value)]
+    return []
+
+
+def test_the_api_document_describes_the_app_endpoints(api: Api) -> None:
+    """What an integrator reads: both envelopes, the answer, the errors in the one error shape, and both ways to
+    authenticate; every reference in the document resolves."""
+    document = api.client.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert all(ref.removeprefix("#/components/schemas/") in schemas for ref in _refs(document)), "a dangling $ref"
+    submit = document["paths"][URL]["post"]
+    bodies = submit["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    assert [b["$ref"].rsplit("/", 1)[1] for b in bodies] == ["OperationsRequest", "ProvincialRequest"]
+    assert set(schemas["ProvincialRequest"]["properties"]) == {"count", "dataContent", "seqNO"}
+    assert set(schemas["OperationItem"]["required"]) == {"id", "action", "occurred_at"}
+    assert set(submit["responses"]) == {"200", "401", "409", "413", "415", "422", "429"}
+    assert submit["responses"]["413"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert submit["security"] == [{"appToken": []}, {"signedRequest": []}]
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["appToken"]["scheme"] == "bearer" and schemes["signedRequest"]["name"] == "X-Jifen-Key"
+    assert "HMAC-SHA256" in schemes["signedRequest"]["description"]
+    for method in ("get", "delete"):
+        read = document["paths"][f"{URL}/{{external_id}}"][method]
+        assert read["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+        assert read["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "/StoredOperation")
+    # the error shape the document names is the one the API answers with
+    error = api.client.post(URL, json={"operations": "x"}, headers=api.headers("hite-pi6")).json()
+    assert set(error) == set(schemas["ErrorBody"]["properties"])
+    assert set(error["error"]) == set(schemas["Error"]["properties"])

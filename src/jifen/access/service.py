@@ -66,6 +66,9 @@ def app_for(database: Database, token: str | None) -> str:
     if not token:
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer TOKEN'")
     code = repo.app_for_token(database, token_hash(token))
+    if code is None and token.startswith(USER_PREFIX):
+        raise Unauthorized("a user token is not an app's: the app endpoints take an app token (jifen apps add APP_CODE) "
+                        "or a signed request (jifen apps credentials APP_CODE)")
     if code is None:
         raise Unauthorized(UNKNOWN_APP_TOKEN)
     return code

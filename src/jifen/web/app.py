@@ -13,7 +13,7 @@ from jifen import __version__
 from jifen.access.service import KnownAppTokens
 from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
-from jifen.web import errors, ratelimit
+from jifen.web import api_docs, errors, ratelimit
 from jifen.web.fast_path import OperationsFastPath
 from jifen.web.api import adjustments, catalog, operations, reports, settlements, teachers
 from jifen.web.api import appeals as appeals_api
@@ -58,6 +58,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.rate_limiter = ratelimit.RateLimiter(runtime.settings.rate_limit_per_s,
                                                    runtime.settings.rate_limit_burst)
     errors.install(app)
+    api_docs.install(app)
     app.add_middleware(OperationsFastPath)  # POST /api/v1/operations without FastAPI's routing (jifen.web.fast_path)
     app.include_router(catalog.router)
     app.include_router(operations.router)

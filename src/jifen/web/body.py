@@ -9,14 +9,18 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from jifen.errors import PayloadTooLarge
+from jifen.errors import PayloadTooLarge, UnsupportedEncoding
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 past ``limit`` bytes (declared or streamed); cached on the request."""
+    """The body, refused with 413 past ``limit`` bytes (declared or streamed), and with 415 when compressed (a
+    Content-Encoding other than identity); cached on the request."""
     cached = getattr(request, "_body", None)
     if cached is not None:
         return bytes(cached)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise UnsupportedEncoding(f"Content-Encoding {encoding} is not supported: send the body uncompressed")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {int(declared)} bytes is over the limit of {limit} bytes")

@@ -16,6 +16,7 @@ from jifen.ingest.service import Submission
 from jifen.ingest.withdrawal import withdraw
 from jifen.ingest.writer import GroupWriter
 from jifen.store import operations as repo
+from jifen.web import api_docs
 from jifen.web.body import read_body
 from jifen.web.deps import RuntimeDep
 from jifen.web.ratelimit import LimitedApp, StoringAppDep
@@ -34,7 +35,9 @@ def _envelope(body: bytes) -> envelope.Submission:
     return envelope.read(data)  # ours, {"operations", "batch_id"}, or the provincial {"count", "dataContent", "seqNO"}
 
 
-@router.post("/operations", response_model=None)
+@router.post("/operations", response_model=None, responses=api_docs.SUBMIT_RESPONSES,
+             openapi_extra={**api_docs.SUBMIT_EXTRA, "security": api_docs.APP_SECURITY},
+             summary="Report operations (one or a batch)")
 async def submit(request: Request, app: StoringAppDep, runtime: RuntimeDep) -> Response:
     settings = runtime.settings
     submission = _envelope(await read_body(request, settings.max_body_bytes))
@@ -61,7 +64,8 @@ def _json(body: dict[str, Any]) -> bytes:
         return json.dumps(body).encode()
 
 
-@router.get("/operations/{external_id:path}")
+@router.get("/operations/{external_id:path}", responses=api_docs.STORED_RESPONSES,
+            openapi_extra={"security": api_docs.APP_SECURITY}, summary="Read a report's status")
 def status(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[str, Any]:
     external_id = external_id.strip()  # as ingestion stores it (jifen.ingest.inbound.item_id)
     with runtime.database.read() as connection:
@@ -75,7 +79,8 @@ def status(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[
     raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
 
 
-@router.delete("/operations/{external_id:path}")
+@router.delete("/operations/{external_id:path}", responses=api_docs.STORED_RESPONSES,
+               openapi_extra={"security": api_docs.APP_SECURITY}, summary="Withdraw a report")
 def withdrawal(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[str, Any]:
     stored = withdraw(runtime.database, app_code, external_id.strip(), datetime.now(UTC))
     return _stored_json(stored, runtime)

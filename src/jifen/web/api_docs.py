@@ -1,0 +1,159 @@
+"""What the API document (/api/v1/openapi.json) says of the app API: the request and answer shapes, the errors in
+the one error shape, and the two ways an app authenticates.
+
+The app endpoints read their bodies themselves (lax at the edge, each item judged on its own: jifen.ingest.inbound),
+so FastAPI cannot infer these shapes from the route functions; the models below describe them and nothing else
+reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+from jifen.access.signing import KEY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, canonical
+
+STATUSES = Literal["qualified", "not_qualified", "pending", "rejected", "duplicate", "conflict"]
+
+
+class OperationItem(BaseModel):
+    """One report: what a teacher (or a school) did in the app."""
+
+    id: str = Field(description="the app's own id of the report, 1-128 characters: the same id twice is one report")
+    action: str = Field(description="the action code of the app's catalog (GET /api/v1/catalog), e.g. "
+                                    "teaching.session")
+    occurred_at: str = Field(description="when it happened, ISO 8601 with an offset, e.g. 2026-09-03T10:00:00+08:00")
+    teacher_id: str | None = Field(None, description="the platform's teacher id; required for teacher indicators")
+    school_id: str | None = Field(None, description="the roster's school code; required for school indicators")
+    duration_s: float | None = Field(None, description="seconds, for sessions (0 to 86400)")
+    attributes: dict[str, Any] = Field(default_factory=dict, description="every other field the action's "
+                                                                         "conditions read, e.g. content_sha256")
+
+
+class OperationsRequest(BaseModel):
+    """Our envelope."""
+
+    operations: list[OperationItem] = Field(description="the reports, judged in this order")
+    batch_id: str | None = Field(None, description="optional, up to 128 characters: a repeated batch id with the "
+                                                   "same items gets the first answer again")
+
+
+class ProvincialRequest(BaseModel):
+    """The provincial platforms' 数据上报 envelope."""
+
+    count: int = Field(description="the number of items in dataContent; must match")
+    dataContent: list[OperationItem] = Field(description="the reports, judged in this order")  # noqa: N815
+    seqNO: str | None = Field(None, description="the batch id (see batch_id)")  # noqa: N815
+
+
+class ItemAnswer(BaseModel):
+    id: str | None = Field(description="the item's id (null when it had no usable one)")
+    status: STATUSES
+    indicator: str | None = Field(description="the indicator the action scores, when known")
+    reason: str | None = Field(description="why it did not qualify, or what is wrong with it")
+
+
+class OperationsAnswer(BaseModel):
+    """One answer per item, in the order sent; every item is stored or refused on its own."""
+
+    results: list[ItemAnswer]
+    batch_id: str | None = Field(None, description="the batch id, when the request carried one")
+
+
+class StoredOperation(BaseModel):
+    id: str
+    status: STATUSES
+    indicator: str | None
+    reason: str | None
+    action: str | None
+    month: str | None = Field(None, description="the local month the report counts in, YYYY-MM")
+    occurred_at: str | None = None
+    received_at: str
+    withdrawn_at: str | None = Field(description="when the app withdrew it; it then counts nowhere")
+
+
+class ErrorDetail(BaseModel):
+    path: str = Field(description="the field at fault, dotted (empty for the whole body)")
+    message: str
+
+
+class Error(BaseModel):
+    status: int
+    code: str = Field(description="e.g. invalid, unauthorized, payload_too_large, too_many_requests, conflict")
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every answer that is not a success."""
+
+    error: Error
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+APP_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error("no app token or signature, an unknown or revoked one, a timestamp outside ±5 minutes, a nonce "
+                "used before"),
+    422: _error("the body or a field is not what the endpoint takes, named in the message"),
+    429: _error("over the app's rate limit; Retry-After says when to try again"),
+}
+
+SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": OperationsAnswer, "description": "one answer per item"},
+    **APP_ERRORS,
+    409: _error("the batch id was answered before for other items"),
+    413: _error("more items, or a larger body, than the server takes"),
+    415: _error("a compressed body (Content-Encoding): send it uncompressed"),
+}
+
+SUBMIT_EXTRA: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+        {"$ref": "#/components/schemas/OperationsRequest"}, {"$ref": "#/components/schemas/ProvincialRequest"}]}}}},
+}
+
+STORED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": StoredOperation, "description": "the report as stored (or its last rejection)"},
+    **APP_ERRORS,
+    404: _error("the app stored no report with this id"),
+}
+
+_SIGNED = (f"Sign a request with a key and secret from `jifen apps credentials APP_CODE`: send {KEY_HEADER}, "
+           f"{TIMESTAMP_HEADER} (Unix seconds, within ±300 s of the server's clock), {NONCE_HEADER} (unique, up to "
+           f"128 characters, never reused) and {SIGNATURE_HEADER}: the lowercase hex HMAC-SHA256, keyed by the "
+           "secret, of the lines METHOD, PATH (with ?query when there is one), TIMESTAMP, NONCE and the hex SHA-256 "
+           f"of the body, joined by newlines; e.g. {canonical('POST', '/api/v1/operations', 1790000000, 'n1', b'')!r}.")
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "appToken": {"type": "http", "scheme": "bearer",
+                 "description": "The app's API token (`jifen apps add APP_CODE`), or a user's token where a user "
+                                "acts (reports, adjustments, appeals)."},
+    "signedRequest": {"type": "apiKey", "in": "header", "name": KEY_HEADER, "description": _SIGNED},
+}
+APP_SECURITY: list[dict[str, list[str]]] = [{"appToken": []}, {"signedRequest": []}]
+DOCUMENTED = (OperationsRequest, ProvincialRequest)  # the request bodies, which no route declares
+
+
+def install(app: FastAPI) -> None:
+    """Make the API document once, with the request bodies and the security schemes in its components."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                                   description=app.description)
+            components = document.setdefault("components", {})
+            schemas = components.setdefault("schemas", {})
+            for model in DOCUMENTED:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+            components["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -35,6 +35,7 @@ from jifen.ingest.school_figures import import_registration
 from jifen.ingest.service import Ingest
 from jifen.ingest.usage_sheet import headers
 from jifen.ingest.withdrawal import withdraw
+from jifen.reports import usage_sheets
 from jifen.reports.usage_data import FigureSettings, county_usage
 from jifen.runtime import Runtime
 from jifen.store.tables import classroom_usage
@@ -310,6 +311,19 @@ def test_the_dataset_of_april(ctx: Ctx) -> None:
         (S1, None, "repeated", 3), (S2, "reading", "zero", 2), (S2, "online_interactive", "below_standard", 2)]
     assert usage["flags"][0]["message"] == "贺兰一小连续3周报送的项目教室数据重复不变，真假难辨，请核实。"
     assert usage["flags"][0]["school_name"] == "贺兰一小"
+
+
+def test_read_on_a_day_of_the_month_the_weeks_end_with_that_day(ctx: Ctx) -> None:
+    """From Monday 6 March to Tuesday 18 April (read on the 17th): 43 days, 6.14 weeks, not the 8 to the month's end;
+    read after the month, as a bulletin is, the weeks are the whole month's."""
+    _supply_april(ctx)
+    online = _dataset(ctx, as_of=date(2023, 4, 17))["online_classes"]
+    assert (online["counted_from"], online["weeks"]) == ("2023-03-06", 6.14)
+    assert [(r["school_code"], r["per_room_per_week"]) for r in online["rows"]][:1] == [(S2, round(5 / (43 / 7), 2))]
+    assert _dataset(ctx, as_of=date(2023, 5, 8))["online_classes"]["weeks"] == 8.0
+    sheet = usage_sheets.figures(_dataset(ctx), "贺兰县", "2023年4月")
+    online_sheet = next(s for s in sheet if s.name == "在线课堂")
+    assert "2023-03-06平台有开课记录以来至2023年4月" in online_sheet.title, "the weeks the figures count"
 
 
 def test_a_later_term_start_and_other_thresholds(ctx: Ctx) -> None:

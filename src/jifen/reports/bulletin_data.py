@@ -101,7 +101,7 @@ def dataset(connection: Connection, county_code: str, month: str, settings: Sett
         state=record.status, indicators=indicators, schools=_schools(connection, record.id, county_code),
         previous=_schools(connection, before.id, county_code) if before else None,
         previous_month=before.month if before else None,
-        usage=county_usage(connection, county_code, record.month, settings),
+        usage=county_usage(connection, county_code, record.month, settings, issued_on),
         issued_on=issued_on, thresholds=thresholds(settings))
 
 
@@ -115,7 +115,7 @@ def _schools(connection: Connection, settlement_id: int, county_code: str) -> li
 
 
 def county_usage(connection: Connection, county_code: str, month: str,
-                 settings: Settings | None = None) -> Row | None:
+                 settings: Settings | None = None, as_of: date | None = None) -> Row | None:
     """The schools' usage figures of the month (registration, online classes, digital school, classrooms), or
     None where there are none to read (no usage module, or the county is no longer on the roster); each section
     of the bulletin then says it has no data."""
@@ -123,7 +123,7 @@ def county_usage(connection: Connection, county_code: str, month: str,
         from jifen.reports import usage_data
     except ImportError:
         return None
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"as_of": as_of} if as_of is not None else {}
     if settings is not None and hasattr(usage_data, "FigureSettings"):
         options["figures"] = usage_data.FigureSettings.from_settings(settings)
     try:

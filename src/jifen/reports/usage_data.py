@@ -62,8 +62,11 @@ def default_term_start(month: Month) -> date:
 
 
 def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str, *,
-                 term_start: date | None = None, figures: FigureSettings | None = None) -> dict[str, Any]:
-    """The county's figures for the month (``YYYY-MM``); ``term_start`` defaults to ``default_term_start``."""
+                 term_start: date | None = None, figures: FigureSettings | None = None,
+                 as_of: date | None = None) -> dict[str, Any]:
+    """The county's figures for the month (``YYYY-MM``); ``term_start`` defaults to ``default_term_start``.
+    ``as_of``: the day the figures are read on; in a month still running, the weeks of online classes end with it,
+    not with the month's last day."""
     parsed = Month.parse(month)
     settings = figures or FigureSettings()
     if connection.scalar(select(counties.c.code).where(counties.c.code == county_code)) is None:
@@ -79,7 +82,8 @@ def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str
         "month": str(parsed),
         "registration": _registration(connection, schools, end, settings.registration_threshold),
         "online_classes": _online_classes(connection, county_code, schools, start, end,
-                                          settings.online_standard_per_week),
+                                          settings.online_standard_per_week,
+                                          min(end, as_of + timedelta(days=1)) if as_of else end),
         "digital_school": _digital_school(connection, county_code, schools, start, end),
         "classroom_usage": _classroom_usage(connection, schools, parsed, settings.usage),
     }
@@ -109,15 +113,15 @@ def _registration(connection: sqlalchemy.Connection, schools: list[repo.RosterSc
 
 
 def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],
-                    start: date, end: date, standard: float) -> dict[str, Any]:
+                    start: date, end: date, standard: float, weeks_end: date) -> dict[str, Any]:
     """Qualifying online classes per online classroom since the term began (a school with none on the roster
-    counts as one, as in scoring), and per week up to the month's end: the weeks are counted from the term's
+    counts as one, as in scoring), and per week up to ``weeks_end``: the weeks are counted from the term's
     start, or from the week of the region's first reported class of the term when the platform began reporting
     later (a school is not held to classes from before anyone could report them)."""
     first = repo.first_operation_day(connection, indicator=ONLINE_CLASS_INDICATOR, app_code=ONLINE_CLASS_APP,
                                      actions=ONLINE_CLASS_ACTIONS, first_day=start, end_day=end)
     counted_from = max(start, usage.monday_of(first)) if first else start  # from the week of that class
-    weeks = (end - counted_from).days / 7
+    weeks = max(1, (weeks_end - counted_from).days) / 7  # at least a day, so that a first day divides
     classes = repo.school_operation_counts(connection, county_code, indicator=ONLINE_CLASS_INDICATOR,
                                            app_code=ONLINE_CLASS_APP, actions=ONLINE_CLASS_ACTIONS,
                                            first_day=start, end_day=end)

@@ -44,6 +44,8 @@ def figures(usage: dict[str, Any], county_name: str, month_label: str) -> list[S
         [r["school_name"], r["school_code"], r["teachers"], r["microlectures"], r["moocs"],
          r["microlectures_per_teacher"], r["moocs_per_teacher"]] for r in digital.get("rows") or []]
     since = f"{online.get('term_start', '')}开学至{month_label}"
+    if online.get("counted_from") and online["counted_from"] != online.get("term_start"):  # as the bulletin says
+        since = f"{online['counted_from']}平台有开课记录以来至{month_label}"
     return [
         Sheet(title=f"{county_name}国家中小学智慧教育平台注册情况{as_of}", name="国家平台注册",
               headers=["学校名称", "学校代码", "教师注册人数", "教师总数", "教师注册率", "学生注册人数", "在校学生数",

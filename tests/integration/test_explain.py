@@ -157,6 +157,8 @@ def test_each_indicator_shows_the_arithmetic(region: Region) -> None:
     assessment = items["literacy_assessment"]
     assert (assessment["scoring"], assessment["points"], assessment["ratio"], assessment["capped"]) == (
         "assessment", 6.23, None, None)
+    assert (assessment["score"], assessment["full_score"]) == (62.3, 100), "the test score the points come from"
+    assert _by_code(_explain(region.runtime, "T2"))["literacy_assessment"]["score"] is None, "T2 took no test"
 
     t2 = _by_code(_explain(region.runtime, "T2"))["interactive_teaching"]
     assert _pick(t2) == {"count": 1, "average": 0.6, "ratio": 1.6667, "full_at_count": 1.2, "points": 16.67,
@@ -251,7 +253,7 @@ def test_cli_says_the_arithmetic_in_chinese(region: Region, cli_env: dict[str, s
     assert "线上备课（lesson_prep）：达标次数 0，全区平均 0.0000，全区无达标操作，得分 0.00（满分 20）" in text
     assert ("课后辅导（tutoring）：达标次数 0，全区平均 0.0000，全区无达标操作，得分 0.00（满分 10）；"
             "人工调整 +2.50，计 2.50") in text
-    assert "教师测评（literacy_assessment）：本月有测评，按测评成绩折算，得分 6.23（满分 10）" in text
+    assert "教师测评（literacy_assessment）：本月有测评，成绩 62.3，得分 10 × 62.3 ÷ 100 = 6.23（满分 10）" in text
     assert [line for line in text.splitlines() if line.startswith("计分方法：")] == [
         "计分方法：按全区平均计分：得分 = 满分 × min(1, 达标次数 ÷ (全区平均 × 2))；达到全区平均得满分的一半，达到平均的2倍得满分",
         "计分方法：教师测评：当年首次测评计分，得分 = 满分 10 × 测评成绩 ÷ 100"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from jifen.domain.operations import Status
 from jifen.domain.scores import AVERAGE_PLACES
 from jifen.errors import NotFound
 from jifen.reports import adjustment_entries, datasets
@@ -31,7 +32,11 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
     if unit is None:
         raise NotFound(f"教师 {teacher_id!r} is not in the settlement of {record.month} (version {record.version})")
     rows = {r.indicator: r for r in repo.indicators(connection, record.id, "teacher", teacher_id)}
-    indicators = [_indicator(ind, rows[ind.code], rules) for ind in rules.indicators if ind.code in rows]
+    reports = teacher_operations.of_month(connection, teacher_id, record.month)
+    counted = [op for op in reports if op.status == Status.QUALIFIED and op.received_at <= record.created_at
+               and (op.withdrawn_at is None or op.withdrawn_at > record.created_at)]  # what this version counted
+    indicators = [_indicator(ind, rows[ind.code], rules, _score(ind, counted))
+                  for ind in rules.indicators if ind.code in rows]
     adjustment = sum((Decimal(str(i["adjustment"])) for i in indicators), Decimal(0))
     # the total is rounded once from unrounded points, so the points are read off it, not summed from
     # the rounded per-indicator figures (which may differ from it by a cent)
@@ -54,7 +59,7 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
              "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
              "before_version": op.received_at <= record.created_at,
              "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= record.created_at}
-            for op in teacher_operations.of_month(connection, teacher_id, record.month)
+            for op in reports
         ],
     }
 
@@ -81,7 +86,14 @@ def methods(rules: RuleSet, indicators: list[Indicator]) -> list[str]:
     return found
 
 
-def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet) -> dict[str, Any]:
+def _score(ind: Indicator, counted: list[Any]) -> Any:
+    """The test score of the assessment an assessment indicator counted this month (None otherwise)."""
+    if ind.scoring != "assessment":
+        return None
+    return next((op.attributes.get(ind.assessment_attribute) for op in counted if op.indicator == ind.code), None)
+
+
+def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet, score: Any = None) -> dict[str, Any]:
     maximum = None if ind.monthly_max is None else Decimal(ind.monthly_max)
     ratio = full_at_count = None
     capped = "max" if maximum is not None and row.points >= maximum else None
@@ -98,4 +110,5 @@ def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet) -> dict[str, A
         "points": number(row.points), "max": number(maximum), "capped": capped,
         "adjustment": number(row.adjustment), "total": number(row.points + row.adjustment),
         "per_action": number(ind.points), "caps": [{"period": c.period, "count": c.count} for c in ind.caps],
+        **({"score": score, "full_score": number(ind.assessment_full_score)} if ind.scoring == "assessment" else {}),
     }

@@ -100,8 +100,12 @@ def _arithmetic(item: dict[str, Any], full_at: str) -> str:
                     f"得分 {plain(maximum)} × {count} ÷ {fixed(item['full_at_count'], 4)} = "
                     f"{fixed(item['points'], 2)}（{cap}）")
     elif item["scoring"] == "assessment":
-        done = "本月有测评" if item["count"] else "本月无测评"
-        text = f"{done}，按测评成绩折算，得分 {fixed(item['points'], 2)}（{cap}）"
+        if item.get("score") is not None:
+            text = (f"本月有测评，成绩 {plain(item['score'])}，得分 {plain(maximum)} × {plain(item['score'])} ÷ "
+                    f"{plain(item['full_score'])} = {fixed(item['points'], 2)}（{cap}）")
+        else:
+            done = "本月有测评" if item["count"] else "本月无测评"
+            text = f"{done}，按测评成绩折算，得分 {fixed(item['points'], 2)}（{cap}）"
     elif item["scoring"] == "fixed":
         caps = "，".join(f"{PERIODS.get(c['period'], c['period'])}最多 {c['count']} 次" for c in item["caps"])
         over = "，超出上限的不计分" if item["capped"] == "caps" else ""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
@@ -25,6 +26,7 @@ class TeacherOperation:
     status: str
     reason: str | None
     withdrawn_at: datetime | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def of_teacher(teacher_id: str, months: Iterable[str]) -> ColumnElement[bool]:
@@ -38,7 +40,7 @@ def of_teacher(teacher_id: str, months: Iterable[str]) -> ColumnElement[bool]:
 
 
 _FIELDS = {"app_code", "external_id", "action", "indicator", "occurred_at", "received_at", "status", "reason",
-           "withdrawn_at"}
+           "withdrawn_at", "attributes"}
 
 
 def of_month(connection: Connection, teacher_id: str, month: str) -> list[TeacherOperation]:
@@ -46,7 +48,7 @@ def of_month(connection: Connection, teacher_id: str, month: str) -> list[Teache
     rows = connection.execute(
         select(operations.c.app_code, operations.c.external_id, operations.c.action, operations.c.indicator,
                operations.c.occurred_at, operations.c.received_at, operations.c.status, operations.c.reason,
-               operations.c.withdrawn_at)
+               operations.c.withdrawn_at, operations.c.attributes)
         .where(of_teacher(teacher_id, [month]))
         .order_by(operations.c.id)
     )

@@ -77,8 +77,13 @@ def test_switching_to_shihe_from_a_month_on(region: Runtime, cli_env: dict[str, 
     assert (items["resource.share"]["count"], items["resource.share"]["points"]) == (7, 5)
     assert items["teaching.session"]["points"] == 5
     assert report["total"] == 23
-    methods = [line for line in run(cli_env, "explain", "T1", "--month", "2026-10").splitlines()
-               if line.startswith("计分方法：")]
+    explained = run(cli_env, "explain", "T1", "--month", "2026-10").splitlines()
+    shares = [line for line in explained if " resource.share → " in line]
+    # 7 on Monday Oct 5 against 5 a week: the two latest earn nothing, and say so
+    assert [line.endswith("（超出次数上限，不计分）") for line in shares] == [False] * 5 + [True] * 2
+    data = json.loads(run(cli_env, "explain", "T1", "--month", "2026-10", "--format", "json"))
+    assert sum(bool(op.get("over_cap")) for op in data["operations"]) == 2
+    methods = [line for line in explained if line.startswith("计分方法：")]
     assert methods == ["计分方法：空间登录：每天达标计 1 分，连续第 8 天起每天计 2 分，中断后重新计数",
                        "计分方法：按次计分：每次达标操作计该指标规定的分值，超出每天、每周或每年次数上限的操作不计分"]
     t2 = json.loads(run(cli_env, "report", "teacher", "T2", "--month", "2026-10", "--format", "json"))

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from jifen.domain.periods import Month
 from jifen.rules.loader import load_shipped
-from jifen.settle.fixed import score, window_start
+from jifen.settle.fixed import admissions, score, window_start
 
 SHIHE = load_shipped("shihe-2022").rules
 NOV = Month(2026, 11)  # 2026-11-01 is a Sunday; Monday 2026-11-02 starts a week
@@ -49,6 +49,10 @@ def test_the_earliest_actions_are_admitted_whatever_order_they_arrive_in() -> No
     session = SHIHE.indicator("teaching.session")  # 5 points, 2 a week
     arrivals = [at("2026-11-06"), at("2026-11-03"), at("2026-11-04"), at("2026-11-02", 23)]
     assert score(session, arrivals, NOV).points == 10
+    # which ones, in the order given: Monday 23:00 and Tuesday; Wednesday and Friday are over the week's two
+    assert admissions(session, arrivals) == [False, True, False, True]
+    tie = [at("2026-11-02"), at("2026-11-02"), at("2026-11-02")]
+    assert admissions(session, tie) == [True, True, False], "at the same instant, the order given decides"
 
 
 def test_login_streak_rises_from_the_eighth_consecutive_day_and_restarts_after_a_break() -> None:

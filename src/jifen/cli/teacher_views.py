@@ -33,7 +33,7 @@ def explain(
     from jifen.reports.teacher_text import explanation_lines
 
     with opened() as runtime, runtime.database.read() as connection:
-        data = explanation(connection, teacher_id, month, version)
+        data = explanation(connection, teacher_id, month, version, tz=runtime.tz)
     _print(data, format, lambda: explanation_lines(data, runtime.tz))
 
 

@@ -8,24 +8,30 @@ the full-marks line are worked out from the published figures.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from jifen.domain.operations import Status
+from jifen.domain.periods import Month
 from jifen.domain.scores import AVERAGE_PLACES
 from jifen.errors import NotFound
 from jifen.reports import adjustment_entries, datasets
 from jifen.reports.numbers import number, plain, rounded
 from jifen.rules.schema import Indicator, RuleSet
+from jifen.settle import fixed
 from jifen.store import settlements as repo
 from jifen.store import teacher_operations
 from jifen.store.settlements import IndicatorRow
 
 
-def explanation(connection: Connection, teacher_id: str, month: str, version: int | None = None) -> dict[str, Any]:
+def explanation(connection: Connection, teacher_id: str, month: str, version: int | None = None,
+                tz: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> dict[str, Any]:
+    """``tz``: the region's time zone, in which caps count their days, weeks and years."""
     record = datasets.settlement_for(connection, month, version)
     rules = datasets.settlement_rules(connection, record)
     unit = repo.unit(connection, record.id, "teacher", teacher_id)
@@ -33,8 +39,8 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         raise NotFound(f"教师 {teacher_id!r} is not in the settlement of {record.month} (version {record.version})")
     rows = {r.indicator: r for r in repo.indicators(connection, record.id, "teacher", teacher_id)}
     reports = teacher_operations.of_month(connection, teacher_id, record.month)
-    counted = [op for op in reports if op.status == Status.QUALIFIED and op.received_at <= record.created_at
-               and (op.withdrawn_at is None or op.withdrawn_at > record.created_at)]  # what this version counted
+    counted = [op for op in reports if _counted_by(op, record.created_at)]  # what this version counted
+    over_cap = _over_cap(connection, teacher_id, Month.parse(record.month), rules, set(rows), record.created_at, tz)
     indicators = [_indicator(ind, rows[ind.code], rules, _score(ind, counted))
                   for ind in rules.indicators if ind.code in rows]
     adjustment = sum((Decimal(str(i["adjustment"])) for i in indicators), Decimal(0))
@@ -58,10 +64,38 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
              "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
              "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
              "before_version": op.received_at <= record.created_at,
-             "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= record.created_at}
+             "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= record.created_at,
+             **({"over_cap": True} if (op.app_code, op.external_id) in over_cap else {})}
             for op in reports
         ],
     }
+
+
+def _counted_by(op: teacher_operations.TeacherOperation, settled_at: datetime) -> bool:
+    """Whether a version settled at ``settled_at`` counted the report: qualified, received before, not withdrawn."""
+    return (op.status == Status.QUALIFIED and op.received_at <= settled_at
+            and (op.withdrawn_at is None or op.withdrawn_at > settled_at))
+
+
+def _over_cap(connection: Connection, teacher_id: str, month: Month, rules: RuleSet, shown: set[str],
+              settled_at: datetime, tz: ZoneInfo) -> set[tuple[str, str]]:
+    """(app, id) of the month's qualified reports that a fixed indicator's caps left without points: the caps admit
+    the earliest actions of each period, which may begin before the month (jifen.settle.fixed)."""
+    found: set[tuple[str, str]] = set()
+    for ind in rules.indicators:
+        if ind.scoring != "fixed" or not ind.caps or ind.code not in shown:
+            continue
+        start = fixed.window_start(month, [ind])
+        months = [Month(start.year, start.month)]
+        while months[-1] != month:
+            months.append(months[-1].next())
+        actions = [op for op in teacher_operations.of_months(connection, teacher_id, [str(m) for m in months], ind.code)
+                   if _counted_by(op, settled_at)]
+        local = [op.occurred_at.astimezone(tz) for op in actions]
+        for op, when, fits in zip(actions, local, fixed.admissions(ind, local), strict=True):
+            if not fits and (when.year, when.month) == (month.year, month.month):
+                found.add((op.app_code, op.external_id))
+    return found
 
 
 def methods(rules: RuleSet, indicators: list[Indicator]) -> list[str]:

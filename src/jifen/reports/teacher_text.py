@@ -46,6 +46,8 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
             reason += f"（{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
         elif op.get("withdrawn_at"):
             reason += f"（{_local(op['withdrawn_at'], tz)} 撤回，在本版结算之后：本版仍计入，下次结算起不计分）"
+        if op.get("over_cap"):
+            reason += "（超出次数上限，不计分）"
         if not op.get("before_version", True):
             reason += "（本版结算之后收到，未计入本版，下次结算计入）"
         lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "

@@ -44,18 +44,26 @@ def _period(cap: Cap, day: date) -> tuple[int, ...]:
     return (day.year,)
 
 
+def admissions(indicator: Indicator, actions: list[datetime]) -> list[bool]:
+    """Whether each action (a local time, any order) fits the indicator's caps, in the order given: the earliest
+    actions of each period are admitted; ties keep the order given."""
+    used: Counter[tuple[int, tuple[int, ...]]] = Counter()
+    admitted = [False] * len(actions)
+    for index in sorted(range(len(actions)), key=actions.__getitem__):
+        day = actions[index].date()
+        keys = [(i, _period(cap, day)) for i, cap in enumerate(indicator.caps)]
+        if all(used[key] < indicator.caps[i].count for i, key in enumerate(keys)):
+            used.update(keys)
+            admitted[index] = True
+    return admitted
+
+
 def fixed_score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:
     """Points of a fixed indicator; ``actions`` are local times of qualifying actions, any order."""
     assert indicator.points is not None
-    used: Counter[tuple[int, tuple[int, ...]]] = Counter()
     count = admitted = 0
-    for moment in sorted(actions):
-        day = moment.date()
-        keys = [(i, _period(cap, day)) for i, cap in enumerate(indicator.caps)]
-        fits = all(used[key] < indicator.caps[i].count for i, key in enumerate(keys))
-        if fits:
-            used.update(keys)
-        if (day.year, day.month) == (month.year, month.month):
+    for moment, fits in zip(actions, admissions(indicator, actions), strict=True):
+        if (moment.year, moment.month) == (month.year, month.month):
             count += 1
             admitted += fits
     return FixedScore(count, admitted, Fraction(indicator.points) * admitted)

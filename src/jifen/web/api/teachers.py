@@ -36,7 +36,7 @@ def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
             chain = None
         require_covered(user, chain, "teacher", teacher_id,
                         f"教师 {teacher_id!r} is not in the settlement of {record.month}")
-        return explanation(connection, teacher_id, month, version)
+        return explanation(connection, teacher_id, month, version, tz=runtime.tz)
 
 
 @router.get("/cards/teachers/{teacher_id}")

@@ -74,7 +74,7 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
     with runtime.database.read() as connection:
         _require_teacher(connection, runtime, signed, teacher_id)
         try:
-            data = explanation(connection, teacher_id, str(parsed))
+            data = explanation(connection, teacher_id, str(parsed), tz=runtime.tz)
         except NotFound as exc:
             return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": None,
                                                     "teacher_id": teacher_id, "missing": _chinese(exc)},
@@ -87,7 +87,8 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
         op["indicator_name"] = indicators.get(op["indicator"], op["indicator"])
         op["occurred_local"] = datetime.fromisoformat(op["occurred_at"]).astimezone(runtime.tz).strftime(
             "%Y-%m-%d %H:%M")
-    refused = [op for op in data["operations"] if op["status"] != "qualified" or op["withdrawn_at"]]
+    refused = [op for op in data["operations"]
+               if op["status"] != "qualified" or op["withdrawn_at"] or op.get("over_cap")]
     appealed = _appealed(runtime, signed, teacher_id, str(parsed))
     for op in refused:
         op["appeal"] = appealed.get((op["app"], op["id"]))

@@ -212,6 +212,21 @@ def test_the_back_fill_keeps_the_retention_window_and_future_tolerance_of_the_ap
     assert set(stored(runtime)) == {"today"}
 
 
+def test_a_csv_saved_by_chinese_excel_is_read_as_gb18030(env: dict[str, str], runtime: Runtime,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "希沃导出.csv"
+    rows = [["id", "action", "teacher_id", "occurred_at", "标题"],
+            ["g1", "lesson.create", "t1", at(3), "第一课：分数"], ["g2", "lesson.create", "t2", at(4), "第二课"]]
+    path.write_bytes("".join(",".join(r) + "\r\n" for r in rows).encode("gb18030") + b"g3,lesson.create,t1,"
+                     + at(5).encode() + b",\xff\r\n")  # a last row that is not GB18030
+    result = ok(env, "ingest", str(path), "--app", "hite-pi6")
+    assert (counts(result)["qualified"], counts(result)["rejected"]) == (2, 1)
+    assert "rejected 希沃导出.csv line 4: not GB18030" in flat(result.stdout)
+    with runtime.database.read() as connection:
+        title = connection.scalar(select(operations.c.attributes).where(operations.c.external_id == "g1"))
+    assert title == {"标题": "第一课：分数"}
+
+
 def test_a_csv_row_with_too_many_cells_is_rejected(env: dict[str, str], runtime: Runtime, tmp_path: Path) -> None:
     path = tmp_path / "ops.csv"
     path.write_text(f"id,action,teacher_id,occurred_at\nr1,lesson.create,t1,{at(2)}\nr2,lesson.create,t1,{at(3)},x\n"

@@ -132,3 +132,19 @@ def test_orgs_import_says_when_a_report_it_qualifies_is_of_a_published_month(reg
             "--effective-from 2026-09 and a new settlement of those months") in out
     again = " ".join(ok(cli_env, "orgs", "import", str(roster), "--effective-from", MONTH).split())
     assert "roster from 2026-09 on" in again and "months before the roster's first" not in again
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("publish", MONTH, "--by", " "), "错误 error: --by is empty: name who publishes"),
+    (("settle", MONTH, "--engine", ""), "错误 error: unknown settlement engine ''"),
+    (("settle", MONTH, "--engine", "duckdb", "--master", "local[2]"),
+     "错误 error: --master is for --engine spark; the engine here is duckdb"),
+    (("report", "teacher", "T1", "--month", MONTH, "--version", "0"), "Invalid value for '--version'"),
+    (("explain", "T1", "--month", MONTH, "--version", "0"), "Invalid value for '--version'"),
+])
+def test_empty_or_meaningless_options_are_refused(region: Runtime, cli_env: dict[str, str], args: tuple[str, ...],
+                                                  said: str) -> None:
+    ok(cli_env, "settle", MONTH)
+    result = jifen(cli_env, *args)
+    assert result.exit_code == 2 and said in result.stderr, (result.stdout, result.stderr)
+    assert [v["version"] for v in as_json(cli_env, "versions", MONTH)["versions"]] == [1], "nothing made"

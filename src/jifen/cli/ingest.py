@@ -22,7 +22,8 @@ LABELS = {**STATUS_NAMES, "conflict": "冲突 conflict"}
 
 @reports_errors
 def ingest(
-    file: Annotated[Path, typer.Argument(help="JSONL (one item per line) or CSV (envelope columns + attributes)")],
+    file: Annotated[Path, typer.Argument(help="JSONL (one item per line, UTF-8) or CSV (UTF-8 or GB18030; envelope "
+                                                  "columns + attributes)")],
     app_code: Annotated[str, typer.Option("--app", help="the registered app the reports come from")],
 ) -> None:
     """Back-fill reports from a file, in chunks; safe to run again (items already stored count as duplicate)."""

@@ -267,9 +267,12 @@ def settle(
     parsed = Month.parse(month)
     with opened() as runtime:
         s = runtime.settings
+        engine = engine if engine is not None else s.settle_engine
+        if master is not None and engine != "spark":
+            raise InvalidInput(f"--master is for --engine spark; the engine here is {engine}")
         summary = settle_month(runtime.database, runtime.rulebook.for_month(parsed), parsed,
                                (s.region_code, s.region_name), _now(), runtime.tz,
-                               engine=engine or s.settle_engine, master=master or s.spark_master)
+                               engine=engine, master=master if master is not None else s.spark_master)
     console.print(f"{summary.month} settled, version {summary.version}: {summary.teachers} teachers, "
                   f"{summary.schools} schools, {summary.counties} counties; region total {summary.region_total}")
     console.print(f"第{summary.version}版为草稿 a draft until published: jifen diff {summary.month}, "
@@ -283,8 +286,8 @@ def report(
     code: Annotated[str, typer.Argument(help="teacher id, or school, county, city or region code")],
     month: Annotated[str, typer.Option(help="YYYY-MM")],
     format: Annotated[Format, typer.Option("--format", help="table, json, xlsx or csv")] = Format.table,
-    version: Annotated[int | None, typer.Option(help="settlement version (default: the latest published, "
-                                                     "else the latest draft)")] = None,
+    version: Annotated[int | None, typer.Option(min=1, help="settlement version (default: the latest published, "
+                                                            "else the latest draft)")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="the file to write (required for xlsx; "
                                                                        "csv without it goes to stdout)")] = None,
 ) -> None:

@@ -15,6 +15,7 @@ import typer
 from jifen.cli.adjust import default_author
 from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.teacher_views import Output
+from jifen.errors import InvalidInput
 from jifen.runtime import Runtime
 
 LEVELS = "teacher, school, county, city or region"
@@ -32,7 +33,10 @@ def publish(
     from jifen.settle.publication import publish as publish_version
 
     with opened() as runtime:
-        record = publish_version(runtime.database, month, version, by or default_author(), datetime.now(UTC))
+        if by is not None and not by.strip():
+            raise InvalidInput("--by is empty: name who publishes, or leave it out for cli:<OS user>")
+        record = publish_version(runtime.database, month, version, by.strip() if by else default_author(),
+                                 datetime.now(UTC))
         when = record.published_at.astimezone(runtime.tz) if record.published_at else None
         changed = list_versions(runtime.database, record.month).inputs_changed
     console.print(f"{record.month} 第{record.version}版已发布 published by {record.published_by}"

@@ -24,8 +24,8 @@ class Output(str, Enum):
 def explain(
     teacher_id: Annotated[str, typer.Argument(help="teacher id")],
     month: Annotated[str, typer.Option(help="YYYY-MM")],
-    version: Annotated[int | None, typer.Option(help="settlement version (default: the latest published, "
-                                                     "else the latest draft)")] = None,
+    version: Annotated[int | None, typer.Option(min=1, help="settlement version (default: the latest published, "
+                                                            "else the latest draft)")] = None,
     format: Annotated[Output, typer.Option("--format", help="table (Chinese text) or json")] = Output.table,
 ) -> None:
     """Explain a teacher's points of a month: each indicator's arithmetic, adjustments, and the month's reports."""

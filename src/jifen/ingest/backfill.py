@@ -141,8 +141,10 @@ def read_jsonl(raw: Iterable[bytes]) -> Iterator[Line]:
 
 
 def read_csv(raw: Iterable[bytes], name: str) -> Iterator[Line]:
-    physical = _decoded_lines(raw)
-    reader = csv.reader(physical)
+    """CSV rows as items. The file is UTF-8 (with or without BOM) or, as Chinese Excel saves it, GB18030: the
+    first line that is not plain ASCII decides, and a row that is not in that encoding is rejected alone."""
+    text = _Decoded(raw)
+    reader = csv.reader(text)
     try:
         header = [cell.strip() for cell in next(reader)]
     except StopIteration:
@@ -163,7 +165,7 @@ def read_csv(raw: Iterable[bytes], name: str) -> Iterator[Line]:
         if not any(cell.strip() for cell in cells):
             continue
         if any(_undecodable(cell) for cell in cells):
-            yield Line(number, unreadable="not UTF-8")
+            yield Line(number, unreadable=f"not {text.encoding_name}")
         elif len(cells) > len(columns):
             yield Line(number, unreadable=f"{len(cells)} cells but the header names {len(columns)} columns")
         else:
@@ -236,10 +238,36 @@ def _undecodable(cell: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in cell)
 
 
-def _decoded_lines(raw: Iterable[bytes]) -> Iterator[str]:
-    """Lines as text; bytes that are not UTF-8 survive as lone surrogates, so the row can be rejected alone."""
-    for data in raw:
-        yield data.decode("utf-8", errors="surrogateescape")
+class _Decoded:
+    """A CSV file's lines as text, in the encoding its first line beyond ASCII shows (UTF-8 unless that line is
+    GB18030 and not UTF-8); bytes not in it survive as lone surrogates, so that the row can be rejected alone."""
+
+    NAMES = {"utf-8": "UTF-8", "gb18030": "GB18030"}
+
+    def __init__(self, raw: Iterable[bytes]) -> None:
+        self._raw = iter(raw)
+        self.encoding: str | None = None  # decided by the first line that is not ASCII
+
+    @property
+    def encoding_name(self) -> str:
+        return self.NAMES[self.encoding or "utf-8"]
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        data = next(self._raw)
+        if self.encoding is None and not data.isascii():
+            self.encoding = "utf-8" if _decodes(data, "utf-8") or not _decodes(data, "gb18030") else "gb18030"
+        return data.decode(self.encoding or "utf-8", errors="surrogateescape")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:

@@ -270,11 +270,16 @@ class ServerProcess:
         return found
 
     def runs_with(self) -> str:
-        """The event loop and HTTP parser a serving process has loaded (uvloop and httptools, as ``jifen serve``
-        picks when they are installed), from /proc; "" when /proc is not there."""
-        try:
-            maps = Path(f"/proc/{self.processes()[-1]}/maps").read_text()
-        except OSError:
+        """The event loop and HTTP parser the serving processes have loaded (uvloop and httptools, as ``jifen
+        serve`` picks when they are installed), from /proc; "" when /proc is not there. With ``--workers``, the
+        supervisor and its helper processes load neither: a library any process has loaded is the one served with."""
+        maps = ""
+        for pid in self.processes():
+            try:
+                maps += Path(f"/proc/{pid}/maps").read_text()
+            except OSError:
+                continue
+        if not maps:
             return ""
         return (f" loop={'uvloop' if '/uvloop/' in maps else 'asyncio'}"
                 f" http={'httptools' if '/httptools/' in maps else 'h11'}")

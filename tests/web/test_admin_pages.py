@@ -14,6 +14,7 @@ from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
 from jifen.settle.service import settle_month
+from jifen.store import settlements as settlements_repo
 from jifen.web.pages import admin_table
 
 
@@ -221,6 +222,9 @@ def test_the_versions_page_lists_the_months_versions_and_what_changed(client: Te
     assert page.status_code == 200
     versions = page.text.split('data-testid="versions"', 1)[1].split("</table>", 1)[0]
     assert "第1版" in versions and "第2版" in versions and "草稿" in versions
+    with runtime.database.read() as connection:
+        first = settlements_repo.versions(connection, str(region.last_month))[0]
+    assert f"<td>{first.created_at.astimezone(runtime.tz):%Y-%m-%d %H:%M}</td>" in versions, "in the region's time"
     assert 'data-testid="publish-form"' not in page.text and "待自治区管理员发布" in page.text
     diff = page.text.split('data-testid="diff"', 1)[1]
     assert "第1版（草稿）→ 第2版（草稿）" in diff
@@ -249,6 +253,7 @@ def test_only_the_region_admin_publishes_with_the_csrf_token_and_a_confirmation(
     assert unconfirmed.status_code == 422 and "确认发布第2版" in unconfirmed.text
     old = client.post(f"/settlements/{month}/versions/1/publish", data={"csrf_token": token, "confirm": "yes"})
     assert old.status_code == 409  # only the latest version is published
+    assert "当前状态下无法完成此操作" in old.text and "详细信息：version 1 of" in old.text, "Chinese, then the details"
     done = client.post(f"/settlements/{month}/versions/2/publish", data={"csrf_token": token, "confirm": "yes"})
     assert done.status_code == 303 and done.headers["location"] == f"/settlements/{month}?published=2"
     after = client.get(done.headers["location"]).text

@@ -71,6 +71,9 @@ def test_the_rules_page_lists_every_indicator_with_each_apps_how_to(client: Test
     for text in ("线上备课", "互动授课", "教师测评", "校务管理", "每月 20", "每年 240", "学校",
                  "希沃白板5", "新建或打开云课件并同步不少于3次", "名师工作室", "接入中"):
         assert text in page, text
+    row = page.split("<td>教师测评</td>", 1)[1].split("</tr>", 1)[0]
+    assert "每年 10" in row and "每月" not in row, "the assessment counts once a year"
+    assert "计分方法：按全区平均计分" in page and "计分方法：教师测评：当年首次测评计分" in page
 
 
 def test_a_months_explanation_shows_the_arithmetic_and_the_reports_that_did_not_count(
@@ -85,7 +88,8 @@ def test_a_months_explanation_shows_the_arithmetic_and_the_reports_that_did_not_
     assert "<td>线上备课</td><td class=\"num\">4</td>" in table.replace("\n", "").replace("        ", "")
     assert "2.3333" in table
     refused = page.text.split('data-testid="refused"', 1)[1].split("</table>", 1)[0]
-    assert "courseware.sync" in refused and "不达标" in refused and "sync_count" in refused
+    assert "courseware.sync" in refused and "不达标" in refused and "同步次数为 1，须不少于 3" in refused
+    assert "新建或打开云课件并同步不少于3次" in refused, "what the action must be to count"
     missing = client.get(f"/teachers/t1/months/{region.this_month}")
     assert missing.status_code == 200 and "尚未结算" in missing.text
 
@@ -130,6 +134,11 @@ def test_an_assessment_expert_reads_their_countys_pages_and_changes_nothing(clie
                   "points": 5, "reason": "现场评估"}
     refused = client.post("/api/v1/adjustments", json=adjustment, headers={CSRF_HEADER: page_csrf(home.text)})
     assert refused.status_code == 403
+    # a teacher's page of the county, and what its chart and card read, as the page itself
+    assert client.get("/teachers/t1").status_code == 200
+    assert client.get("/api/v1/histories/teachers/t1").status_code == 200
+    assert client.get("/api/v1/cards/teachers/t1").status_code == 200
+    assert client.get("/api/v1/histories/teachers/t3").status_code == 403, "t3 is of county C2"
 
 
 def test_the_region_admin_is_told_when_a_unit_does_not_exist(client: TestClient) -> None:
@@ -157,6 +166,8 @@ def test_api_docs_and_charts_use_assets_served_here(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
     assert "cdn" not in docs.text.lower() and "https://" not in docs.text
+    if "swagger-ui-bundle.js" in docs.text:
+        assert '"validatorUrl": null' in docs.text, "Swagger UI would ask validator.swagger.io"
     if vendor.available("echarts"):
         script = client.get("/static/vendor/echarts/echarts.min.js")
         assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
@@ -188,3 +199,15 @@ def test_a_bad_parameter_in_a_page_address_is_a_chinese_page(client: TestClient)
         page = client.get(path)
         assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
         assert "输入有误" in page.text
+
+
+def test_an_address_that_is_no_page_is_a_chinese_page_and_an_api_one_the_error_shape(client: TestClient) -> None:
+    for path in ("/nonexistent", "/static/nonexistent.css", "/teachers"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert "没有这个页面" in page.text and "no such endpoint" not in page.text
+    sign_in(client, "teacher1")
+    assert "没有这个页面" in client.get("/nonexistent").text
+    api = client.get("/api/v1/nonexistent")
+    assert api.status_code == 404 and api.json()["error"]["message"] == "no such endpoint: GET /api/v1/nonexistent"
+    assert '<link rel="icon" href="data:,">' in client.get("/").text, "no favicon request from every page"

@@ -26,7 +26,7 @@ def rules_table(rules: RuleSet) -> list[dict[str, Any]]:
                   for app in rules.apps for rule in app.actions if rule.indicator == ind.code]
         out.append({"code": ind.code, "category": ind.category, "name": ind.name, "description": ind.description,
                     "subject": SUBJECTS.get(ind.subject, ind.subject), "monthly_max": number(ind.monthly_max),
-                    "annual_max": number(ind.annual_max), "points": number(ind.points),
+                    "annual_max": number(ind.annual_max), "points": number(ind.points), "scoring": ind.scoring,
                     "caps": [{"period": c.period, "count": c.count} for c in ind.caps], "guides": guides})
     return out
 

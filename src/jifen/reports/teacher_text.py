@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jifen.reports.numbers import fixed, plain, signed
+from jifen.reports.reasons import in_chinese
 
 STATUS = {"qualified": "达标", "not_qualified": "不达标", "duplicate": "重复", "pending": "待核验",
           "rejected": "拒收"}
@@ -41,7 +42,7 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         lines.append("- 无")
     for op in data["operations"]:
         outcome = STATUS.get(op["status"], op["status"])
-        reason = f"：{op['reason']}" if op["reason"] and op["status"] != "qualified" else ""
+        reason = f"：{in_chinese(op['reason'])}" if op["reason"] and op["status"] != "qualified" else ""
         if op.get("withdrawn_at") and op.get("withdrawn_before_version", True):
             reason += f"（{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
         elif op.get("withdrawn_at"):

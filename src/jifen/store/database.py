@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -18,15 +20,24 @@ from sqlalchemy.exc import DisconnectionError
 
 from jifen.config import normalise_database_url
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock (see WriterLock)
+    fcntl = None  # type: ignore[assignment]
+
 
 class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self._writers: WriterLock | None = None
         if self.is_sqlite:
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
+            database = self.engine.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                self._writers = WriterLock(Path(database).with_name(Path(database).name + ".writers.lock"))
         else:
             # No server-side prepared statements: a generic plan of the batch look-ups (a VALUES list joined to
             # operations) can scan the table where every custom plan seeks the index, and cost grows with it.
@@ -70,8 +81,13 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A unit of work: commits when the block ends, rolls back when it raises."""
-        with self.engine.begin() as connection:
+        """A unit of work: commits when the block ends, rolls back when it raises. On a SQLite file, writers take
+        their turn at the WriterLock first."""
+        if self._writers is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._writers.held(), self.engine.begin() as connection:
             yield connection
 
     @contextmanager
@@ -143,6 +159,59 @@ class Database:
             point, self._point = self._point, None
         _close_quietly(point)
         self.engine.dispose()
+        if self._writers is not None:
+            self._writers.close()
+
+
+class WriterLock:
+    """The turn of the writers of one SQLite file, across threads and processes (``jifen serve --workers N``,
+    a back-fill beside the server).
+
+    SQLite admits one writer at a time, and one that finds the file locked polls: it sleeps 1, 2, 5 ... up to
+    100 ms between tries, so two processes writing in turn spend most of the time asleep (two server workers
+    stored no more than one). Writers wait here instead, on a lock of their thread and then ``flock`` of a file
+    beside the database, and the next one goes on as soon as the last commits. Re-entered by the thread that
+    holds it (a write inside a write). Without ``fcntl`` (Windows) only the thread lock is taken, and processes
+    fall back to SQLite's polling."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None  # of the lock file, opened by the process on its first write
+        self._pid = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._flock(True)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._flock(False)
+
+    def _flock(self, take: bool) -> None:
+        if fcntl is None:
+            return
+        if self._fd is None or self._pid != os.getpid():  # a process of its own, not one forked with it
+            self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._lock:
+            fd, self._fd = self._fd, None
+            if fd is not None and self._pid == os.getpid():
+                os.close(fd)
+
+    def __del__(self) -> None:  # a Database dropped without dispose must not keep the file open
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - finalising: nothing left to tell
+            pass
 
 
 def _close_quietly(connection: Any) -> None:

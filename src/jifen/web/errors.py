@@ -9,11 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jifen.errors import JifenError
 
+_PAGE_MESSAGES = {404: "没有这个页面，请检查网址，或从首页进入。", 405: "该页面不接受这种请求方式，请从页面上的链接或按钮进入。"}
 _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "payload_too_large", 422: "invalid", 429: "too_many_requests"}
 
@@ -44,7 +45,11 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid", message, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in _PAGE_MESSAGES and not request.url.path.startswith("/api/"):
+            from jifen.web.pages.rendering import error_page  # a browser's address: a page, in Chinese
+
+            return error_page(request, exc.status_code, _PAGE_MESSAGES[exc.status_code])
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
         if exc.status_code == 404 and message == "Not Found":

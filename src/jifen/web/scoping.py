@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from jifen.access.scopes import covers
+from jifen.access.scopes import covers, sees
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.store.access import User
@@ -26,9 +26,12 @@ def day_query(text: str) -> date:
         raise InvalidInput(f"query.on: {message}", details=[{"path": "query.on", "message": message}]) from None
 
 
-def require_covered(user: User, chain: dict[str, str] | None, level: str, code: str, missing: str) -> None:
-    """Refuse a unit outside the user's scope; one that does not exist is 404 only to the region's admins."""
-    if chain is not None and covers(user, chain):
+def require_covered(user: User, chain: dict[str, str] | None, level: str, code: str, missing: str, *,
+                    reading: bool = False) -> None:
+    """Refuse a unit outside the user's scope; one that does not exist is 404 only to the region's admins. With
+    ``reading``, what the user may read (an assessment expert reads the pages of their county: sees) is enough,
+    as it is for the pages."""
+    if chain is not None and (sees(user, chain) if reading else covers(user, chain)):
         return
     if chain is None and user.role == "region_admin":
         raise NotFound(missing)

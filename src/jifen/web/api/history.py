@@ -24,5 +24,6 @@ def history(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
     last = month_query(to) if to is not None else Month.of(datetime.now(UTC), runtime.tz).previous()
     with runtime.database.read() as connection:
         chain = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)
-        require_covered(user, chain, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster")
+        require_covered(user, chain, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster",
+                        reading=True)
         return history_data(connection, teacher_id, last, months)

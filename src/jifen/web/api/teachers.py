@@ -35,7 +35,7 @@ def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
         except NotFound:
             chain = None
         require_covered(user, chain, "teacher", teacher_id,
-                        f"教师 {teacher_id!r} is not in the settlement of {record.month}")
+                        f"教师 {teacher_id!r} is not in the settlement of {record.month}", reading=True)
         return explanation(connection, teacher_id, month, version, tz=runtime.tz)
 
 
@@ -47,5 +47,6 @@ def card(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
     rules = runtime.rulebook.rules_for(Month(day.year, day.month))
     with runtime.database.read() as connection:
         chain = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)
-        require_covered(user, chain, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster")
+        require_covered(user, chain, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster",
+                        reading=True)
         return card_data(connection, teacher_id, day, runtime.tz, rules)

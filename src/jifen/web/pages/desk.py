@@ -21,8 +21,8 @@ from jifen.domain.appeals import STATE_NAMES, State
 from jifen.errors import Forbidden, NotFound, NotSettled
 from jifen.reports.card import card as card_data
 from jifen.reports.desk import operations_page, rules_table
-from jifen.reports.explain import explanation
-from jifen.reports.teacher_text import STATUS
+from jifen.reports.explain import explanation, methods
+from jifen.reports.teacher_text import PERIODS, STATUS
 from jifen.runtime import Runtime
 from jifen.settle.appeals import appealable
 from jifen.store import units
@@ -80,9 +80,12 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
                                                     "teacher_id": teacher_id, "missing": _chinese(exc)},
                           signed=signed)
     indicators = {i["code"]: i["name"] for i in data["indicators"]}
-    apps = {app.code: app.name for app in runtime.rulebook.rules_for(parsed).apps}
+    catalog = {app.code: app for app in runtime.rulebook.rules_for(parsed).apps}
     for op in data["operations"]:
-        op["app_name"] = apps.get(op["app"], op["app"])
+        app = catalog.get(op["app"])
+        rule = app.action(op["action"]) if app else None
+        op["app_name"] = app.name if app else op["app"]
+        op["action_guide"] = rule.guide if rule else ""  # what the action must be to count, in Chinese
         op["status_name"] = STATUS.get(op["status"], op["status"])
         op["indicator_name"] = indicators.get(op["indicator"], op["indicator"])
         op["occurred_local"] = datetime.fromisoformat(op["occurred_at"]).astimezone(runtime.tz).strftime(
@@ -112,7 +115,8 @@ def rules_page(request: Request, signed: PageUser) -> HTMLResponse:
     today = datetime.now(UTC).astimezone(runtime.tz)
     rules = runtime.rulebook.rules_for(Month(today.year, today.month))
     return render(request, "rules.html", {"title": "积分规则", "rules": rules, "table": rules_table(rules),
-                                          "full_at": rules.scoring.full_at}, signed=signed)
+                                          "methods": methods(rules, rules.indicators), "periods": PERIODS},
+                  signed=signed)
 
 
 def _require_teacher(connection: Connection, runtime: Runtime, signed: SignedIn, teacher_id: str) -> None:

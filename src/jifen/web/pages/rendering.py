@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from jifen.access.scopes import ROLE_NAMES
 from jifen.domain.periods import Month
+from jifen.reports import reasons
 from jifen.errors import JifenError
 from jifen.store.access import User
 from jifen.web import sessions
@@ -37,6 +38,13 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 ERROR_TITLES = {401: "需要登录", 403: "无权访问", 404: "未找到", 409: "无法完成", 422: "输入有误"}
+# What a page says when the service's own message is not Chinese (the API's messages are English, for integrators):
+# the message then follows as the details, for whoever looks into it.
+ERROR_SENTENCES = {
+    401: "请先登录后再试。", 403: "您没有执行此操作的权限。", 404: "要找的内容不存在，或已被删除。",
+    409: "当前状态下无法完成此操作（例如该版本已发布，或已有更新的版本），请刷新页面后再试。",
+    413: "提交的内容过大，请删减后重试。", 422: "提交的内容有误，请检查后重试。",
+}
 
 
 class SignInRequired(Exception):
@@ -69,6 +77,10 @@ def templates(request: Request) -> Jinja2Templates:
     if getattr(state, "page_templates", None) is None:
         found = Jinja2Templates(directory=str(resources.files("jifen.web") / "templates"))
         found.env.globals["role_names"] = ROLE_NAMES
+        found.env.filters["reason"] = reasons.in_chinese  # a stored reason, as people read it
+        tz = state.runtime.tz
+        found.env.filters["local"] = lambda instant: (  # an ISO instant as the region's local time, to the minute
+            datetime.fromisoformat(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "-")
         state.page_templates = found
     built: Jinja2Templates = state.page_templates
     return built
@@ -93,7 +105,11 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     except (SignInRequired, JifenError):
         pass
     title = ERROR_TITLES.get(status, "出错了")
-    return render(request, "error.html", {"title": title, "status": status, "message": message}, status, signed)
+    details = None
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        message, details = ERROR_SENTENCES.get(status, "服务器未能完成请求，请稍后重试。"), message
+    return render(request, "error.html", {"title": title, "status": status, "message": message, "details": details},
+                  status, signed)
 
 
 def login_redirect(request: Request) -> RedirectResponse:

@@ -1,0 +1,80 @@
+"""A report's reason said in Chinese, for the pages and texts teachers and bureaus read.
+
+The API answers apps with the reasons as stored (codes such as ``duplicate_content``, and conditions such as
+``duration_s 600 < 900``: a public contract apps may parse). People read them here: each clause the rules engine
+writes (jifen.rules.conditions, jifen.ingest.antigaming, pending and appeal reasons) becomes a Chinese sentence;
+a reason of another shape is shown as stored. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+FIELDS = {
+    "duration_s": "时长（秒）", "attributes.sync_count": "同步次数", "attributes.resources": "资源数",
+    "attributes.coursewares": "课件数", "attributes.format": "文件格式", "attributes.chars": "字数",
+    "attributes.kind": "类型", "attributes.public": "是否公开", "attributes.shared": "是否分享",
+    "attributes.review": "审核结果", "attributes.score": "测评成绩", "attributes.role": "测评身份",
+    "attributes.students": "学生数", "attributes.participants": "参与人数", "attributes.person_times": "批阅人次",
+    "attributes.count": "数量", "attributes.works_reviewed": "点评作品数", "attributes.content_sha256": "内容指纹",
+    "attributes.classroom_id": "在线教室",
+}
+CODES = {
+    "duplicate_content": "内容与区域内已计分的内容重复，不重复计分",
+    "not_first_of_year": "本年度已有一次测评计分，只计首次",
+    "overlap": "与同一时段已计分的授课重叠，同一时段只计一次",
+    "daily_cap": "已达该指标每天的次数上限",
+}
+_FIELD = r"(?P<field>duration_s|attributes\.[A-Za-z0-9_]+)"
+_CLAUSES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(_FIELD + r" (?P<actual>\S+) not between (?P<low>\S+) and (?P<high>\S+)"),
+     "{field}为 {actual}，须在 {low} 至 {high} 之间"),
+    (re.compile(_FIELD + r" (?P<actual>\S+) < (?P<least>\S+)"), "{field}为 {actual}，须不少于 {least}"),
+    (re.compile(_FIELD + r" '(?P<actual>[^']*)' not in (?P<values>[^ ,]+(?:, [^ ,]+)*)"),
+     "{field}为“{actual}”，须为 {values} 之一"),
+    (re.compile(_FIELD + r" is (?P<actual>\S+), needs (?P<needed>\S+)"), "{field}为 {actual}，须为 {needed}"),
+    (re.compile(_FIELD + r" is missing"), "缺少{field}"),
+    (re.compile(_FIELD + r" must be a number"), "{field}须为数字"),
+    (re.compile(r"(?P<who>teacher_id|school_id) '(?P<subject>[^']*)' is not on the roster yet"),
+     "{who} {subject} 尚未在花名册中，导入花名册后自动核验"),
+    (re.compile(r"credited by appeal (?P<appeal>\d+)"), "已由申诉 {appeal} 补计，不重复计分"),
+    (re.compile(r"\b(?P<code>duplicate_content|not_first_of_year|overlap|daily_cap)\b"), "{code}"),
+]
+_WORDS = {"true": "是", "false": "否", "teacher_id": "教师", "school_id": "学校"}
+
+
+def in_chinese(reason: str | None) -> str | None:
+    """The reason in Chinese, clause by clause (clauses joined by "and" become "；"); unknown shapes as stored."""
+    if not reason:
+        return reason
+    said: list[str] = []
+    rest = reason
+    while rest:
+        found = _clause(rest)
+        if found is None:
+            return reason  # not a reason of the engine's: shown as stored, whole
+        text, end = found
+        said.append(text)
+        rest = rest[end:]
+        if rest.startswith(" and "):
+            rest = rest[len(" and "):]
+        elif rest:
+            return reason
+    return "；".join(said)
+
+
+def _clause(text: str) -> tuple[str, int] | None:
+    for pattern, sentence in _CLAUSES:
+        match = pattern.match(text)
+        if match:
+            values = {key: _word(key, value) for key, value in match.groupdict().items()}
+            return sentence.format(**values), match.end()
+    return None
+
+
+def _word(key: str, value: str) -> str:
+    if key == "field":
+        return FIELDS.get(value, value.removeprefix("attributes."))
+    if key == "code":
+        return CODES.get(value, value)
+    return _WORDS.get(value, value.strip('"'))

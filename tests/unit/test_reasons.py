@@ -1,0 +1,34 @@
+"""Reasons said in Chinese for people; the stored reasons (the API's) stay as they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from jifen.reports.reasons import in_chinese
+
+
+@pytest.mark.parametrize(("stored", "said"), [
+    ("duration_s 423 < 900", "时长（秒）为 423，须不少于 900"),
+    ("attributes.sync_count 2 < 3", "同步次数为 2，须不少于 3"),
+    ("attributes.public is false, needs true", "是否公开为 否，须为 是"),
+    ('attributes.review is "pending", needs "approved"', "审核结果为 pending，须为 approved"),
+    ("attributes.format 'docx' not in edux, ppt, pptx", "文件格式为“docx”，须为 edux, ppt, pptx 之一"),
+    ("attributes.score 120 not between 0 and 100", "测评成绩为 120，须在 0 至 100 之间"),
+    ("attributes.chars 12 < 30 and attributes.kind 'comment' not in upload_document, vote",
+     "字数为 12，须不少于 30；类型为“comment”，须为 upload_document, vote 之一"),
+    ("duplicate_content", "内容与区域内已计分的内容重复，不重复计分"),
+    ("not_first_of_year", "本年度已有一次测评计分，只计首次"),
+    ("overlap", "与同一时段已计分的授课重叠，同一时段只计一次"),
+    ("daily_cap", "已达该指标每天的次数上限"),
+    ("teacher_id 'T9' is not on the roster yet", "教师 T9 尚未在花名册中，导入花名册后自动核验"),
+    ("credited by appeal 12", "已由申诉 12 补计，不重复计分"),
+    ("attributes.sync_count is missing", "缺少同步次数"),
+    ("attributes.new_field 1 < 2", "new_field为 1，须不少于 2"),
+])
+def test_the_engines_reasons_are_said_in_chinese(stored: str, said: str) -> None:
+    assert in_chinese(stored) == said
+
+
+@pytest.mark.parametrize("stored", [None, "", "something the engine never writes", "duration_s 1 < 2 but also x"])
+def test_other_reasons_are_shown_as_stored(stored: str | None) -> None:
+    assert in_chinese(stored) == stored

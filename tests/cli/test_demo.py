@@ -28,6 +28,11 @@ def test_demo_runs_the_whole_flow_and_prints_what_it_promises(cli_env: dict[str,
         assert role in out
     curls = re.findall(r"curl -H 'Authorization: Bearer (\S+)' '(\S+)'", out)
     assert len(curls) == 5
+    served_at = re.search(r"登录 sign in: http://127\.0\.0\.1:(\d+)/login", out)
+    assert served_at, "the sign-in address"
+    again = re.search(r"not serving \(--no-serve\); to serve the demo at the addresses above: JIFEN_DATABASE_URL=(\S+) "
+                      r"jifen serve --host 127\.0\.0\.1 --port (\d+)", out)
+    assert again and again.group(2) == served_at.group(1), "the same address as every link printed"
 
 
 def test_demo_refuses_a_database_that_already_has_a_roster(cli_env: dict[str, str], database_url: str) -> None:

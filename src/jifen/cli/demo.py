@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -88,9 +90,22 @@ def demo(
                 server.wait()
             except KeyboardInterrupt:
                 pass
+        else:
+            print(f"not serving (--no-serve); to serve the demo at the addresses above: JIFEN_DATABASE_URL="
+                  f"{runtime.database.display_url} {command_name()} serve --host {host} --port {port}")
         server.stop()
     finally:
         runtime.close()
+
+
+def command_name() -> str:
+    """How to run this command again: ``jifen`` when that is the one on the PATH, else the path it was run by
+    (``.venv/bin/jifen`` from a clone whose virtual environment is not activated)."""
+    ran = Path(sys.argv[0])
+    found = shutil.which("jifen")
+    if ran.name != "jifen" or (found is not None and Path(found).resolve() == ran.resolve()):
+        return "jifen"
+    return str(ran)
 
 
 def _fresh_sqlite(data_dir: Path) -> str:
@@ -152,7 +167,7 @@ def _print_accounts(url: str, month: str, accounts: list[tuple[str, str, str, st
              "city_admin": "cities", "region_admin": "regions"}
     for _name, role, scope, token, _password in accounts:
         print(f"curl -H 'Authorization: Bearer {token}' '{url}/api/v1/reports/{kinds[role]}/{scope}?month={month}'")
-    print(f"JIFEN_DATABASE_URL={database} jifen report region {accounts[-1][2]} --month {month}")
+    print(f"JIFEN_DATABASE_URL={database} {command_name()} report region {accounts[-1][2]} --month {month}")
 
 
 def _print_figures(supplied: SuppliedFigures, county: str) -> None:
@@ -169,7 +184,7 @@ def _print_figures(supplied: SuppliedFigures, county: str) -> None:
 def _print_pages(url: str, month: str, accounts: list[tuple[str, str, str, str, str]], database: str) -> None:
     scopes = {role: scope for _name, role, scope, _token, _password in accounts}
     teacher, county = scopes["teacher"], scopes["county_admin"]
-    print(f"JIFEN_DATABASE_URL={database} jifen bulletin {county} --month {month} -o bulletin/")
+    print(f"JIFEN_DATABASE_URL={database} {command_name()} bulletin {county} --month {month} -o bulletin/")
     print("页面 pages (sign in first):")
     for label, path in (
         ("教师工作桌面 teacher desk (demo-teacher)", f"/teachers/{teacher}"),

@@ -29,6 +29,7 @@ from jifen.ingest.withdrawal import withdraw
 from jifen.reports import datasets
 from jifen.reports.card import card
 from jifen.reports.versions import diff_data
+from jifen.reports.versions_text import why
 from jifen.runtime import Runtime
 from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
 from jifen.settle.due import month_states, run_due
@@ -154,6 +155,9 @@ def test_a_late_report_makes_version_2_with_its_diff_and_leaves_version_1_as_pub
         "kind": "indicator", "indicator": "interactive_teaching", "name": "互动授课", "causes": ["count", "average"],
         "old": {"count": 0, "average": 0.4, "points": 0, "adjustment": 0},
         "new": {"count": 1, "average": 0.6, "points": 16.67, "adjustment": 0}}]
+    assert [(e["kind"], e["app"], e["indicator"], e["status"]) for e in t2["events"]] == [
+        ("received", "hite-pi6", "interactive_teaching", "qualified")], "the late report, named"
+    assert "两版之间收到上报 1 条" in why(t2)
     s1_members = [r for r in data["changes"][1]["reasons"] if r["kind"] == "members"]
     assert s1_members == [{"kind": "members", "joined": [], "left": [], "moved": 1,
                            "largest": [{"code": "T2", "change": 16.67}]}]
@@ -193,6 +197,23 @@ def test_an_adjustment_makes_a_new_version_with_the_adjustment_as_its_reason(reg
                               "causes": ["adjustment"],
                               "old": {"count": 0, "average": 0, "points": 0, "adjustment": 0},
                               "new": {"count": 0, "average": 0, "points": 0, "adjustment": 2.5}}]
+
+
+def test_a_diff_names_the_withdrawals_and_adjustments_made_between_its_versions(region: Runtime) -> None:
+    later, latest = NOW + timedelta(days=1), NOW + timedelta(days=2)
+    withdraw(region.database, "hite-pi6", "t1-3", later)
+    withdraw(region.database, "hite-pi6", "t1-4", later)
+    add_adjustment(region.database, region.ruleset.rules,
+                   AdjustmentRequest("teacher", "T1", MONTH, "tutoring", "-2.5", "核查：重复上报"),
+                   author="county-1", now=later, region_code=REGION[0])
+    assert _settle(region, latest) == 2
+    t1 = next(c for c in _diff(region)["changes"] if c["code"] == "T1")
+    assert [(e["kind"], e.get("id"), e.get("reason")) for e in t1["events"]] == [
+        ("withdrawn", "t1-3", None), ("withdrawn", "t1-4", None), ("adjustment", None, "核查：重复上报")]
+    line = why(t1)
+    assert "两版之间撤回上报 2 条（t1-3、t1-4）" in line and "人工调整 -2.50：核查：重复上报（录入人 county-1）" in line
+    backwards = next(c for c in _diff(region, from_version=2, to_version=1)["changes"] if c["code"] == "T1")
+    assert backwards["events"] == [], "nothing happens from a later version to an earlier one"
 
 
 def test_a_pending_report_whose_teacher_arrives_later_joins_the_next_version(region: Runtime) -> None:

@@ -13,6 +13,8 @@ from jifen.reports.datasets import settlement_rules
 from jifen.reports.numbers import number
 from jifen.settle import diff as d
 from jifen.settle.publication import MonthVersions
+from jifen.store import adjustments as adjustments_repo
+from jifen.store import operations as operations_repo
 from jifen.store import settlements as repo
 from jifen.store.settlements import SettlementRecord
 
@@ -55,6 +57,7 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
     if level is not None:
         changes = [c for c in changes if c.level == level]
     listed = changes if limit is None else changes[:limit]
+    events = _events(connection, new_record.month, old_record, new_record)
     return {
         "month": new_record.month,
         "from_version": old_record.version, "from_state": old_record.status,
@@ -62,8 +65,31 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
         "ruleset": {"from": old.ruleset, "to": new.ruleset, "changed": result.ruleset is not None},
         "counts": counts,
         "total_changes": len(changes),
-        "changes": [_change(c, names) for c in listed],
+        "changes": [{**_change(c, names), "events": events.get((c.level, c.code), [])} for c in listed],
     }
+
+
+def _events(connection: Connection, month: str, old: SettlementRecord, new: SettlementRecord
+            ) -> dict[d.Key, list[dict[str, Any]]]:
+    """What happened to a teacher or school between two versions, in order: reports received late and reports
+    withdrawn (a teacher's own, or a school's school-scored ones), and manual adjustments with their reasons.
+    Empty when the versions are compared backwards."""
+    found: dict[d.Key, list[dict[str, Any]]] = {}
+    if old.created_at >= new.created_at:
+        return found
+    start, end = old.created_at, new.created_at
+    for event in operations_repo.events_between(connection, month, start, end):
+        key = ("teacher", event.teacher_id) if event.teacher_id else ("school", event.school_code or "")
+        report = {"app": event.app_code, "id": event.external_id, "indicator": event.indicator, "status": event.status}
+        if start < event.received_at <= end:
+            found.setdefault(key, []).append({"kind": "received", **report, "at": event.received_at.isoformat()})
+        if event.withdrawn_at is not None and start < event.withdrawn_at <= end:
+            found.setdefault(key, []).append({"kind": "withdrawn", **report, "at": event.withdrawn_at.isoformat()})
+    for entry in adjustments_repo.made_between(connection, month, start, end):
+        found.setdefault((entry.level, entry.code), []).append(
+            {"kind": "adjustment", "indicator": entry.indicator, "points": number(entry.points),
+             "reason": entry.reason, "author": entry.author, "at": entry.created_at.isoformat()})
+    return found
 
 
 def _pair(connection: Connection, month: str, from_version: int | None,

@@ -67,9 +67,22 @@ def why(change: dict[str, Any]) -> str:
     """The reasons of one unit's move, in a line."""
     parts = {"joined": ["新进入结算"], "left": ["不再在结算中"]}.get(change["status"], [])
     parts += [_reason(r, change["level"]) for r in change["reasons"]]
+    parts += _events(change.get("events") or [])
     if not parts:
         parts.append("总分未变，排名随同级变动")
     return "；".join(parts)
+
+
+def _events(events: list[dict[str, Any]]) -> list[str]:
+    """What happened between the versions: reports received or withdrawn (their ids, a few), adjustments."""
+    said = []
+    for kind, label in (("received", "两版之间收到上报"), ("withdrawn", "两版之间撤回上报")):
+        ids = [e["id"] for e in events if e["kind"] == kind]
+        if ids:
+            said.append(f"{label} {len(ids)} 条（{'、'.join(ids[:3])}{'等' if len(ids) > 3 else ''}）")
+    said += [f"人工调整 {signed(e['points'])}：{e['reason']}（录入人 {e['author']}）"
+             for e in events if e["kind"] == "adjustment"]
+    return said
 
 
 def _reason(reason: dict[str, Any], level: str) -> str:

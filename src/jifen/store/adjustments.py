@@ -60,3 +60,11 @@ def month_totals(connection: Connection, month: str) -> dict[tuple[str, str, str
     for entry in for_month(connection, month):
         totals[(entry.level, entry.code, entry.indicator)] += Fraction(entry.points)
     return dict(totals)
+
+
+def made_between(connection: Connection, month: str, start: datetime, end: datetime) -> list[Adjustment]:
+    """The month's adjustments made after ``start`` and up to ``end``, in the order made."""
+    rows = connection.execute(select(adjustments).where(
+        adjustments.c.month == month, adjustments.c.created_at > start, adjustments.c.created_at <= end,
+    ).order_by(adjustments.c.id))
+    return [_adjustment(row) for row in rows]

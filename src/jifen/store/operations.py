@@ -366,6 +366,35 @@ def withdraw(connection: Connection, app_code: str, external_id: str, now: datet
     return get(connection, app_code, external_id)
 
 
+@dataclass(frozen=True)
+class Event:
+    """A report of a month that came in or was withdrawn within a span of time (see ``events_between``)."""
+
+    teacher_id: str | None
+    school_code: str | None
+    app_code: str
+    external_id: str
+    indicator: str
+    status: str
+    received_at: datetime
+    withdrawn_at: datetime | None
+
+
+def events_between(connection: Connection, month: str, start: datetime, end: datetime) -> list[Event]:
+    """The month's reports received, or withdrawn, after ``start`` and up to ``end``, in received order: what one
+    version of the month had not seen and the next did (the pending ones a roster import qualified excepted: their
+    judgment leaves no time)."""
+    received = operations.c.received_at
+    withdrawn = operations.c.withdrawn_at
+    rows = connection.execute(
+        select(operations.c.teacher_id, operations.c.school_code, operations.c.app_code, operations.c.external_id,
+               operations.c.indicator, operations.c.status, received, withdrawn)
+        .where(operations.c.month == month,
+               ((received > start) & (received <= end)) | ((withdrawn > start) & (withdrawn <= end)))
+        .order_by(operations.c.id))
+    return [Event(*row) for row in rows]
+
+
 def qualified_among(connection: Connection, ids: list[int]) -> set[int]:
     """Those of these operation ids that are qualified and not withdrawn."""
     found: set[int] = set()

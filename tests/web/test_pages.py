@@ -202,12 +202,14 @@ def test_a_bad_parameter_in_a_page_address_is_a_chinese_page(client: TestClient)
 
 
 def test_an_address_that_is_no_page_is_a_chinese_page_and_an_api_one_the_error_shape(client: TestClient) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
     for path in ("/nonexistent", "/static/nonexistent.css", "/teachers"):
-        page = client.get(path)
+        page = client.get(path, headers=browser)
         assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
         assert "没有这个页面" in page.text and "no such endpoint" not in page.text
+        assert client.get(path).json()["error"]["code"] == "not_found", "a client not asking for a page: JSON"
     sign_in(client, "teacher1")
-    assert "没有这个页面" in client.get("/nonexistent").text
+    assert "没有这个页面" in client.get("/nonexistent", headers=browser).text
     api = client.get("/api/v1/nonexistent")
     assert api.status_code == 404 and api.json()["error"]["message"] == "no such endpoint: GET /api/v1/nonexistent"
     assert '<link rel="icon" href="data:,">' in client.get("/").text, "no favicon request from every page"

@@ -46,8 +46,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code in _PAGE_MESSAGES and not request.url.path.startswith("/api/"):
-            from jifen.web.pages.rendering import error_page  # a browser's address: a page, in Chinese
+        if (exc.status_code in _PAGE_MESSAGES and not request.url.path.startswith("/api/")
+                and "text/html" in request.headers.get("accept", "")):
+            from jifen.web.pages.rendering import error_page  # a browser asking for a page: a page, in Chinese
 
             return error_page(request, exc.status_code, _PAGE_MESSAGES[exc.status_code])
         code = _HTTP_CODES.get(exc.status_code, "error")

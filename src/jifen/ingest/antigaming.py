@@ -126,14 +126,19 @@ class Usage:
     daily: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     _prepared: dict[int, tuple[Report, Facts]] = field(default_factory=dict, repr=False)
 
-    def prepare(self, entries: list[tuple[Report, ActionRule, Indicator]], tz: ZoneInfo) -> Lookup:
-        """Work out each report's facts once; returns what to prefetch for them."""
+    def prepare(self, entries: list[tuple[Report, ActionRule, Indicator]], tz: ZoneInfo,
+                known: list[Facts] | None = None) -> Lookup:
+        """Work out each report's facts once (``known``: already worked out, in the order of ``entries``); returns
+        what to prefetch for them."""
         found = Lookup(set(), defaultdict(set))
         sessions: dict[int, bool] = {}  # id(rule) -> is_session(rule); the rules outlive this loop
-        for report, rule, indicator in entries:
-            if id(rule) not in sessions:
-                sessions[id(rule)] = is_session(rule)
-            facts = Facts.of(report, rule, indicator, tz, sessions[id(rule)])
+        for n, (report, rule, indicator) in enumerate(entries):
+            if known is not None:
+                facts = known[n]
+            else:
+                if id(rule) not in sessions:
+                    sessions[id(rule)] = is_session(rule)
+                facts = Facts.of(report, rule, indicator, tz, sessions[id(rule)])
             self._prepared[id(report)] = (report, facts)
             if facts.teacher_id and facts.span:
                 span = facts.span

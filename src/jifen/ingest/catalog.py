@@ -11,6 +11,7 @@ from datetime import datetime
 
 from jifen.domain.operations import Outcome
 from jifen.domain.periods import Month
+from jifen.ingest.antigaming import is_session
 from jifen.ingest.qualify import catalog_entry
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 
@@ -22,6 +23,14 @@ class Catalog:
     def __init__(self, rules_for: Callable[[Month], RuleSet]) -> None:
         self.rules_for = rules_for
         self.entries: dict[tuple[int, int, str, str], tuple[ActionRule, Indicator] | Outcome] = {}
+        self._sessions: dict[int, bool] = {}  # id(rule) -> is_session(rule), for the rules of the entries above
+
+    def session(self, rule: ActionRule) -> bool:
+        """Whether an action of the catalog is a session (jifen.ingest.antigaming.is_session), once per action."""
+        found = self._sessions.get(id(rule))
+        if found is None:
+            found = self._sessions[id(rule)] = is_session(rule)
+        return found
 
     def entry(self, local: datetime, app_code: str, action: str) -> tuple[ActionRule, Indicator] | Outcome:
         key = (local.year, local.month, app_code, action)

@@ -70,7 +70,7 @@ class _Checked(NamedTuple):
     app_code: str
     raw: Any
     ident: str | None
-    verdict: Outcome | tuple[Report, ActionRule, Indicator, str]
+    verdict: Outcome | tuple[Report, ActionRule, Indicator, str, antigaming.Facts]
     fingerprint: str | None
 
 
@@ -82,6 +82,7 @@ class _Candidate(NamedTuple):
     indicator: Indicator
     fingerprint: str  # payload_sha256
     day: str  # local, as stored in operations.day
+    facts: antigaming.Facts  # what the overlap and cap checks read of it, worked out before the lock
 
 
 @dataclass(frozen=True)
@@ -214,12 +215,13 @@ class Ingest:
                 results[index] = ItemResult(ident, outcome.status, outcome.indicator, outcome.reason)
                 rejections.append(_rejection(entry.app_code, ident, entry.raw, outcome, now))
                 continue
-            report, rule, indicator, day = entry.verdict
+            report, rule, indicator, day, facts = entry.verdict
             fingerprint = entry.fingerprint or ""
             claimed[(entry.app_code, report.id)] = None  # its result once judged, below
             fingerprints[(entry.app_code, report.id)] = fingerprint
-            candidates.append(_Candidate(index, entry.app_code, report, rule, indicator, fingerprint, day))
-        history = self._history(connection, [(c.report, c.rule, c.indicator) for c in candidates])
+            candidates.append(_Candidate(index, entry.app_code, report, rule, indicator, fingerprint, day, facts))
+        history = self._history(connection, [(c.report, c.rule, c.indicator) for c in candidates],
+                                [c.facts for c in candidates])
         known = self._known_subjects(connection, candidates)
         rows: list[dict[str, Any]] = []
         hashes: list[list[str]] = []
@@ -255,8 +257,9 @@ class Ingest:
         return repo.claims(connection, [(app_code, ident) for app_code, ident in keys if ident is not None])
 
     def _check(self, app_code: str, parsed: Report, now: datetime, catalog: Catalog
-               ) -> Outcome | tuple[Report, ActionRule, Indicator, str]:
-        """The rejection, or the catalog entry and the local day (as resolve_action and check_fields find)."""
+               ) -> Outcome | tuple[Report, ActionRule, Indicator, str, antigaming.Facts]:
+        """The rejection, or the catalog entry, the local day (as resolve_action and check_fields find) and what
+        the overlap and cap checks read of the report (jifen.ingest.antigaming.Facts)."""
         local = parsed.occurred_at.astimezone(self.tz)
         resolved = catalog.entry(local, app_code, parsed.action)
         if not isinstance(resolved, Outcome):
@@ -267,7 +270,8 @@ class Ingest:
         reason = check_fields(parsed, rule, self.tz, now, self.future_tolerance_s, self.retention_months)
         if reason:
             return Outcome(Status.REJECTED, indicator.code, reason)
-        return parsed, rule, indicator, antigaming.day_text(local)
+        facts = antigaming.Facts.of(parsed, rule, indicator, self.tz, catalog.session(rule))
+        return parsed, rule, indicator, antigaming.day_text(local), facts
 
     def _qualify(self, report: Report, rule: ActionRule, indicator: Indicator, history: BatchHistory) -> Outcome:
         """The conditions first (duplicate content, first of the year among them), then overlap and daily cap."""
@@ -277,10 +281,12 @@ class Ingest:
         reason = history.usage.check(report, rule, indicator, self.tz)
         return Outcome(Status.NOT_QUALIFIED, rule.indicator, reason) if reason else outcome
 
-    def _history(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> BatchHistory:
+    def _history(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]],
+                 facts: list[antigaming.Facts] | None = None) -> BatchHistory:
         reports, rules = [e[0] for e in entries], [e[1] for e in entries]
         wanted = [_content_key(r.value(f)) for r, rule in zip(reports, rules, strict=True) for f in rule.content_fields]
-        history = BatchHistory(contents=repo.seen_contents(connection, wanted), usage=self._usage(connection, entries))
+        history = BatchHistory(contents=repo.seen_contents(connection, wanted),
+                               usage=self._usage(connection, entries, facts))
         yearly = {rule.indicator for rule in rules if rule.once_a_year}
         for indicator in yearly:
             mine = [(r.teacher_id, r.occurred_at.astimezone(self.tz).year)
@@ -289,10 +295,11 @@ class Ingest:
                 connection, [tid for tid, _ in mine if tid], indicator, {year for _, year in mine}))
         return history
 
-    def _usage(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]]) -> antigaming.Usage:
+    def _usage(self, connection: Connection, entries: list[tuple[Report, ActionRule, Indicator]],
+               facts: list[antigaming.Facts] | None = None) -> antigaming.Usage:
         """Sessions and day counts qualified before, for the teachers, schools and local days of these reports."""
         usage = antigaming.Usage()
-        wanted = usage.prepare(entries, self.tz)
+        wanted = usage.prepare(entries, self.tz, facts)
         sessions: dict[tuple[str, str, str], bool] = {}  # (month, app, action) -> a teacher's session
         for row in repo.sessions_overlapping(connection, wanted.session_windows):
             key = (row.day[:7], row.app_code, row.action)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -28,6 +30,11 @@ def test_demo_runs_the_whole_flow_and_prints_what_it_promises(cli_env: dict[str,
         assert role in out
     curls = re.findall(r"curl -H 'Authorization: Bearer (\S+)' '(\S+)'", out)
     assert len(curls) == 5
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    if (local - timedelta(hours=3)).month == local.month:  # reports of the month under way, before now
+        sent = re.search(r"本月积分操作 this month: demo-teacher sent (\d+) reports of (\S+) so far \(qualified (\d+)\)",
+                         out)
+        assert sent and sent.group(1) == sent.group(3) and sent.group(2) == f"{local:%Y-%m}", out[-2000:]
     served_at = re.search(r"登录 sign in: http://127\.0\.0\.1:(\d+)/login", out)
     assert served_at, "the sign-in address"
     again = re.search(r"not serving \(--no-serve\); to serve the demo at the addresses above: JIFEN_DATABASE_URL=(\S+) "

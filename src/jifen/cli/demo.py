@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from jifen.cli.context import console, reports_errors
 from jifen.config import Settings
+from jifen.domain.periods import Month
 from jifen.errors import InvalidInput
 from jifen.runtime import Runtime
 
@@ -77,10 +79,16 @@ def demo(
         supplied = run.supply_figures(runtime, server.url, county_token, rows, county, month, seed)
         teacher = next(r for r in rows if r.teacher_id == by_role["teacher"][0])
         uncredited = run.send_uncredited(runtime, server.url, tokens, teacher, month, traffic)
+        current = run.send_this_month(server.url, tokens, teacher, datetime.now(UTC), runtime.tz)
         _print_figures(supplied, county)
         done = ", ".join(f"{k} {v}" for k, v in sorted(uncredited.items()))
         console.print(f"申诉 appeals: demo-teacher {teacher.teacher_id} sent {sum(uncredited.values())} more reports "
                       f"that do not count ({done}), to appeal on /appeals", highlight=False)
+        if current:
+            console.print(f"本月积分操作 this month: demo-teacher sent {sum(current.values())} reports of "
+                          f"{Month.of(datetime.now(UTC), runtime.tz)} so far "
+                          f"({', '.join(f'{k} {v}' for k, v in sorted(current.items()))}), on the desk",
+                          highlight=False)
         console.print(f"everything above took {time.monotonic() - started:.1f} s")
         _print_accounts(server.url, str(month), accounts, runtime.database.display_url)
         _print_pages(server.url, str(month), accounts, runtime.database.display_url)

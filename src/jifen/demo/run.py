@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +222,23 @@ def send_uncredited(runtime: Runtime, base_url: str, tokens: dict[str, str], tea
             "attributes": {"subject": teacher.subject, "title": f"{teacher.subject}微课：单元复习",
                            "size_bytes": 48_213_504, "content_sha256": shared}})
     return send(base_url, tokens, batches, lambda n: None)
+
+
+def send_this_month(base_url: str, tokens: dict[str, str], teacher: RosterRow, now: datetime, tz: Any) -> Counter[str]:
+    """Reports of the teacher's in the month under way, before ``now``, so that the desk's 本月积分操作 lists
+    some: lessons prepared and interactive sessions, three hours apart (no session overlaps another), none from
+    before the month began (early on the 1st there may be none). Answers how many items got each status."""
+    local = now.astimezone(tz)
+    moments = [local - timedelta(hours=3 * k) for k in range(1, 7)]
+    moments = [m for m in moments if (m.year, m.month) == (local.year, local.month)][::-1]
+    base = {"teacher_id": teacher.teacher_id}
+    batches: dict[str, list[dict[str, Any]]] = {"hite-pi6": [], "seewo-easinote5": []}
+    for n, moment in enumerate(moments):
+        if n % 2 == 0:
+            batches["hite-pi6"].append({**base, "id": str(uuid.uuid4()), "action": "lesson.create",
+                                        "occurred_at": moment.isoformat(), "attributes": {"subject": teacher.subject}})
+        else:
+            batches["seewo-easinote5"].append({**base, "id": str(uuid.uuid4()), "action": "teaching.session",
+                                               "occurred_at": moment.isoformat(), "duration_s": 2400,
+                                               "attributes": {"subject": teacher.subject}})
+    return send(base_url, tokens, {app: items for app, items in batches.items() if items}, lambda n: None)

@@ -110,6 +110,13 @@ def test_the_sheet_upload_and_template(client: TestClient, runtime: Runtime, reg
     wrong = client.post("/usage/import", data={"csrf_token": token},
                         files={"file": ("usage.xlsx", b"not a workbook", "application/octet-stream")})
     assert wrong.status_code == 422 and "表格未导入" in wrong.text
+    assert "usage.xlsx：不是 XLSX 工作簿" in wrong.text and "not an XLSX" not in wrong.text
+    sheet["C2"] = "2026-11-17"  # a Tuesday
+    tuesday = BytesIO()
+    sheet.parent.save(tuesday)
+    moved = client.post("/usage/import", data={"csrf_token": token},
+                        files={"file": ("usage.xlsx", tuesday.getvalue(), "application/octet-stream")})
+    assert moved.status_code == 422 and "是星期二；每周从星期一开始，应为 2026-11-16" in moved.text
     forged = client.post("/usage/import", files={"file": ("usage.xlsx", filled.getvalue(), "application/octet-stream")})
     assert forged.status_code == 403
 

@@ -32,6 +32,7 @@ from jifen.web import sessions
 from jifen.web.body import UnreadableForm, read_upload
 from jifen.web.pages.admin import USAGE_EDITORS, refusal, runtime_of
 from jifen.web.pages.auth import form_fields
+from jifen.web.pages import sheet_problems
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -123,7 +124,8 @@ async def import_sheet(request: Request, signed: PageUser) -> HTMLResponse:
                                                  by=signed.user.name, now=datetime.now(UTC), tz=runtime.tz,
                                                  region_code=runtime.settings.region_code)
     except InvalidInput as exc:
-        result["problems"] = [d.get("message", "") for d in exc.details] or [exc.message]
+        result["problems"] = [sheet_problems.in_chinese(d.get("message", "")) for d in exc.details] or [
+            sheet_problems.in_chinese(exc.message)]
         return render(request, "admin/usage_import.html", result, status=422, signed=signed)
     except (Forbidden, NotFound) as exc:  # a school of the sheet outside the user's scope, or not on the roster
         result["problems"] = [f"表格中的学校不在您的权限范围内或不在名册中：{exc.message}"]

@@ -172,12 +172,15 @@ def test_scope_refusals(region: Region) -> None:
         api_error(region.call("GET", who, f"/appeals/{appeal['id']}"), 403, "forbidden")
     api_error(region.call("POST", "t1", f"/appeals/{appeal['id']}/withdraw"), 403, "forbidden")
     api_error(region.call("GET", "expert", "/appeals"), 403, "forbidden")
-    # the county waits for the school; the school does not decide for the county
-    waits = api_error(region.review("county1", appeal["id"], "approve"), 403, "forbidden")
-    assert "school admin of S1" in waits["message"] and "submitted" in waits["message"]
+    # the county waits for the school; the school does not decide for the county: a step the state does not
+    # allow, answered 409 naming the state and the steps it allows
+    waits = api_error(region.review("county1", appeal["id"], "approve"), 409, "appeal_state")
+    assert "is submitted" in waits["message"] and "county_approve is not allowed" in waits["message"]
+    assert "school_approve" in waits["message"]
     assert region.review("school1", appeal["id"], "approve").status_code == 200
-    assert "county admin of C1" in api_error(region.review("school1", appeal["id"], "approve"), 403,
-                                             "forbidden")["message"]
+    again = api_error(region.review("school1", appeal["id"], "approve"), 409, "appeal_state")
+    assert "is school_approved" in again["message"] and "county_approve" in again["message"]
+    api_error(region.review("school2", appeal["id"], "approve"), 403, "forbidden")  # not theirs to see
     # those above see it: the county, the city, the region; the teacher their own
     for who in ("county1", "city1", "region", "t2", "school1"):
         assert [a["id"] for a in region.listing(who)] == [appeal["id"]], who

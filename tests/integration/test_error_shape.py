@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import CST, op, row
+from factories import CST, api_error, op, row
 from jifen.access.service import add_user, register_app
 from jifen.domain.periods import Month
 from jifen.ingest.roster_import import import_rows
@@ -103,6 +103,16 @@ CASES: list[tuple[str, int, str, Request]] = [
     ("chunked body over 10 MB", 413, "payload_too_large",
      lambda c: c.client.post(OPS, content=iter([b'{"operations": [' + b" " * TEN_MB, b"]}"]), headers=c.auth("app"))),
     # 422
+    ("a version beyond any the stores hold", 422, "invalid",
+     lambda c: c.report("region", "teachers/T1", month="2026-09", version=str(10**23))),
+    ("an explanation's version beyond any", 422, "invalid",
+     lambda c: c.client.get("/api/v1/explanations/teachers/T1", params={"month": "2026-09", "version": str(10**20)},
+                            headers=c.auth("region"))),
+    ("publishing a version beyond any", 422, "invalid",
+     lambda c: c.client.post(f"/api/v1/settlements/2026-09/versions/{10**23}/publish", headers=c.auth("region"))),
+    ("an appeal of an operation id beyond any", 422, "invalid",
+     lambda c: c.client.post("/api/v1/appeals", json={"operation": 10**23, "reason": "hello world"},
+                             headers=c.auth("region"))),
     ("body not JSON", 422, "invalid", lambda c: c.post_ops(b"{not json")),
     ("body not UTF-8", 422, "invalid", lambda c: c.post_ops(b"\xff\xfe\xfd")),
     ("body empty", 422, "invalid", lambda c: c.post_ops(b"")),
@@ -139,3 +149,13 @@ def test_every_error_has_the_one_shape(ctx: Ctx, status: int, code: str, send: R
         assert response.headers["www-authenticate"] == "Bearer"
     if status == 422:
         assert error["details"], "a 422 names the path at fault"
+
+
+@pytest.mark.parametrize(("path", "parameter"), [
+    ("/api/v1/histories/teachers/T1?to=2026-00", "to"),
+    ("/api/v1/charts/counties/640104/trend?to=2026-13", "to"),
+    ("/api/v1/explanations/teachers/T1?month=2026-13", "month"),
+])
+def test_a_month_the_calendar_lacks_is_named_by_its_parameter(ctx: Ctx, path: str, parameter: str) -> None:
+    error = api_error(ctx.client.get(path, headers=ctx.auth("region")), 422, "invalid")
+    assert error["message"].startswith(f"query.{parameter}: ") and error["details"][0]["path"] == f"query.{parameter}"

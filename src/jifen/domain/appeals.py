@@ -86,10 +86,13 @@ def next_state(appeal_id: int, state: State | str, step: Step) -> State:
     return moved
 
 
-def review_step(state: State | str, approve: bool) -> Step:
-    """The review step open to the reviewer of ``state``: the school's in submitted, the county's after."""
-    current = State(state)
-    if current == State.SCHOOL_APPROVED:
+def review_step(state: State | str, approve: bool, role: str | None = None) -> Step:
+    """The review step of a reviewer's ``role`` (school_admin or county_admin); without one, the step open to the
+    reviewer of ``state``: the school's in submitted, the county's after. A role's step the state does not allow
+    (the school's once the school has approved) is for next_state to refuse, naming the state."""
+    county = role == "county_admin" if role in ("school_admin", "county_admin") else (
+        State(state) == State.SCHOOL_APPROVED)
+    if county:
         return Step.COUNTY_APPROVE if approve else Step.COUNTY_REJECT
     return Step.SCHOOL_APPROVE if approve else Step.SCHOOL_REJECT
 

@@ -120,8 +120,11 @@ def review_appeal(database: Database, user: User, appeal_id: int, decision: Any,
     with database.transaction() as connection, database.lock(connection, DECIDE_LOCK):
         appeal = _visible(connection, user, appeal_id, region_code)
         state = State(appeal.state)
-        step = domain.review_step(state, approve)
-        moved = domain.next_state(appeal.id, state, step)  # a decided appeal: 409 naming its state
+        reviewing = user.role in ("school_admin", "county_admin")
+        step = domain.review_step(state, approve, user.role if reviewing else None)
+        # a decided appeal, or the school's step once the school has approved (the county's before it has): 409
+        # naming the state, for a reviewer of either kind
+        moved = domain.next_state(appeal.id, state, step)
         reviewer = domain.REVIEWER[state]
         unit = appeal.school_code if reviewer == "school_admin" else appeal.county_code
         if user.role != reviewer or user.scope_code != unit:

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 from jifen.access.scopes import covers, sees
+
+# The largest id, version or count a request may name: beyond it the stores' 64-bit integers cannot hold it, and
+# SQLite's driver would raise instead of answering "not found".
+MAX_NUMBER = 2**62
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.store.access import User
 
 
-def month_query(month: str) -> Month:
+def month_query(month: str, name: str = "month") -> Month:
+    """A month given in the query as ``name`` (``month``, ``to``); refused naming that parameter."""
     try:
         return Month.parse(month)
     except InvalidInput as exc:  # e.g. 2026-13: the pattern admits it, the calendar does not
-        detail = {"path": "query.month", "message": exc.message}
-        raise InvalidInput(f"query.month: {exc.message}", details=[detail]) from exc
+        detail = {"path": f"query.{name}", "message": exc.message}
+        raise InvalidInput(f"query.{name}: {exc.message}", details=[detail]) from exc
 
 
 def day_query(text: str) -> date:

@@ -10,17 +10,18 @@ POST /api/v1/appeals/{id}/withdraw (the teacher who filed it, while it is not de
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from jifen.settle import appeals as service
 from jifen.web.deps import CurrentUser, RuntimeDep
+from jifen.web.scoping import MAX_NUMBER
 
 router = APIRouter(prefix="/api/v1")
 
-AppealId = Path(ge=1, le=2**62, description="the appeal's id")
+AppealId = Path(ge=1, le=MAX_NUMBER, description="the appeal's id")
 
 
 class OperationKey(BaseModel):
@@ -35,7 +36,8 @@ class AppealIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    operation: OperationKey | StrictInt = Field(description="{app_code, id}, or the stored operation id")
+    operation: OperationKey | Annotated[StrictInt, Field(ge=1, le=MAX_NUMBER)] = Field(
+        description="{app_code, id}, or the stored operation id")
     reason: Any = Field(description="why the report should count: 5 to 500 characters")
 
 

@@ -18,7 +18,7 @@ from jifen.access.scopes import covers
 from jifen.errors import Forbidden, NotFound
 from jifen.reports import bulletin, bulletin_data, datasets
 from jifen.web.deps import CurrentUser, RuntimeDep
-from jifen.web.scoping import month_query
+from jifen.web.scoping import MAX_NUMBER, month_query
 
 router = APIRouter(prefix="/api/v1/counties")
 
@@ -30,7 +30,8 @@ def county_bulletin(county_code: str, user: CurrentUser, runtime: RuntimeDep,
                     month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
                     format: str = Query(default="html", pattern=r"^(html|docx|pdf|xlsx)$",
                                         description="html (the preview), docx, pdf, or xlsx (an attachment)"),
-                    attachment: int = Query(default=1, ge=1, description="which attachment, with format=xlsx"),
+                    attachment: int = Query(default=1, ge=1, le=MAX_NUMBER,
+                                            description="which attachment, with format=xlsx"),
                     ) -> Response:
     parsed = str(month_query(month))
     if user.role not in READERS:

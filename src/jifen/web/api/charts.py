@@ -50,7 +50,7 @@ def trend(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
           months: int = Query(default=12, ge=1, le=60)) -> dict[str, Any]:
     level = _level(kind)
     with runtime.database.read() as connection:
-        last = str(month_query(to)) if to else desk_queries.latest_settled_month(connection)
+        last = str(month_query(to, "to")) if to else desk_queries.latest_settled_month(connection)
         if last is None:
             raise NotFound("no month is settled yet")
         _require_seen(connection, user, level, code, last)

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1")
 def history(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
             to: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
             months: int = Query(default=12, ge=1, le=36)) -> dict[str, Any]:
-    last = month_query(to) if to is not None else Month.of(datetime.now(UTC), runtime.tz).previous()
+    last = month_query(to, "to") if to is not None else Month.of(datetime.now(UTC), runtime.tz).previous()
     with runtime.database.read() as connection:
         chain = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)
         require_covered(user, chain, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster",

@@ -18,6 +18,7 @@ from jifen.errors import Forbidden, InvalidInput
 from jifen.reports import versions as datasets
 from jifen.settle import publication
 from jifen.web.deps import CurrentUser, RuntimeDep
+from jifen.web.scoping import MAX_NUMBER
 
 router = APIRouter(prefix="/api/v1/settlements")
 
@@ -31,10 +32,11 @@ def versions(user: CurrentUser, runtime: RuntimeDep, month: MonthPath) -> dict[s
 
 @router.get("/{month}/diff")
 def diff(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
-         from_version: int | None = Query(default=None, alias="from", ge=1),
-         to_version: int | None = Query(default=None, alias="to", ge=1),
+         from_version: int | None = Query(default=None, alias="from", ge=1, le=MAX_NUMBER),
+         to_version: int | None = Query(default=None, alias="to", ge=1, le=MAX_NUMBER),
          level: str | None = Query(default=None, description="teacher, school, county, city or region"),
-         limit: int = Query(default=1000, ge=1, description="at most this many units, largest moves first"),
+         limit: int = Query(default=1000, ge=1, le=MAX_NUMBER,
+                            description="at most this many units, largest moves first"),
          ) -> dict[str, Any]:
     with runtime.database.read() as connection:
         try:
@@ -47,7 +49,7 @@ def diff(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
 
 @router.post("/{month}/versions/{version}/publish")
 def publish(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
-            version: int = Path(ge=1)) -> dict[str, Any]:
+            version: int = Path(ge=1, le=MAX_NUMBER)) -> dict[str, Any]:
     if user.role != "region_admin":
         raise Forbidden(f"user {user.name} is a {user.role}; only the region's admins publish settlements")
     publication.publish(runtime.database, _month(month), version, user.name, datetime.now(UTC))

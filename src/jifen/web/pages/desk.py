@@ -28,7 +28,7 @@ from jifen.settle.appeals import appealable
 from jifen.store import units
 from jifen.web.pages import admin
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
-from jifen.web.scoping import month_query
+from jifen.web.scoping import MAX_NUMBER, month_query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -43,7 +43,7 @@ def _refuse(signed: SignedIn, what: str) -> Forbidden:
 
 
 @router.get("/")
-def home(request: Request, signed: PageUser, page: int = Query(default=1, ge=1)) -> HTMLResponse:
+def home(request: Request, signed: PageUser, page: int = Query(default=1, ge=1, le=MAX_NUMBER)) -> HTMLResponse:
     if signed.user.role == "teacher":
         return teacher_desk(request, signed, signed.user.scope_code, page)
     runtime = _runtime(request)
@@ -53,7 +53,7 @@ def home(request: Request, signed: PageUser, page: int = Query(default=1, ge=1))
 
 @router.get("/teachers/{teacher_id}")
 def teacher_desk(request: Request, signed: PageUser, teacher_id: str,
-                 page: int = Query(default=1, ge=1)) -> HTMLResponse:
+                 page: int = Query(default=1, ge=1, le=MAX_NUMBER)) -> HTMLResponse:
     runtime = _runtime(request)
     today = datetime.now(UTC).astimezone(runtime.tz).date()
     this_month = Month(today.year, today.month)

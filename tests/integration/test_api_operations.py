@@ -23,6 +23,8 @@ from jifen.config import Settings
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
+from jifen.rules.loader import load_shipped
+from jifen.web.api import catalog as catalog_api
 from jifen.web.app import create_app
 
 
@@ -683,6 +685,10 @@ def test_catalog_lists_every_app_with_actions_and_conditions_without_a_token(api
     body = response.json()
     assert body["ruleset"]["name"] == "ningxia-2022"
     assert len(body["indicators"]) == 12
+    indicators = {i["code"]: i for i in body["indicators"]}
+    assert (indicators["lesson_prep"]["monthly_max"], indicators["lesson_prep"]["annual_max"]) == (20, 240)
+    assert indicators["literacy_assessment"]["assessment_full_score"] == 100
+    assert indicators["lesson_prep"]["daily_cap"]["count"] == 12, "figures are JSON numbers, as in the reports"
     apps = {a["code"]: a for a in body["apps"]}
     assert len(body["apps"]) == 14 and set(apps) == set(CATALOG_ACTIONS)
     for app in body["apps"]:
@@ -862,3 +868,11 @@ def test_the_api_document_describes_the_app_endpoints(api: Api) -> None:
     error = api.client.post(URL, json={"operations": "x"}, headers=api.headers("hite-pi6")).json()
     assert set(error) == set(schemas["ErrorBody"]["properties"])
     assert set(error["error"]) == set(schemas["Error"]["properties"])
+
+
+def test_the_catalogs_figures_are_numbers_for_every_scoring() -> None:
+    shihe = load_shipped("shihe-2022").rules
+    dumped = {i.code: catalog_api._numbers(i.model_dump(mode="json")) for i in shihe.indicators}
+    assert dumped["login"]["points"] == 1 and dumped["login"]["streak"] == {"raise_from": 8, "raised": 2}
+    assert dumped["resource.share"]["caps"] == [{"period": "week", "count": 5}]
+    assert json.loads(json.dumps(dumped)) == dumped

@@ -198,6 +198,12 @@ def test_one_open_appeal_per_operation_and_what_can_be_appealed(region: Region) 
     short = api_error(region.file("t2", "t2-october", reason="太短"), 422, "invalid")
     assert short["details"][0]["path"] == "reason"
     api_error(region.file("t2", "t2-october", reason="长" * 501), 422, "invalid")
+    number = api_error(region.call("POST", "t2", "/appeals", json={
+        "operation": {"app_code": "hite-pi6", "id": "t2-october"}, "reason": 12345}), 422, "invalid")
+    assert "must be text of 5 to 500 characters, not int" in number["message"]
+    missing = api_error(region.call("POST", "t2", "/appeals", json={
+        "operation": {"app_code": "hite-pi6", "id": "t2-october"}}), 422, "invalid")
+    assert "reason" in missing["message"]
     by_stored_id = region.call("POST", "t2", "/appeals", json={"operation": first.json()["operation"]["id"],
                                                                 "reason": REASON})
     api_error(by_stored_id, 409, "conflict")

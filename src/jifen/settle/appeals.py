@@ -305,7 +305,11 @@ def _given(value: Any) -> bool:
 
 
 def _text(field: str, value: Any, least: int, most: int) -> str:
-    text = value.strip() if isinstance(value, str) else ""
+    if value is None:
+        raise _invalid(field, f"is missing; give {least} to {most} characters")
+    if not isinstance(value, str):
+        raise _invalid(field, f"must be text of {least} to {most} characters, not {type(value).__name__}")
+    text = value.strip()
     if len(text) < least or len(text) > most:
         raise _invalid(field, f"is {len(text)} characters; give {least} to {most}")
     return text

@@ -52,7 +52,7 @@ def current_user(request: Request, runtime: RuntimeDep) -> User:
     """The user of a bearer token or, from the pages' scripts, of the signed-in session cookie."""
     token = bearer(request)
     if token and token.startswith("jfa_"):
-        raise Forbidden("an app token cannot read reports; use a user token (jifen users add)")
+        raise Forbidden("an app token is not a user's: this endpoint takes a user token (jifen users add)")
     if token is None and sessions.SESSION_COOKIE in request.cookies:
         return session_user(request)
     return access.user_for(runtime.database, token)

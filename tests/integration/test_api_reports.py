@@ -157,6 +157,22 @@ def test_a_month_not_settled_is_404_not_settled(reports: Reports) -> None:
     assert reports.get("region", f"regions/{REGION[0]}", month=MONTH, version=1).json()["version"] == 1
 
 
+def test_ones_own_unit_missing_from_the_settlement_is_404_and_anothers_403(reports: Reports) -> None:
+    """A county imported after the month was settled: its admin and expert are told it is not in the settlement;
+    another county's admin learns nothing of it."""
+    database, region = reports.runtime.database, REGION[0]
+    import_rows(Ingest(database, reports.runtime.ruleset.rules, reports.runtime.tz),
+                [row("T9", "640999001", county_code="640999", city_code=Y1)], full=False, now=NOW)
+    newcomer = {"Authorization": f"Bearer {add_user(database, 'new-county', 'county_admin', '640999', region, NOW)}"}
+    expert = {"Authorization": f"Bearer {add_user(database, 'new-expert', 'assessment_expert', '640999', region, NOW)}"}
+    for headers in (newcomer, expert):
+        for path in ("/api/v1/reports/counties/640999", "/api/v1/charts/counties/640999/ranking"):
+            error = _error(reports.client.get(path, params={"month": MONTH}, headers=headers), 404, "not_found")
+            assert "not in the settlement" in error["message"], path
+    other = _error(reports.get("county", "counties/640999", month=MONTH), 403, "forbidden")
+    assert "outside the scope" in other["message"]
+
+
 def test_the_latest_version_is_served_unless_one_is_asked_for(reports: Reports) -> None:
     runtime = reports.runtime
     ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)

@@ -41,3 +41,13 @@ def sees(user: User, lineage: dict[str, str]) -> bool:
     if user.role == EXPERT:
         return any(lineage.get(level) == user.scope_code for level in EXPERT_LEVELS)
     return covers(user, lineage)
+
+
+def told_missing(user: User, level: str, code: str) -> bool:
+    """Whether a unit missing from a settlement is answered "not found" to the user rather than "outside your
+    scope": to the region's admins, who may ask after any unit, and to anyone asking after their own unit (a county
+    admin, or expert, before the county's first settlement); others learn nothing of units outside their scope."""
+    if user.role == "region_admin":
+        return True
+    own_level = ROLE_LEVELS.get(user.role) if user.role != EXPERT else (level if level in EXPERT_LEVELS else None)
+    return own_level == level and user.scope_code == code

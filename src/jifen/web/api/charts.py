@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from sqlalchemy import Connection
 
-from jifen.access.scopes import sees
+from jifen.access.scopes import sees, told_missing
 from jifen.errors import Forbidden, NotFound
 from jifen.reports import charts, datasets
 from jifen.store import desk_queries
@@ -74,6 +74,6 @@ def _require_seen(connection: Connection, user: User, level: str, code: str, mon
         chain = None
     if chain is not None and sees(user, chain):
         return
-    if chain is None and user.role == "region_admin":
+    if chain is None and told_missing(user, level, code):
         raise NotFound(f"{level} {code!r} is not in the settlement of {month}")
     raise Forbidden(f"{level} {code!r} is outside the scope of user {user.name}")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection
 
-from jifen.access.scopes import covers
+from jifen.access.scopes import covers, told_missing
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.reports import csv_file, datasets, sheet_data, xlsx_file
@@ -46,7 +46,7 @@ def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
         except NotFound:
             chain = None
         if chain is None or not covers(user, chain):
-            if chain is None and user.role == "region_admin":
+            if chain is None and told_missing(user, level, code):
                 raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month}")
             raise Forbidden(f"{level} {code!r} is outside the scope of user {user.name}")
         if format != "json":

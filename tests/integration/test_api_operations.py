@@ -872,7 +872,7 @@ def test_the_api_document_describes_the_app_endpoints(api: Api) -> None:
 
 def test_the_catalogs_figures_are_numbers_for_every_scoring() -> None:
     shihe = load_shipped("shihe-2022").rules
-    dumped = {i.code: catalog_api._numbers(i.model_dump(mode="json")) for i in shihe.indicators}
+    dumped = {i.code: catalog_api._numbers(i.model_dump()) for i in shihe.indicators}
     assert dumped["login"]["points"] == 1 and dumped["login"]["streak"] == {"raise_from": 8, "raised": 2}
     assert dumped["resource.share"]["caps"] == [{"period": "week", "count": 5}]
     assert json.loads(json.dumps(dumped)) == dumped

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from jifen.domain.operations import Status
 from jifen.domain.organisations import RosterRow
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, RosterError
 from jifen.ingest.roster_file import read_roster
 from jifen.ingest.service import INGEST_LOCK, Ingest
-from jifen.store import operations as operations_repo
 from jifen.store import roster as repo
 from jifen.store.roster_history import ALL_MONTHS
 
@@ -60,7 +60,8 @@ def import_rows(ingest: Ingest, rows: list[RosterRow], *, full: bool, now: datet
     with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
         from_month = str(effective_from) if effective_from is not None else repo.first_unpublished_month(connection)
         summary = repo.apply(connection, rows, full=full, from_month=from_month, now=now)
-        earlier = {s.id: s.month for s in operations_repo.pending(connection) if s.month < from_month}
-        resolved = ingest.resolve_pending(connection)
-        now_counted = operations_repo.qualified_among(connection, list(earlier))
-    return RosterImport(summary, resolved, from_month, dict(sorted(Counter(earlier[i] for i in now_counted).items())))
+        judged = ingest.judge_pending(connection)
+    resolved = dict(Counter(status for _stored, status in judged))
+    earlier = Counter(stored.month for stored, status in judged
+                      if status == Status.QUALIFIED and stored.month < from_month)
+    return RosterImport(summary, resolved, from_month, dict(sorted(earlier.items())))

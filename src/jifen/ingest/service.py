@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -343,12 +344,17 @@ class Ingest:
         }
 
     def resolve_pending(self, connection: Connection) -> dict[str, int]:
+        """judge_pending, as how many reports got each status."""
+        return dict(Counter(status for _stored, status in self.judge_pending(connection)))
+
+    def judge_pending(self, connection: Connection) -> list[tuple[repo.Stored, str]]:
         """Qualify pending reports whose teacher or school is now on the roster, in the order received; one an
-        approved appeal credited already becomes not_qualified, naming the appeal (jifen.settle.appeals)."""
+        approved appeal credited already becomes not_qualified, naming the appeal (jifen.settle.appeals). Each
+        report judged, as it was stored, with the status it got."""
         waiting = repo.pending(connection)
-        resolved: dict[str, int] = {}
+        judged: list[tuple[repo.Stored, str]] = []
         if not waiting:
-            return resolved
+            return judged
         entries: list[tuple[repo.Stored, Report, ActionRule, Indicator]] = []
         for stored in waiting:
             report = Report(stored.external_id, stored.action, stored.occurred_at, stored.teacher_id,
@@ -367,7 +373,7 @@ class Ingest:
             if stored.id in credited:
                 repo.set_outcome(connection, stored.id, str(Status.NOT_QUALIFIED),
                                  f"credited by appeal {credited[stored.id].id}")
-                resolved[str(Status.NOT_QUALIFIED)] = resolved.get(str(Status.NOT_QUALIFIED), 0) + 1
+                judged.append((stored, str(Status.NOT_QUALIFIED)))
         ready = [e for e in ready if e[0].id not in credited]
         history = self._history(connection, [(e[1], e[2], e[3]) for e in ready])
         contents: list[tuple[str, int]] = []
@@ -378,10 +384,10 @@ class Ingest:
                 qualified.append(stored)
                 contents.extend((h, stored.id) for h in history.record(report, rule, indicator, self.tz))
             repo.set_outcome(connection, stored.id, str(outcome.status), outcome.reason)
-            resolved[str(outcome.status)] = resolved.get(str(outcome.status), 0) + 1
+            judged.append((stored, str(outcome.status)))
         repo.add_contents(connection, contents)
         operation_counts.apply(connection, operation_counts.deltas(s.counted for s in qualified))
-        return resolved
+        return judged
 
 
 def _subject_field(indicator: Indicator) -> str:

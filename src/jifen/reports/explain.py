@@ -82,15 +82,17 @@ def _over_cap(connection: Connection, teacher_id: str, month: Month, rules: Rule
     """(app, id) of the month's qualified reports that a fixed indicator's caps left without points: the caps admit
     the earliest actions of each period, which may begin before the month (jifen.settle.fixed)."""
     found: set[tuple[str, str]] = set()
-    for ind in rules.indicators:
-        if ind.scoring != "fixed" or not ind.caps or ind.code not in shown:
-            continue
-        start = fixed.window_start(month, [ind])
-        months = [Month(start.year, start.month)]
-        while months[-1] != month:
-            months.append(months[-1].next())
-        actions = [op for op in teacher_operations.of_months(connection, teacher_id, [str(m) for m in months], ind.code)
-                   if _counted_by(op, settled_at)]
+    capped = [ind for ind in rules.indicators if ind.scoring == "fixed" and ind.caps and ind.code in shown]
+    if not capped:
+        return found
+    start = fixed.window_start(month, capped)  # as far back as the caps of any of them reach
+    months = [Month(start.year, start.month)]
+    while months[-1] != month:
+        months.append(months[-1].next())
+    counted = [op for op in teacher_operations.of_months(connection, teacher_id, [str(m) for m in months])
+               if _counted_by(op, settled_at)]
+    for ind in capped:  # the actions of a period before an indicator's own window fill none of its caps
+        actions = [op for op in counted if op.indicator == ind.code]
         local = [op.occurred_at.astimezone(tz) for op in actions]
         for op, when, fits in zip(actions, local, fixed.admissions(ind, local), strict=True):
             if not fits and (when.year, when.month) == (month.year, month.month):

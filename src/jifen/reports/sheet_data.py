@@ -32,10 +32,9 @@ def dataset(connection: Connection, level: str, code: str, month: str, version: 
     members = _members(connection, record.id, level, code)
     member_level = level if level == "teacher" else datasets.CHILD[level]
     previous = repo.shown(connection, str(Month.parse(month).previous()))
-    codes = [m.code for m in members]
-    points = _points(connection, record.id, member_level, codes)
-    adjustments = {code: rounded(value, 2) for code, value in
-                   _adjustments(connection, record.id, member_level, codes).items() if value}
+    points = _points(connection, record.id, member_level, [m.code for m in members])
+    adjustments = {code: rounded(of_code.pop(ADJUSTMENT), 2) for code, of_code in points.items()
+                   if of_code.get(ADJUSTMENT)}
     subjects = {"teacher"} if member_level == "teacher" else {"teacher", "school"}
     columns = [{"code": i.code, "name": i.name} for i in rules.indicators if i.subject in subjects]
     before = repo.units_of(connection, previous.id, member_level, [m.code for m in members]) if previous else {}
@@ -46,18 +45,31 @@ def dataset(connection: Connection, level: str, code: str, month: str, version: 
     return data
 
 
+ADJUSTMENT = ""  # the key of a unit's adjustments beside its indicators' points (no indicator's code is empty)
+
+
+def _stored(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """The points per indicator of these teachers (or schools) as stored, with their adjustments summed under
+    ADJUSTMENT (when they have any)."""
+    found: dict[str, dict[str, Any]] = repo.points_of(connection, settlement_id, level, codes)
+    for code, adjustment in repo.adjustments_of(connection, settlement_id, level, codes).items():
+        found.setdefault(code, {})[ADJUSTMENT] = adjustment
+    return found
+
+
 def _points(connection: Connection, settlement_id: int, level: str, codes: list[str]
             ) -> dict[str, dict[str, Fraction]]:
-    """Each unit's points per indicator: stored for teachers and schools, the mean of the members' above."""
+    """Each unit's points per indicator, and its adjustments under ADJUSTMENT: stored for teachers and schools,
+    the mean of the members' above (a member without adjustments counts 0 in the mean, as in the total)."""
     if level in ("teacher", "school"):
-        stored = repo.points_of(connection, settlement_id, level, codes)
+        stored = _stored(connection, settlement_id, level, codes)
         return {code: {i: Fraction(p) for i, p in points.items()} for code, points in stored.items()}
     member_level = datasets.CHILD[level]
     members = {code: [m.code for m in repo.children(connection, settlement_id, member_level, code)]
                for code in codes}
     everyone = [m for of_code in members.values() for m in of_code]
     if member_level == "school":  # stored to the cent: summed exactly as decimals, divided once
-        exact: dict[str, dict[str, Any]] = repo.points_of(connection, settlement_id, member_level, everyone)
+        exact: dict[str, dict[str, Any]] = _stored(connection, settlement_id, member_level, everyone)
     else:
         exact = _points(connection, settlement_id, member_level, everyone)  # the members of every code at once
     out: dict[str, dict[str, Fraction]] = {}
@@ -68,18 +80,6 @@ def _points(connection: Connection, settlement_id: int, level: str, codes: list[
                 sums[i] = sums[i] + p if i in sums else p
         out[code] = {i: Fraction(total) / len(of_code) for i, total in sums.items()}
     return out
-
-
-def _adjustments(connection: Connection, settlement_id: int, level: str, codes: list[str]) -> dict[str, Fraction]:
-    """Each unit's manual adjustments summed: stored for teachers and schools, the mean of the members' above."""
-    if level in ("teacher", "school"):
-        return {code: Fraction(v) for code, v in repo.adjustments_of(connection, settlement_id, level, codes).items()}
-    member_level = datasets.CHILD[level]
-    members = {code: [m.code for m in repo.children(connection, settlement_id, member_level, code)]
-               for code in codes}
-    exact = _adjustments(connection, settlement_id, member_level, [m for of_code in members.values() for m in of_code])
-    return {code: sum((exact.get(m, Fraction(0)) for m in of_code), Fraction(0)) / len(of_code)
-            for code, of_code in members.items() if of_code}
 
 
 def _members(connection: Connection, settlement_id: int, level: str, code: str) -> list[repo.UnitRow]:

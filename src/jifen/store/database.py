@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -83,11 +83,7 @@ class Database:
     def transaction(self) -> Iterator[Connection]:
         """A unit of work: commits when the block ends, rolls back when it raises. On a SQLite file, writers take
         their turn at the WriterLock first."""
-        if self._writers is None:
-            with self.engine.begin() as connection:
-                yield connection
-            return
-        with self._writers.held(), self.engine.begin() as connection:
+        with self._writers.held() if self._writers else nullcontext(), self.engine.begin() as connection:
             yield connection
 
     @contextmanager

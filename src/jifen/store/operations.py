@@ -395,15 +395,6 @@ def events_between(connection: Connection, month: str, start: datetime, end: dat
     return [Event(*row) for row in rows]
 
 
-def qualified_among(connection: Connection, ids: list[int]) -> set[int]:
-    """Those of these operation ids that are qualified and not withdrawn."""
-    found: set[int] = set()
-    for chunk in lookups.chunks(ids):
-        found.update(connection.scalars(select(operations.c.id).where(
-            operations.c.id.in_(chunk), operations.c.status == Status.QUALIFIED, _NOT_WITHDRAWN)))
-    return found
-
-
 def months_with_reports(connection: Connection, months: Iterable[str]) -> set[str]:
     """Those of these local months that hold at least one stored report (one seek of the month index each)."""
     return {month for month in months if connection.execute(

@@ -48,17 +48,13 @@ def of_month(connection: Connection, teacher_id: str, month: str) -> list[Teache
     return of_months(connection, teacher_id, [month])
 
 
-def of_months(connection: Connection, teacher_id: str, months: list[str],
-              indicator: str | None = None) -> list[TeacherOperation]:
-    """Every stored report of the teacher in these months (of one indicator, when given), in received order."""
-    condition = of_teacher(teacher_id, months)
-    if indicator is not None:
-        condition = and_(condition, operations.c.indicator == indicator)
+def of_months(connection: Connection, teacher_id: str, months: list[str]) -> list[TeacherOperation]:
+    """Every stored report of the teacher in these months, in received order."""
     rows = connection.execute(
         select(operations.c.app_code, operations.c.external_id, operations.c.action, operations.c.indicator,
                operations.c.occurred_at, operations.c.received_at, operations.c.status, operations.c.reason,
                operations.c.withdrawn_at, operations.c.attributes)
-        .where(condition)
+        .where(of_teacher(teacher_id, months))
         .order_by(operations.c.id)
     )
     return [TeacherOperation(**{k: r._mapping[k] for k in _FIELDS}) for r in rows]

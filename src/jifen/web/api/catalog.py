@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from jifen.domain.periods import Month
+from jifen.reports.numbers import number
 
 from jifen.web.deps import RuntimeDep
 
@@ -23,7 +24,7 @@ def catalog(runtime: RuntimeDep,
     return {
         "ruleset": {"name": rules.name, "version": rules.version, "effective_from": rules.effective_from,
                     "title": rules.title, "sha256": loaded.sha256},
-        "indicators": [_numbers(i.model_dump(mode="json")) for i in rules.indicators],
+        "indicators": [_numbers(i.model_dump()) for i in rules.indicators],
         "apps": [
             {
                 "code": app.code, "name": app.name, "status": app.status,
@@ -43,21 +44,14 @@ def catalog(runtime: RuntimeDep,
     }
 
 
-_DECIMALS = ("monthly_max", "annual_max", "assessment_full_score", "points", "raised", "count")
 
-
-def _numbers(dumped: dict[str, Any]) -> dict[str, Any]:
-    """An indicator as JSON with its figures as numbers: pydantic writes a Decimal as a string ("20")."""
-    def number(value: Any) -> Any:
-        if isinstance(value, str):
-            found = Decimal(value)
-            return int(found) if found == found.to_integral_value() else float(found)
-        return value
-
-    out = {key: number(value) if key in _DECIMALS and value is not None else value for key, value in dumped.items()}
-    if out.get("streak"):
-        out["streak"] = {key: number(value) if key in _DECIMALS else value for key, value in out["streak"].items()}
-    out["caps"] = [{**cap, "count": int(cap["count"])} for cap in out.get("caps") or []]
-    if out.get("daily_cap"):
-        out["daily_cap"] = {**out["daily_cap"], "count": int(out["daily_cap"]["count"])}
-    return out
+def _numbers(value: Any) -> Any:
+    """A dumped model with its Decimals as JSON numbers, as the reports write them (pydantic's JSON mode writes
+    a Decimal as a string, "20")."""
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, dict):
+        return {key: _numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers(item) for item in value]
+    return value

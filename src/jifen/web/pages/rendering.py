@@ -22,8 +22,8 @@ from fastapi.templating import Jinja2Templates
 
 from jifen.access.scopes import ROLE_NAMES
 from jifen.domain.periods import Month
-from jifen.reports import reasons
 from jifen.errors import JifenError
+from jifen.reports import reasons
 from jifen.store.access import User
 from jifen.web import sessions
 from jifen.web.pages import vendor

@@ -177,12 +177,16 @@ def keyed(operations_table: ir.Table, cat: ir.Table, entries: list[Rule], fields
 
 
 def judged(operations_table: ir.Table, cat: ir.Table, rules: RuleSet, fields: list[flat.FlatField]) -> ir.Table:
-    """:func:`keyed`, with what each operation's own conditions answer: ``storable`` (what ingestion checked
-    before storing), ``met_*`` (its ``qualifies`` met, for each of the four answers about earlier reports) and
-    ``first_ok``, both with nothing earlier seen, in one expression for the pass that counts every report.
-    Whether its teacher or school is on the roster is not asked here (see :func:`prepare`)."""
+    """:func:`keyed`, with what each operation's own conditions answer (see :func:`with_conditions`)."""
+    return with_conditions(keyed(operations_table, cat, rules_of(rules), fields), rules, fields)
+
+
+def with_conditions(t: ir.Table, rules: RuleSet, fields: list[flat.FlatField]) -> ir.Table:
+    """Rows of :func:`keyed` with what each operation's own conditions answer: ``storable`` (what ingestion
+    checked before storing), ``met_*`` (its ``qualifies`` met, for each of the four answers about earlier
+    reports) and ``first_ok``, both with nothing earlier seen, in one expression for the pass that counts every
+    report. Whether its teacher or school is on the roster is not asked here (see :func:`prepare`)."""
     entries = rules_of(rules)
-    t = keyed(operations_table, cat, entries, fields)
     # Only the actions whose conditions read the history answer differently with it: the other three answers
     # are worked out for those alone, and are the clean answer for the rest.
     t = t.mutate(met_clean=_per_rule(t, entries, lambda r: _met(r, Inputs(t, fields, *_no_history))))
@@ -203,20 +207,26 @@ def known_subjects(roster: ir.Table) -> ir.Table:
     return roster.select(r_kind=roster.kind, r_code=roster.code).distinct()
 
 
+PREPARED = ("id", "month", "day", "teacher_id", "school_code", "subject_code", "cap", "start_us", "end_us",
+            "received_us", "withdrawn_us", "indicator", "year", "content_key", "is_session", "met_clean",
+            "met_duplicate", "met_counted", "met_both")
+
+
 def prepare(operations_table: ir.Table, roster: ir.Table, cat: ir.Table, rules: RuleSet,
             fields: list[flat.FlatField]) -> ir.Table:
     """Every fact of each operation that does not depend on other operations' outcomes: one row per operation
     of the catalog (``cat``, from :func:`catalog`), with ``eligible`` (storable, subject on the roster) and
-    ``met_*`` (see :func:`judged`)."""
-    t = judged(operations_table, cat, rules, fields)
+    ``met_*`` (see :func:`with_conditions`)."""
+    return prepare_keyed(keyed(operations_table, cat, rules_of(rules), fields), roster, rules, fields)
+
+
+def prepare_keyed(keys: ir.Table, roster: ir.Table, rules: RuleSet, fields: list[flat.FlatField],
+                  *kept: str) -> ir.Table:
+    """:func:`prepare` of rows of :func:`keyed`, keeping their columns ``kept`` as well."""
+    t = with_conditions(keys, rules, fields)
     known = known_subjects(roster)
     t = t.left_join(known, [t.subject == known.r_kind, t.subject_code == known.r_code])
-    return t.select(
-        "id", "month", "day", "teacher_id", "school_code", "subject_code", "cap", "start_us", "end_us",
-        "received_us", "withdrawn_us", "indicator", "year", "content_key", "is_session", "met_clean",
-        "met_duplicate", "met_counted", "met_both",
-        eligible=t.subject_code.notnull() & t.r_code.notnull() & t.storable,
-    )
+    return t.select(*PREPARED, *kept, eligible=t.subject_code.notnull() & t.r_code.notnull() & t.storable)
 
 
 def _content_key(t: ir.Table, entries: list[Rule], fields: list[flat.FlatField]) -> ir.StringValue:
@@ -244,6 +254,19 @@ def hour_steps() -> pa.Table:
     return pa.table({"h": pa.array(range(_HOURS), pa.int64())})
 
 
+def overlapping(sessions: ir.Table) -> ir.Table:
+    """The sessions whose span may overlap another of the teacher's: at least every session of an overlapping
+    pair. In the order of their starts, a session overlaps one that starts before it only if the latest end
+    before it is past its start, and one that starts after it only if the next start is before its end (the
+    next one starts no later than any after it). Two sorted windows over the sessions, instead of the join
+    below over every session: most sessions overlap none."""
+    order = [sessions.start_us, sessions.id]
+    before = ibis.window(group_by=sessions.teacher_id, order_by=order, rows=(None, -1))
+    t = sessions.mutate(latest_end=sessions.end_us.max().over(before),
+                        next_start=sessions.start_us.lead().over(group_by=sessions.teacher_id, order_by=order))
+    return t.filter((t.latest_end > t.start_us) | (t.next_start < t.end_us))
+
+
 def overlap_pairs(keys: ir.Table, hours: ir.Table) -> ir.Table:
     """(id, earlier): two sessions of one teacher whose spans overlap, ``earlier`` received first and not
     withdrawn when ``id`` was received (``keys``: :func:`keyed`; ``hours``: :func:`hour_steps` in the engine).
@@ -254,6 +277,7 @@ def overlap_pairs(keys: ir.Table, hours: ir.Table) -> ir.Table:
     two, none more than a day's), rather than on the teacher alone, which would pair each session with every
     other of the teacher's months."""
     s = keys.filter(keys.is_session)
+    s = overlapping(s.select("id", "received_us", "teacher_id", "start_us", "end_us", "withdrawn_us"))
     s = s.select("id", "received_us", teacher=s.teacher_id, start=s.start_us, end=s.end_us, gone=s.withdrawn_us,
                  first_hour=s.start_us // HOUR_US,
                  last_hour=ibis.greatest(s.end_us - 1, s.start_us) // HOUR_US)  # the span's last instant
@@ -277,10 +301,14 @@ def groups(keys: ir.Table, counting: list[str]) -> list[tuple[ir.Table, list[str
     content = keys.filter(keys.content_key.notnull())
     content = content.group_by("content_key").aggregate(n=content.count()).filter(lambda g: g.n > 1)
     found.append((content.select("content_key"), ["content_key"]))
-    capped = keys.filter(keys.cap.notnull() & keys.subject_code.notnull())
     day = ["subject_code", "indicator_no", "day"]  # the indicator says whose code it is
-    days = capped.group_by(day).aggregate(n=capped.count(), cap=capped.cap.min()).filter(lambda g: g.n > g.cap)
-    found.append((days.select(day), day))
+    days = []
+    for subject, column in (("teacher", "teacher_id"), ("school", "school_code")):  # by a column, not a choice
+        capped = keys.filter(keys.cap.notnull() & (keys.subject == subject) & keys[column].notnull())
+        counted = capped.group_by(subject_code=capped[column], indicator_no=capped.indicator_no, day=capped.day
+                                  ).aggregate(n=capped.count(), cap=capped.cap.min())
+        days.append(counted.filter(counted.n > counted.cap).select(day))
+    found.append((days[0].union(days[1], distinct=False), day))
     if counting:  # the years of those indicators alone: a list, so the engines filter the scan
         taught = keys.filter(keys.teacher_id.notnull() & keys.indicator.isin(counting))
         year = ["teacher_id", "indicator", "year"]
@@ -290,15 +318,16 @@ def groups(keys: ir.Table, counting: list[str]) -> list[tuple[ir.Table, list[str
 
 
 def dependent(keys: ir.Table, pairs: ir.Table, found: list[tuple[ir.Table, list[str]]]) -> ir.Table:
-    """(d_id, grouped): the reports whose outcome may hinge on other reports' outcomes, and those they read;
-    every other report is settled by ``first_guess``. ``keys``: :func:`keyed`; ``found``: :func:`groups`.
+    """The rows of ``keys`` (:func:`keyed`) whose outcome may hinge on other reports' outcomes, and those they
+    read, with ``grouped``; every other report is settled by ``first_guess``. ``found``: :func:`groups`.
 
     A report depends on others only through a group that can change an answer, or a pair of overlapping
     sessions. Every report of such a group is ``grouped``, so the windows of ``judge`` run over the grouped
     reports alone and still see every report that could fill them; both reports of an overlapping pair are
-    dependent, so each round reads the earlier one's answer."""
+    dependent, so each round reads the earlier one's answer. The groups and the pairs are small: one pass over
+    the operations picks the dependent reports out, and only those are then judged on their conditions."""
     paired = pairs.select(p_id=pairs.id).union(pairs.select(p_id=pairs.earlier), distinct=True)
-    t = keys.select("id", *sorted({c for _, columns in found for c in columns}))
+    t = keys
     markers = []
     for n, (group, columns) in enumerate(found):
         marker = f"g{n}"
@@ -307,7 +336,8 @@ def dependent(keys: ir.Table, pairs: ir.Table, found: list[tuple[ir.Table, list[
         markers.append(marker)
     t = t.left_join(paired, t.id == paired.p_id)
     grouped = ibis.or_(*(t[marker].notnull() for marker in markers))
-    return t.filter(grouped | t.p_id.notnull()).select(d_id=t.id, grouped=grouped)
+    t = t.filter(grouped | t.p_id.notnull())
+    return t.select(*keys.columns, grouped=grouped)
 
 
 def hidden_pairs(depending: ir.Table) -> ir.Table:
@@ -375,19 +405,16 @@ def judge(static: ir.Table, pairs: ir.Table, hidden: ir.Table, guess: ir.Table) 
     return t.select("id", qualified=qualified, changed=qualified != t.qualified)
 
 
-def fixed_point(space: Scratch, operations_table: ir.Table, prepared: Callable[[ir.Table], ir.Table],
-                keys: ir.Table, counting: list[str], rounds: list[int] | None = None) -> tuple[ir.Table, ir.Table]:
+def fixed_point(space: Scratch, prepared: Callable[[ir.Table], ir.Table], keys: ir.Table, counting: list[str],
+                rounds: list[int] | None = None) -> tuple[ir.Table, ir.Table]:
     """The dependent reports (see :func:`dependent`), prepared, and their outcome: ``judge`` repeated over them
     until nothing changes (see the module docstring); every other report is settled by its first guess.
-    ``prepared`` makes :func:`prepare`'s table of some operations; ``keys`` is :func:`keyed` of them all;
-    ``counting``: see :func:`groups`. ``rounds``, when given, receives the number of rounds (for tests and
+    ``prepared`` makes :func:`prepare_keyed`'s table of some rows of ``keys``, keeping ``grouped``; ``keys`` is
+    :func:`keyed` of every operation; ``counting``: see :func:`groups`. ``rounds``, when given, receives the number of rounds (for tests and
     benchmarks)."""
     pairs = space.keep(overlap_pairs(keys, space.put(hour_steps(), "hours")))
     found = [(space.keep(group), columns) for group, columns in groups(keys, counting)]  # small: kept apart
-    ids = space.keep(dependent(keys, pairs, found))
-    chosen = operations_table.join(ids, operations_table.id == ids.d_id)
-    depending = prepared(chosen.drop("d_id", "grouped"))
-    depending = space.keep(depending.join(ids, depending.id == ids.d_id).drop("d_id"))
+    depending = space.keep(prepared(dependent(keys, pairs, found)))
     hidden = space.keep(hidden_pairs(depending))
     guess = space.keep(first_guess(depending))
     limit = scalar(space.con, depending.count()) + 2  # the longest chain is at most every dependent report
@@ -402,24 +429,23 @@ def fixed_point(space: Scratch, operations_table: ir.Table, prepared: Callable[[
     raise AssertionError("the recount did not reach its fixed point")  # unreachable: see the module docstring
 
 
-def _tallied(t: ir.Table, weight: ir.IntegerValue) -> ir.Table:
-    """``weight`` summed under each report's teacher and under its school, per month and indicator: grouped
-    once by both, then by each, so the reports are read once."""
-    both = t.group_by("teacher_id", "school_code", "month", "indicator").aggregate(count=weight.sum())
+def _under_each(t: ir.Table) -> ir.Table:
+    """``n`` of rows (teacher_id, school_code, month, indicator, n) summed under each teacher and under each
+    school, per month and indicator."""
     parts = []
     for kind, column in (("teacher", "teacher_id"), ("school", "school_code")):
-        part = both.filter(both[column].notnull())
+        part = t.filter(t[column].notnull())
         part = part.group_by(code=part[column], month=part.month, indicator=part.indicator).aggregate(
-            count=part["count"].sum())
+            count=part.n.sum())
         parts.append(part.mutate(subject_kind=ibis.literal(kind)))
     return parts[0].union(parts[1], distinct=False)
 
 
 def _first_guesses(operations: ir.Table, roster: ir.Table, cat: ir.Table) -> ir.Table:
-    """Every report's first guess (see :func:`first_guess`), counted as :func:`counts` does, in one pass.
-    ``operations``: :func:`judged`. The reports are grouped first, by the indicator's number rather than its
-    name and subject, and the groups are then given those and asked about the roster (a group's subject is
-    one of its keys): the roster is joined to the groups, not to every report."""
+    """Every report's first guess (see :func:`first_guess`) counted per (teacher_id, school_code, month,
+    indicator), in one pass. ``operations``: :func:`judged`. The reports are grouped first, by the indicator's
+    number rather than its name and subject, and the groups are then given those and asked about the roster (a
+    group's subject is one of its keys): the roster is joined to the groups, not to every report."""
     t = operations.filter(operations.first_ok & operations.withdrawn_us.isnull())
     grouped = t.group_by("indicator_no", "teacher_id", "school_code", "month").aggregate(n=t.count())
     indicators = cat.select("indicator_no", "subject", indicator=cat.rule_indicator).distinct()
@@ -428,7 +454,7 @@ def _first_guesses(operations: ir.Table, roster: ir.Table, cat: ir.Table) -> ir.
                                                       grouped.school_code))
     known = known_subjects(roster)
     grouped = grouped.join(known, [grouped.subject == known.r_kind, grouped.subject_code == known.r_code])
-    return _tallied(grouped, grouped.n)
+    return grouped.select("teacher_id", "school_code", "month", "indicator", grouped.n.cast("int64"))
 
 
 def counts(operations: ir.Table, roster: ir.Table, cat: ir.Table, depending: ir.Table, outcome: ir.Table
@@ -436,18 +462,18 @@ def counts(operations: ir.Table, roster: ir.Table, cat: ir.Table, depending: ir.
     """Qualified, not withdrawn operations under their teacher and under their school, as operation_counts
     without its zero rows. Every report's first guess is counted in one pass over the operations
     (``operations``: :func:`judged`; ``cat``: :func:`catalog`), and the dependent reports whose outcome
-    (``outcome``) differs from it correct the count by one each way."""
+    (``outcome``) differs from it correct the count by one each way, before both go under each teacher and
+    school."""
     def counting(qualified: ir.BooleanValue, t: ir.Table) -> ir.BooleanValue:
         return qualified & t.withdrawn_us.isnull()
 
-    first = _first_guesses(operations, roster, cat)
     judged_ = outcome.select(o_id=outcome.id, o_qualified=outcome.qualified)
     t = depending.join(judged_, depending.id == judged_.o_id)
     was, now = counting(t.eligible & t.met_clean, t), counting(t.o_qualified, t)
     changed = t.filter(was != now)
-    corrections = _tallied(changed, ibis.ifelse(now, 1, -1).cast("int64"))
-    both = first.union(corrections, distinct=False)
-    total = both.group_by("subject_kind", "code", "month", "indicator").aggregate(count=both["count"].sum())
+    corrections = changed.select("teacher_id", "school_code", "month", "indicator",
+                                 n=ibis.ifelse(now, 1, -1).cast("int64"))
+    total = _under_each(_first_guesses(operations, roster, cat).union(corrections, distinct=False))
     total = total.filter(total["count"] > 0)
     return total.select("subject_kind", "code", "month", "indicator", total["count"].cast("int64"))
 
@@ -455,19 +481,17 @@ def counts(operations: ir.Table, roster: ir.Table, cat: ir.Table, depending: ir.
 def recount(con: BaseBackend, operations_table: ir.Table, roster: ir.Table, rules: RuleSet,
             fields: list[flat.FlatField] | None = None, *, rounds: list[int] | None = None) -> pa.Table:
     """Counts per (subject_kind, code, month, indicator) of the operations given, as ``operation_counts`` holds
-    them without its zero rows. ``operations_table`` has the schema of :func:`recount_store.input_schema`;
+    them without its zero rows, in no particular order. ``operations_table`` has the schema of :func:`recount_store.input_schema`;
     ``roster`` has (kind 'teacher' or 'school', code) of the teachers and schools on the roster."""
     fields = flat.flat_fields(rules) if fields is None else fields
     with scratch(con) as space:
         cat = space.put(catalog(rules, rules_of(rules)), "catalog")
 
-        def prepared(operations: ir.Table) -> ir.Table:
-            return prepare(operations, roster, cat, rules, fields)
+        def prepared(rows: ir.Table) -> ir.Table:
+            return prepare_keyed(rows, roster, rules, fields, "grouped")
 
         keys = keyed(operations_table, cat, rules_of(rules), fields)
-        depending, outcome = fixed_point(space, operations_table, prepared, keys, counting_indicators(rules),
-                                         rounds)
+        depending, outcome = fixed_point(space, prepared, keys, counting_indicators(rules), rounds)
         every = judged(operations_table, cat, rules, fields)  # read by one pass, never kept whole
-        found = backends.fetch(con, counts(every, roster, cat, depending, outcome).order_by(
-            "subject_kind", "code", "month", "indicator"))
+        found = backends.fetch(con, counts(every, roster, cat, depending, outcome))
         return found.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA)

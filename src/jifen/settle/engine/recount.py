@@ -207,7 +207,7 @@ def known_subjects(roster: ir.Table) -> ir.Table:
     return roster.select(r_kind=roster.kind, r_code=roster.code).distinct()
 
 
-PREPARED = ("id", "month", "day", "teacher_id", "school_code", "subject_code", "cap", "start_us", "end_us",
+PREPARED = ("id", "month", "day", "teacher_id", "school_code", "subject_code", "cap",
             "received_us", "withdrawn_us", "indicator", "year", "content_key", "is_session", "met_clean",
             "met_duplicate", "met_counted", "met_both")
 

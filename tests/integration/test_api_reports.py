@@ -200,7 +200,7 @@ def test_a_missing_or_malformed_month_is_422_naming_the_parameter(reports: Repor
     assert error["message"].startswith(f"{path}: ")
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-00"])
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "0001-01", "9999-12"])
 def test_a_month_that_does_not_exist_is_422(reports: Reports, month: str) -> None:
     error = _error(reports.get("region", "teachers/T1", month=month), 422, "invalid")
     assert month in error["message"] and error["message"].startswith("query.month: ")

@@ -214,6 +214,7 @@ def test_cli_card_in_chinese_and_json(region: Region, cli_env: dict[str, str]) -
     (("T9",), "'T9'"),
     (("T1", "--on", "2026-13-01"), "on: "),
     (("T1", "--on", "yesterday"), "on: "),
+    (("T1", "--on", "9999-12-31"), "outside the years 1970-9998"),
     (("T1", "--year", "2999"), "year: "),
     (("T1", "--year", "2025", "--on", "2025-05-01"), "--year or --on"),
 ])
@@ -245,7 +246,7 @@ def test_api_card_refused_outside_the_scope(region: Region, who: str, teacher: s
 
 def test_api_card_errors(region: Region) -> None:
     assert "T9" in _error(region.get("region", "T9"), 404, "not_found")["message"]
-    for on in ("2026-13-01", "2026-1-1", "today"):
+    for on in ("2026-13-01", "2026-1-1", "today", "9999-12-31", "0001-01-01"):
         error = _error(region.get("region", "T1", on=on), 422, "invalid")
         assert error["details"][0]["path"] == "query.on" and error["message"].startswith("query.on: ")
     _error(region.client.get("/api/v1/cards/teachers/T1"), 401, "unauthorized")

@@ -154,6 +154,7 @@ def test_readers_outside_the_scope_are_refused(ctx: Ctx) -> None:
     ("2023-04-17", {"tablet": {"rooms": 1}}, "rooms.tablet", "must be"),
     ("2023-04-17", {}, "rooms", "give at least one room type"),
     ("2099-01-05", {"vr": {"rooms": 1, "uses": 1}}, "week", "has not begun"),
+    ("0001-01-01", {"vr": {"rooms": 1, "uses": 1}}, "path.week", "outside the years 1970-9998"),
 ])
 def test_bad_figures_are_refused_naming_the_field(ctx: Ctx, week: str, rooms: dict[str, Any], path: str,
                                                   fragment: str) -> None:
@@ -167,6 +168,8 @@ def test_a_body_that_is_not_the_shape_is_refused(ctx: Ctx) -> None:
     response = ctx.client.put(usage_path(S1, "2023-04-17"), json={"rooms": {}, "extra": 1}, headers=ctx.auth("school"))
     api_error(response, 422, "invalid")
     api_error(ctx.get("school", S1, **{"from": "yesterday"}), 422, "invalid")
+    far = api_error(ctx.get("school", S1, **{"from": "0001-01-01"}), 422, "invalid")
+    assert far["details"][0]["path"] == "query.from" and "outside the years" in far["message"]
     error = api_error(ctx.get("school", S1, **{"from": "2023-04-30", "to": "2023-04-01"}), 422, "invalid")
     assert "before" in error["message"]
 

@@ -82,6 +82,16 @@ def test_bad_cells_are_named_by_row_and_column() -> None:
     assert messages[5].endswith("4 uses with 0 rooms")
 
 
+def test_a_week_outside_the_years_taken_is_named() -> None:
+    data = workbook([headers()[:7], sheet_row("S1", date(1900, 1, 1), 3, 15, 1, 1),
+                     sheet_row("S2", "9999-12-27", 3, 15, 1, 1)])
+    with pytest.raises(InvalidInput) as caught:
+        read_sheet(data, "usage.xlsx")
+    assert [d["message"] for d in caught.value.details] == [
+        "row 2, column C (周开始日期): 1900-01-01 is outside the years 1970-9998",
+        "row 3, column C (周开始日期): 9999-12-27 is outside the years 1970-9998"]
+
+
 def test_missing_columns_and_repeated_rows_are_refused() -> None:
     with pytest.raises(InvalidInput, match=r"row 1: missing column 周开始日期 \(or 周次\), 在线互动教室使用次数"):
         read_sheet(workbook([["学校代码", "在线互动教室间数"], ["S1", 1]]), "a.xlsx")

@@ -24,6 +24,8 @@ from jifen.web.pages.sheet_problems import in_chinese
     ("missing column 周开始日期 (or 周次)", "表头缺少列：周开始日期（或 周次）"),
     ("u.xlsx row 1: missing column the columns of at least one room type, e.g. 在线互动教室间数 and 在线互动教室使用次数",
      "第 1 行（表头）缺少列：至少一种教室类型的两列，例如 在线互动教室间数 和 在线互动教室使用次数"),
+    ("row 2, column C (周开始日期): 1900-01-01 is outside the years 1970-9998",
+     "第 2 行 C 列（周开始日期）：1900-01-01 不在 1970–9998 年之间"),
     ("something else entirely", "something else entirely"),
 ])
 def test_the_readers_problems_are_said_in_chinese(said: str, chinese: str) -> None:

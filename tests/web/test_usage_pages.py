@@ -9,10 +9,12 @@ from io import BytesIO
 
 import openpyxl
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from web_region import Region, page_csrf, sign_in
 
 from jifen.domain.classroom_usage import monday_of
 from jifen.runtime import Runtime
+from jifen.store.tables import classroom_usage
 
 
 def last_monday(runtime: Runtime) -> date:
@@ -168,3 +170,16 @@ def test_a_sheet_naming_another_countys_school_stores_nothing(client: TestClient
     refused = client.post("/usage/import", data={"csrf_token": page_csrf(chooser)},
                           files={"file": ("usage.xlsx", body.getvalue(), "application/octet-stream")})
     assert refused.status_code == 403 and "不在您的权限范围内" in refused.text and "表格未导入" in refused.text
+
+
+def test_a_week_outside_the_years_taken_is_refused_and_nothing_is_stored(client: TestClient, runtime: Runtime,
+                                                                         region: Region) -> None:
+    sign_in(client, "school1")
+    token = page_csrf(client.get("/schools/S1/usage").text)
+    posted = client.post("/schools/S1/usage", data={"csrf_token": token, "week": "0001-01-01", "rooms_music": "1",
+                                                    "uses_music": "2"})
+    assert posted.status_code == 422 and "只能选择 1970–9998 年间的一周" in posted.text
+    shown = client.get("/schools/S1/usage?week=0001-01-01")
+    assert shown.status_code == 422 and "超出可选的年份" in shown.text
+    with runtime.database.read() as connection:
+        assert connection.execute(select(func.count()).select_from(classroom_usage)).scalar_one() == 0

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from jifen.cli.context import console, opened, reports_errors
-from jifen.errors import InvalidInput
+from jifen.domain.periods import parse_day
 
 
 @reports_errors
@@ -35,7 +35,4 @@ def bulletin(
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"--date: {text!r} is not a date YYYY-MM-DD") from None
+    return parse_day(text, "--date")

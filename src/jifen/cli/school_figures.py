@@ -12,6 +12,7 @@ import typer
 
 from jifen.cli.adjust import default_author
 from jifen.cli.context import console, opened, reports_errors
+from jifen.domain.periods import parse_day
 from jifen.errors import InvalidInput
 
 usage_app = typer.Typer(help="Weekly classroom usage schools report (项目教室周使用情况).", no_args_is_help=True)
@@ -19,10 +20,7 @@ registration_app = typer.Typer(help="National-platform registration (国家平�
 
 
 def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
+    return parse_day(text, option)
 
 
 def _read(file: Path) -> bytes:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from jifen.cli.context import console, opened, reports_errors
+from jifen.domain import periods
 from jifen.errors import InvalidInput
 
 
@@ -62,13 +63,7 @@ def card(
 
 
 def parse_day(text: str | None, field: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        message = f"{text!r} is not a date YYYY-MM-DD"
-        raise InvalidInput(f"{field}: {message}", details=[{"path": field, "message": message}]) from None
+    return None if text is None else periods.parse_day(text, field)
 
 
 def _print(data: dict[str, Any], format: Output, lines: Callable[[], list[str]]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from jifen.domain.periods import outside_years
 from jifen.errors import InvalidInput
 
 
@@ -74,7 +75,11 @@ def monday_of(day: date) -> date:
 
 
 def week_start(day: date, *, field_name: str = "week") -> date:
-    """``day`` itself when it is a Monday; otherwise an error naming the Monday of its week."""
+    """``day`` itself when it is a Monday within the years taken; otherwise an error naming the Monday of its week,
+    or the years."""
+    if problem := outside_years(day.year):
+        raise InvalidInput(f"{field_name}: {day.isoformat()} {problem}",
+                           details=[{"path": field_name, "message": f"{day.isoformat()} {problem}"}])
     if day.weekday() != 0:
         raise InvalidInput(f"{field_name}: {day.isoformat()} is a {WEEKDAYS[day.weekday()]}; weeks start on "
                            f"Monday: {monday_of(day).isoformat()}",

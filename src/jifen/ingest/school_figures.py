@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jifen.access.scopes import covers
 from jifen.domain.classroom_usage import ROOM_TYPE_CODES, Figure, figure_problem, monday_of, week_start
+from jifen.domain.periods import parse_day
 from jifen.domain.registration import Registration
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.ingest import registration_sheet, usage_sheet
@@ -42,12 +43,7 @@ class RegistrationImport:
 
 
 def parse_week(text: str, *, field_name: str = "week") -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        message = f"{text!r} is not a date YYYY-MM-DD"
-        raise InvalidInput(f"{field_name}: {message}", details=[{"path": field_name, "message": message}]) from None
-    return week_start(day, field_name=field_name)
+    return week_start(parse_day(text, field_name), field_name=field_name)
 
 
 def submit_week(database: Database, school_code: str, week: date, rooms: Mapping[str, Any], *, user: User | None,

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from jifen.domain.classroom_usage import MAX_ROOMS, MAX_USES, ROOM_TYPES, WEEKDAYS, monday_of
+from jifen.domain.periods import outside_years
 from jifen.errors import InvalidInput
 from jifen.ingest.sheet_cells import blank, header_text, problem, text, whole_number, worksheet_rows
 
@@ -201,6 +202,8 @@ def _week(value: Any, is_range: bool) -> date | str:
             day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:
             return f"{value!r} is not a date in the calendar"
+    if problem := outside_years(day.year):
+        return f"{day.isoformat()} {problem}"
     if is_range:
         return monday_of(day)
     if day.weekday() != 0:

@@ -9,7 +9,7 @@ from jifen.access.scopes import covers, sees, told_missing
 # The largest id, version or count a request may name: beyond it the stores' 64-bit integers cannot hold it, and
 # SQLite's driver would raise instead of answering "not found".
 MAX_NUMBER = 2**62
-from jifen.domain.periods import Month
+from jifen.domain.periods import Month, parse_day
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.store.access import User
 
@@ -23,12 +23,9 @@ def month_query(month: str, name: str = "month") -> Month:
         raise InvalidInput(f"query.{name}: {exc.message}", details=[detail]) from exc
 
 
-def day_query(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        message = f"{text!r} is not a date YYYY-MM-DD"
-        raise InvalidInput(f"query.on: {message}", details=[{"path": "query.on", "message": message}]) from None
+def day_query(text: str, name: str = "on") -> date:
+    """A date given in the query as ``name``; refused naming that parameter."""
+    return parse_day(text, f"query.{name}")
 
 
 def require_covered(user: User, chain: dict[str, str] | None, level: str, code: str, missing: str, *,

@@ -67,12 +67,7 @@ async def import_sheet(request: Request, user: CurrentUser, runtime: RuntimeDep)
 
 
 def _day(text: str, name: str) -> date:
-    try:
-        return day_query(text)
-    except InvalidInput as exc:
-        message = exc.message.removeprefix("query.on: ")
-        detail = {"path": f"query.{name}", "message": message}
-        raise InvalidInput(f"query.{name}: {message}", details=[detail]) from None
+    return day_query(text, name)
 
 
 async def _upload(request: Request, limit: int) -> tuple[bytes, str]:

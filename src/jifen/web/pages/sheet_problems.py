@@ -20,6 +20,8 @@ _WHAT: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?P<value>-?\d+) is not between 0 and (?P<limit>\d+)$"), "{value} 不在 0 至 {limit} 之间"),
     (re.compile(r"^(?P<value>.+) is not a date YYYY-MM-DD$"), "{value} 不是日期（应为 YYYY-MM-DD）"),
     (re.compile(r"^(?P<value>.+) is not a date in the calendar$"), "{value} 不是有效的日期"),
+    (re.compile(r"^(?P<day>\S+) is outside the years (?P<first>\d+)-(?P<last>\d+)$"),
+     "{day} 不在 {first}–{last} 年之间"),
     (re.compile(r"^(?P<day>\S+) is a (?P<weekday>\w+); weeks start on Monday: (?P<monday>\S+)$"),
      "{day} 是{weekday}；每周从星期一开始，应为 {monday}"),
     (re.compile(r"^(?P<uses>\d+) uses with 0 rooms$"), "教室间数为 0，却有 {uses} 次使用"),

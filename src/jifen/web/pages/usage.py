@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jifen.access.scopes import covers, scope_level
 from jifen.domain import classroom_usage as usage
+from jifen.domain.periods import FIRST_YEAR, LAST_YEAR
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.ingest import school_figures as service
 from jifen.ingest import usage_sheet
@@ -49,6 +50,15 @@ MESSAGES = (  # the service's messages, in Chinese next to the field
 )
 
 
+def _week_problem(exc: InvalidInput) -> str:
+    """What is wrong with a week the form or the address gives, in Chinese."""
+    if "outside the years" in exc.message:
+        return f"超出可选的年份：只能选择 {FIRST_YEAR}–{LAST_YEAR} 年间的一周"
+    if "is not a date" in exc.message:
+        return "请选择一周的星期一（YYYY-MM-DD）"
+    return "不是星期一：请选择一周的星期一（YYYY-MM-DD）"
+
+
 def _require_editor(signed: SignedIn) -> None:
     if signed.user.role not in USAGE_EDITORS:
         raise Forbidden(f"项目教室使用情况由学校、县区、市和自治区管理员报送；您是{signed.role_name}。")
@@ -77,8 +87,8 @@ def school_page(request: Request, signed: PageUser, code: str,
     _require_editor(signed)
     try:
         monday = service.parse_week(week) if week else usage.monday_of(_today(request)) - timedelta(days=7)
-    except InvalidInput:
-        raise InvalidInput(f"{week} 不是星期一：请选择一周的星期一（YYYY-MM-DD）。") from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"{week} {_week_problem(exc)}。") from None
     return _school(request, signed, code, monday, None, {}, None)
 
 
@@ -93,8 +103,8 @@ async def submit(request: Request, signed: PageUser, code: str) -> Response:
     rooms, errors = week_form(fields)
     try:
         monday = service.parse_week(fields.get("week", ""))
-    except InvalidInput:
-        errors["week"] = "请选择一周的星期一（YYYY-MM-DD）"
+    except InvalidInput as exc:
+        errors["week"] = _week_problem(exc)
         monday = usage.monday_of(_today(request))
     if not errors:
         try:

@@ -83,6 +83,21 @@ def test_review_approved_shared_and_unique() -> None:
         Status.REJECTED, "attributes.content_sha256 is missing")
 
 
+def test_every_attribute_a_condition_names_is_needed_even_when_another_is_not_met() -> None:
+    """A report that lacks an attribute its condition names is rejected (and may be sent again corrected), not
+    stored as not qualified because an earlier part failed."""
+    assert outcome("digital-textbook", "resource.upload", shared=False) == (
+        Status.REJECTED, "attributes.review is missing")
+    assert outcome("digital-textbook", "resource.upload", shared=False, review="approved") == (
+        Status.REJECTED, "attributes.content_sha256 is missing")
+    assert outcome("digital-textbook", "resource.upload", shared=False, review="approved",
+                   content_sha256="b" * 64)[0] == Status.NOT_QUALIFIED
+    assert outcome("digital-textbook", "course.create", resources=0) == (
+        Status.REJECTED, "attributes.coursewares is missing")
+    assert outcome("renrentong", "resource.upload", public=False) == (
+        Status.REJECTED, "attributes.content_sha256 is missing")
+
+
 def test_any_branch_needs_its_attribute_only_when_no_branch_is_met() -> None:
     app, action = "master-studio", "activity.participate"
     assert outcome(app, action, kind="vote")[0] == Status.QUALIFIED

@@ -180,15 +180,38 @@ class FirstOfYear(_Kind):
 
 
 class AllOf(_Kind):
+    """Met when every part is met. A part that lacks a field rejects the report even when another part is not met:
+    every field the condition names is needed. As a branch of ``any``, a part not met makes the branch not apply,
+    and its other fields are not needed (see ``branch_check``)."""
+
     kind: Literal["all"]
     conditions: list[Condition] = Field(min_length=1)
 
     def check(self, report: Report, ctx: Context) -> str | None:
+        reason, problem = self._parts(report, ctx, branch=False)
+        if problem is not None:
+            raise problem
+        return reason
+
+    def branch_check(self, report: Report, ctx: Context) -> str | None:
+        """``check`` as a branch of ``any``: a part not met answers first, a missing field only when every part
+        that has its fields is met."""
+        reason, problem = self._parts(report, ctx, branch=True)
+        if reason is None and problem is not None:
+            raise problem
+        return reason
+
+    def _parts(self, report: Report, ctx: Context, *, branch: bool) -> tuple[str | None, FieldProblem | None]:
+        first: str | None = None
+        problem: FieldProblem | None = None
         for condition in self.conditions:
-            reason = condition.check(report, ctx)
-            if reason:
-                return reason
-        return None
+            try:
+                reason = _part_check(condition, report, ctx, branch=branch)
+            except FieldProblem as exc:
+                problem = problem or exc
+                continue
+            first = first or reason
+        return first, problem
 
     def describe(self) -> str:
         return " and ".join(c.describe() for c in self.conditions)
@@ -205,7 +228,7 @@ class AnyOf(_Kind):
         problem: FieldProblem | None = None
         for condition in self.conditions:
             try:
-                reason = condition.check(report, ctx)
+                reason = _part_check(condition, report, ctx, branch=True)
             except FieldProblem as exc:
                 problem = problem or exc
                 continue
@@ -218,6 +241,13 @@ class AnyOf(_Kind):
 
     def describe(self) -> str:
         return " or ".join(f"({c.describe()})" for c in self.conditions)
+
+
+def _part_check(condition: Any, report: Report, ctx: Context, *, branch: bool) -> str | None:
+    """A part of ``all`` or a branch of ``any``: within a branch, ``all`` takes its branch reading."""
+    if branch and isinstance(condition, AllOf):
+        return condition.branch_check(report, ctx)
+    return condition.check(report, ctx)
 
 
 def _json(value: Any) -> str:

@@ -104,13 +104,21 @@ def _first_of_year(c: FirstOfYear, i: Inputs) -> ir.IntegerValue:
     return ibis.ifelse(late, _state(UNMET), _state(MET))
 
 
-def _all(c: AllOf, i: Inputs) -> ir.IntegerValue:
-    states = [compile_condition(child, i) for child in c.conditions]
-    return ibis.cases(*((s != MET, s) for s in states), else_=_state(MET))
+def _all(c: AllOf, i: Inputs, *, branch: bool = False) -> ir.IntegerValue:
+    """Every part met; a missing field rejects first, except in a branch of ``any``, where a part not met does
+    (see ``AllOf.branch_check``)."""
+    states = [_all(child, i, branch=True) if branch and isinstance(child, AllOf) else compile_condition(child, i)
+              for child in c.conditions]
+    problem = ibis.or_(*(s == PROBLEM for s in states))
+    unmet = ibis.or_(*(s == UNMET for s in states))
+    first, second = ((unmet, _state(UNMET)), (problem, _state(PROBLEM))) if branch else (
+        (problem, _state(PROBLEM)), (unmet, _state(UNMET)))
+    return ibis.cases(first, second, else_=_state(MET))
 
 
 def _any(c: AnyOf, i: Inputs) -> ir.IntegerValue:
-    states = [compile_condition(child, i) for child in c.conditions]
+    states = [_all(child, i, branch=True) if isinstance(child, AllOf) else compile_condition(child, i)
+              for child in c.conditions]
     met = ibis.or_(*(s == MET for s in states))
     problem = ibis.or_(*(s == PROBLEM for s in states))
     return ibis.cases((met, _state(MET)), (problem, _state(PROBLEM)), else_=_state(UNMET))

@@ -876,3 +876,11 @@ def test_the_catalogs_figures_are_numbers_for_every_scoring() -> None:
     assert dumped["login"]["points"] == 1 and dumped["login"]["streak"] == {"raise_from": 8, "raised": 2}
     assert dumped["resource.share"]["caps"] == [{"period": "week", "count": 5}]
     assert json.loads(json.dumps(dumped)) == dumped
+
+
+def test_content_differing_only_in_letter_case_is_duplicate_content_one_request_after_another(api: Api) -> None:
+    first = api.one("seewo-easinote5", op("library.upload", teacher="T1", content_sha256="ab" * 32, id="k1"))
+    again = api.one("seewo-easinote5", op("library.upload", teacher="T1", content_sha256="AB" * 32, id="k2"))
+    spaced = api.one("digital-school", op("mooc.add", teacher="T2", content_sha256=" Ab" + "ab" * 31 + " ", id="k3"))
+    assert [(r["status"], r["reason"]) for r in (first, again, spaced)] == [
+        ("qualified", None), ("not_qualified", "duplicate_content"), ("not_qualified", "duplicate_content")]

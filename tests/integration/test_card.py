@@ -130,6 +130,17 @@ def test_the_card_of_a_teacher(region: Region) -> None:
     assert region.card("T1", date(2026, 10, 1))["this_month"]["qualified_operations"] == 1, "Oct 1 00:30 (+08)"
 
 
+def test_a_schools_report_naming_the_teacher_is_not_on_the_teachers_card(region: Region) -> None:
+    """A school-scored report that also carries a teacher id counts for the school, not on the teacher's card."""
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    results = ingest.submit("evaluation", [op("teacher.record", teacher="T1", school=S1, when=at(14, month="2026-10"))],
+                            datetime(2026, 11, 1, tzinfo=CST))
+    assert [str(r.status) for r in results] == ["qualified"]
+    this_month = region.card("T1", date(2026, 10, 31))["this_month"]
+    assert this_month["qualified_operations"] == 3
+    assert {i["code"] for i in this_month["indicators"]} == {"lesson_prep", "interactive_teaching"}
+
+
 def test_credits_are_prorated_by_the_months_on_the_roster(region: Region) -> None:
     t2 = region.card("T2")
     assert (t2["annual_points"], t2["last_month"]["points"], t2["credits"]["credits"]) == (35, 15, 1.67)

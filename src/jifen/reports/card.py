@@ -50,9 +50,10 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     annual = sum((m.points for m in settled), Decimal(0))
     last = _settled(connection, shown, totals, str(this_month.previous()))
     next_day = on + timedelta(days=1)
-    counts = teacher_operations.qualified_by_indicator(
+    own = {indicator.code for indicator in rules.indicators_for("teacher")}  # not a school's that names the teacher
+    counts = {code: n for code, n in teacher_operations.qualified_by_indicator(
         connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
-                                                                 tzinfo=tz))
+                                                                 tzinfo=tz)).items() if code in own}
     maximum = credit_rules.annual_max((m.monthly_max for m in settled),
                                       settled[-1].assessment_max if settled else Decimal(0))
     earned = credit_rules.credits(annual, maximum) if settled else Decimal(0)

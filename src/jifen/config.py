@@ -35,12 +35,12 @@ class Settings(BaseSettings):
     region_code: str = "640000"
     region_name: str = "宁夏回族自治区"
     timezone: str = "Asia/Shanghai"
-    max_batch_items: int = 5000
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_batch_items: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     future_tolerance_s: int = Field(default=300, ge=0)
     retention_months: int = Field(default=13, ge=0)  # the current month and this many before it are accepted
-    rate_limit_per_s: float = 50.0  # requests per second per app; 0 turns the limit off
-    rate_limit_burst: int = 100
+    rate_limit_per_s: float = Field(default=50.0, ge=0)  # requests per second per app; 0 turns the limit off
+    rate_limit_burst: int = Field(default=100, ge=1)
     secret_key: SecretStr | None = None  # Fernet key for app secrets; unset: secret.key in data_dir
     # A month falls due for settlement on this day and hour of the next month (local time), plus the grace period
     settle_day: int = Field(default=1, ge=1, le=28)

@@ -100,6 +100,8 @@ def test_db_upgrade_creates_the_tables(settings: Settings, cli_env: dict[str, st
     ("JIFEN_SETTLE_DAY", "31", "Input should be less than or equal to 28"),
     ("JIFEN_TIMEZONE", "Mars/Base", "'Mars/Base' is not a time zone of the IANA database (e.g. Asia/Shanghai)"),
     ("JIFEN_RETENTION_MONTHS", "-1", "Input should be greater than or equal to 0"),
+    ("JIFEN_MAX_BATCH_ITEMS", "-5", "Input should be greater than or equal to 1"),
+    ("JIFEN_MAX_BODY_BYTES", "0", "Input should be greater than or equal to 1"),
     ("JIFEN_SETTLE_ENGINE", "bogus", "Input should be 'duckdb', 'python', 'sqlite', 'postgres' or 'spark'"),
 ])
 def test_a_bad_setting_is_named_without_a_traceback(cli_env: dict[str, str], name: str, value: str,

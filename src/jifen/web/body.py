@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
-from jifen.errors import PayloadTooLarge, UnsupportedEncoding
+from jifen.errors import JifenError, PayloadTooLarge, UnsupportedEncoding
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -25,10 +26,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {int(declared)} bytes is over the limit of {limit} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
+    try:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
+    except ClientDisconnect:  # nobody is left to answer; said as an error of the request, not of the server
+        raise JifenError(f"the client closed the connection after {len(body)} bytes of the body") from None
     request._body = bytes(body)  # what Request.body() caches; Request.stream() replays it
     return request._body
 

@@ -77,6 +77,10 @@ def test_an_appeal_from_the_explanation_to_the_re_settled_month(client: TestClie
     assert forwarded.status_code == 303 and "done=forwarded" in forwarded.headers["location"]
     assert "暂无待审核的申诉" in other.get("/appeals/review").text
     assert _state(client.get("/appeals").text, appeal_id) == "待区县审核"
+    twice = other.post(f"/appeals/{appeal_id}/review", data={"decision": "approve", "note": "",
+                                                             "csrf_token": token})
+    assert twice.headers["location"].endswith("error=with_county")
+    assert "该申诉已转区县审核" in other.get(twice.headers["location"]).text
 
     other.post("/logout", data={"csrf_token": token})
     sign_in(other, "county1")
@@ -151,3 +155,9 @@ def test_each_role_is_refused_what_is_not_theirs(client: TestClient, other: Test
                       ).status_code == 403
     assert client.get("/appeals").status_code == 200
     assert other.get("/appeals").headers.get("content-security-policy")
+    other.cookies.clear()
+    sign_in(other, "county1")  # the appeal's own county, before the school has reviewed it
+    early = other.post(f"/appeals/{appeal_id}/review", data={"decision": "approve",
+                                                             "csrf_token": page_csrf(other.get("/appeals").text)})
+    assert early.headers["location"].endswith("error=waits_for_school")
+    assert "该申诉正等待学校审核" in other.get(early.headers["location"]).text

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from jifen.domain.appeals import REASON_MAX, REASON_MIN, STATE_NAMES, STEP_NAMES, State, Step
+from jifen.domain.appeals import REASON_MAX, REASON_MIN, STATE_NAMES, STEP_NAMES, AppealStateError, State, Step
 from jifen.domain.periods import Month
 from jifen.errors import Conflict, Forbidden, InvalidInput, JifenError, NotFound
 from jifen.reports.teacher_text import STATUS
@@ -40,6 +40,8 @@ PROBLEMS = {
     "counted": "这条上报已计分，无需申诉。",
     "missing": "没有找到这条上报或申诉。",
     "decided": "该申诉已有结论或已撤回，不能再执行此操作。",
+    "waits_for_school": "该申诉正等待学校审核，学校审核通过后才转区县审核。",
+    "with_county": "学校已审核通过，该申诉已转区县审核，学校不能再审核。",
     "not_settled": "该月尚未结算：补计的分值按当月结算折算，请待该月结算后再作决定（或驳回）。",
     "other": "无法完成此操作，请刷新页面后重试。",
 }
@@ -158,8 +160,8 @@ def _problem(exc: JifenError) -> str:
         return "counted"
     if isinstance(exc, NotFound):
         return "missing"
-    if exc.code == "appeal_state":
-        return "decided"
+    if isinstance(exc, AppealStateError):
+        return {State.SUBMITTED: "waits_for_school", State.SCHOOL_APPROVED: "with_county"}.get(exc.state, "decided")
     if isinstance(exc, InvalidInput) and exc.details and exc.details[0].get("path") == "note":
         return "note"
     return "other"

@@ -10,7 +10,7 @@ from fixtures import seed002_april_2023 as seed
 
 from jifen.reports import bulletin_text
 from jifen.reports.bulletin_data import compose
-from jifen.reports.bulletin_findings import Thresholds, bands, problems
+from jifen.reports.bulletin_findings import Thresholds, bands, figure, problems
 
 
 def _names(rows: list[dict[str, Any]]) -> list[str]:
@@ -262,3 +262,17 @@ def test_flag_sentences_joined_into_a_problem_end_with_one_stop() -> None:
     assert "。。" not in repeated["text"] and "请核实；贺兰五小" in repeated["text"]
     assert repeated["text"].endswith("请核实。")
     assert "。。" not in "\n".join(b["text"] for b in bulletin_text.blocks(_bulletin(usage)))
+
+
+def test_school_averages_are_rounded_half_up_as_the_settlement_rounds() -> None:
+    """1.84 and 2.59 average to 2.215: 2.22, as the county's report says, where Python's round() of the float
+    says 2.21."""
+    schools = seed.schools()[:2]
+    code = next(i["code"] for i in seed.INDICATORS if i["name"] == "研修活动")
+    for school, points in zip(schools, (1.84, 2.59), strict=True):
+        school["points"][code] = points
+    found = problems(schools, seed.INDICATORS, None, None, Thresholds())
+    research = _kind(found, "low_research")
+    assert next(i["average"] for i in research["indicators"] if i["code"] == code) == 2.22
+    assert "研修活动2.22分" in research["text"]
+    assert [figure(v) for v in (2.215, 0.125, 15.0, 4.1749, None)] == ["2.22", "0.13", "15", "4.17", "-"]

@@ -32,6 +32,13 @@ def round_half_up(value: Fraction, places: int) -> Decimal:
     return (Decimal(sign * whole) / Decimal(scale)).quantize(Decimal(1).scaleb(-places))
 
 
+def figure_half_up(value: float | int | Decimal | Fraction, places: int = POINTS_PLACES) -> float:
+    """A figure for a report, 四舍五入 as the settlement rounds (Python's round() of a float does not: 2.215 is
+    2.21 to it). A float is taken as the decimal it prints as."""
+    exact = value if isinstance(value, Fraction) else Fraction(Decimal(str(value)))
+    return float(round_half_up(exact, places))
+
+
 def competition_ranks(totals: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal, int]]:
     """Order by total (highest first) then code; equal totals share a rank (1, 2, 2, 4)."""
     ordered = sorted(totals, key=lambda item: (-item[1], item[0]))

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from jifen.config import Settings
 from jifen.domain.periods import Month
+from jifen.domain.scores import figure_half_up
 from jifen.errors import InvalidInput, NotFound
 from jifen.reports import datasets, usage_sheets
 from jifen.reports.bulletin_findings import Thresholds, bands, monthly, problems, ranked
@@ -74,7 +75,7 @@ def compose(*, county_code: str, county_name: str, month: str, version: int | No
 
 def number_sum(values: Any) -> int | float:
     total = sum(float(v) for v in values)
-    return int(total) if total == int(total) else round(total, 2)
+    return int(total) if total == int(total) else figure_half_up(total)
 
 
 def thresholds(settings: Settings) -> Thresholds:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from jifen.domain import classroom_usage as usage
 from jifen.domain import registration
 from jifen.domain.periods import Month
+from jifen.domain.scores import figure_half_up
 from jifen.errors import InvalidInput, NotFound
 from jifen.store import school_figures as repo
 from jifen.store.tables import counties
@@ -129,12 +130,12 @@ def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools
     for s in schools:
         count = classes.get(s.code, 0)
         per_room = count / max(s.online_classrooms, 1)
-        per_week = round(per_room / weeks, 2)
+        per_week = figure_half_up(per_room / weeks)
         rows.append({"school_code": s.code, "school_name": s.name, "rooms": s.online_classrooms, "classes": count,
-                     "per_room": round(per_room, 2), "per_room_per_week": per_week,
+                     "per_room": figure_half_up(per_room), "per_room_per_week": per_week,
                      "meets_standard": per_week >= standard})
     rows.sort(key=lambda r: (-r["per_room"], r["school_code"]))
-    return {"term_start": start.isoformat(), "counted_from": counted_from.isoformat(), "weeks": round(weeks, 2),
+    return {"term_start": start.isoformat(), "counted_from": counted_from.isoformat(), "weeks": figure_half_up(weeks),
             "standard_per_week": standard, "rows": rows}
 
 
@@ -149,8 +150,8 @@ def _digital_school(connection: sqlalchemy.Connection, county_code: str, schools
         lectures, moocs = counts.get((s.code, MICROLECTURE), 0), counts.get((s.code, MOOC), 0)
         rows.append({"school_code": s.code, "school_name": s.name, "teachers": s.teachers,
                      "microlectures": lectures, "moocs": moocs,
-                     "microlectures_per_teacher": round(lectures / s.teachers, 2) if s.teachers else None,
-                     "moocs_per_teacher": round(moocs / s.teachers, 2) if s.teachers else None})
+                     "microlectures_per_teacher": figure_half_up(lectures / s.teachers) if s.teachers else None,
+                     "moocs_per_teacher": figure_half_up(moocs / s.teachers) if s.teachers else None})
     rows.sort(key=lambda r: (-r["microlectures"], r["school_code"]))
     return {"term_start": start.isoformat(), "rows": rows}
 

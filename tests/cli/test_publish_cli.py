@@ -141,6 +141,8 @@ def test_orgs_import_says_when_a_report_it_qualifies_is_of_a_published_month(reg
      "错误 error: --master is for --engine spark; the engine here is duckdb"),
     (("report", "teacher", "T1", "--month", MONTH, "--version", "0"), "Invalid value for '--version'"),
     (("explain", "T1", "--month", MONTH, "--version", "0"), "Invalid value for '--version'"),
+    (("publish", MONTH, "--version", str(2**31)), "Invalid value for '--version'"),
+    (("diff", MONTH, "--to", str(2**31)), "Invalid value for '--to'"),
 ])
 def test_empty_or_meaningless_options_are_refused(region: Runtime, cli_env: dict[str, str], args: tuple[str, ...],
                                                   said: str) -> None:

@@ -20,6 +20,7 @@ from jifen.cli.export import export_app
 from jifen.cli.rulesets import ruleset_app
 from jifen.cli.school_figures import registration_app, usage_app
 from jifen.config import Settings
+from jifen.store.tables import MAX_STORED_VERSION
 
 app = typer.Typer(help="Jifen 积分: education-platform application points.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -286,8 +287,8 @@ def report(
     code: Annotated[str, typer.Argument(help="teacher id, or school, county, city or region code")],
     month: Annotated[str, typer.Option(help="YYYY-MM")],
     format: Annotated[Format, typer.Option("--format", help="table, json, xlsx or csv")] = Format.table,
-    version: Annotated[int | None, typer.Option(min=1, help="settlement version (default: the latest published, "
-                                                            "else the latest draft)")] = None,
+    version: Annotated[int | None, typer.Option(min=1, max=MAX_STORED_VERSION, help=(
+        "settlement version (default: the latest published, else the latest draft)"))] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="the file to write (required for xlsx; "
                                                                        "csv without it goes to stdout)")] = None,
 ) -> None:

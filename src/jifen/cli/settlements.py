@@ -17,6 +17,7 @@ from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.teacher_views import Output
 from jifen.errors import InvalidInput
 from jifen.runtime import Runtime
+from jifen.store.tables import MAX_STORED_VERSION
 
 LEVELS = "teacher, school, county, city or region"
 
@@ -25,7 +26,7 @@ LEVELS = "teacher, school, county, city or region"
 def publish(
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
     version: Annotated[int | None, typer.Option(
-        min=1, help="the version to publish (default: the latest; it must be)")] = None,
+        min=1, max=MAX_STORED_VERSION, help="the version to publish (default: the latest; it must be)")] = None,
     by: Annotated[str | None, typer.Option(help="who publishes (default: cli:<OS user>)")] = None,
 ) -> None:
     """Publish a month's latest draft: reports show it from now on, and it never changes again."""
@@ -67,9 +68,9 @@ def versions(
 def diff(
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
     from_version: Annotated[int | None, typer.Option(
-        "--from", min=1, help="the older version (default: the one reports show, else the one before --to)")] = None,
+        "--from", min=1, max=MAX_STORED_VERSION, help="the older version (default: the one reports show, else the one before --to)")] = None,
     to_version: Annotated[int | None, typer.Option(
-        "--to", min=1, help="the newer version (default: the latest)")] = None,
+        "--to", min=1, max=MAX_STORED_VERSION, help="the newer version (default: the latest)")] = None,
     level: Annotated[str | None, typer.Option(help=f"only units of this level: {LEVELS}")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="at most this many units, the largest moves first "
                                                           "(default: 50 in a table, all in json)")] = None,

@@ -14,6 +14,7 @@ import typer
 from jifen.cli.context import console, opened, reports_errors
 from jifen.domain import periods
 from jifen.errors import InvalidInput
+from jifen.store.tables import MAX_STORED_VERSION
 
 
 class Output(str, Enum):
@@ -25,8 +26,8 @@ class Output(str, Enum):
 def explain(
     teacher_id: Annotated[str, typer.Argument(help="teacher id")],
     month: Annotated[str, typer.Option(help="YYYY-MM")],
-    version: Annotated[int | None, typer.Option(min=1, help="settlement version (default: the latest published, "
-                                                            "else the latest draft)")] = None,
+    version: Annotated[int | None, typer.Option(min=1, max=MAX_STORED_VERSION, help=(
+        "settlement version (default: the latest published, else the latest draft)"))] = None,
     format: Annotated[Output, typer.Option("--format", help="table (Chinese text) or json")] = Output.table,
 ) -> None:
     """Explain a teacher's points of a month: each indicator's arithmetic, adjustments, and the month's reports."""

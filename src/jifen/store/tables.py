@@ -37,6 +37,7 @@ metadata = MetaData(
 )
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
+MAX_STORED_VERSION = 2**31 - 1  # a settlement's version is a 32-bit column
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from jifen.access.scopes import covers, sees, told_missing
-
-# The largest id, version or count a request may name: beyond it the stores' 64-bit integers cannot hold it, and
-# SQLite's driver would raise instead of answering "not found".
-MAX_NUMBER = 2**62
 from jifen.domain.periods import Month, parse_day
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.store.access import User
+from jifen.store.tables import MAX_STORED_VERSION
+
+# The largest id or count a request may name: beyond it the stores' 64-bit integers cannot hold it, and SQLite's
+# driver would raise instead of answering "not found". A settlement's version is a 32-bit column.
+MAX_NUMBER = 2**62
+MAX_VERSION = MAX_STORED_VERSION
 
 
 def month_query(month: str, name: str = "month") -> Month:

@@ -18,7 +18,7 @@ from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.reports import csv_file, datasets, sheet_data, xlsx_file
 from jifen.reports.sheet import rows
 from jifen.web.deps import CurrentUser, RuntimeDep
-from jifen.web.scoping import MAX_NUMBER
+from jifen.web.scoping import MAX_VERSION
 
 router = APIRouter(prefix="/api/v1/reports")
 
@@ -28,7 +28,7 @@ PLURALS = {"teachers": "teacher", "schools": "school", "counties": "county", "ci
 @router.get("/{kind}/{code}", response_model=None)
 def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
            month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
-           version: int | None = Query(default=None, ge=1, le=MAX_NUMBER),
+           version: int | None = Query(default=None, ge=1, le=MAX_VERSION),
            format: str = Query(default="json", pattern=r"^(json|xlsx|csv)$",
                                description="json, or a file to download: xlsx or csv")) -> dict[str, Any] | Response:
     level = PLURALS.get(kind)

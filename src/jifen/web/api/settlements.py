@@ -18,7 +18,7 @@ from jifen.errors import Forbidden, InvalidInput
 from jifen.reports import versions as datasets
 from jifen.settle import publication
 from jifen.web.deps import CurrentUser, RuntimeDep
-from jifen.web.scoping import MAX_NUMBER
+from jifen.web.scoping import MAX_NUMBER, MAX_VERSION
 
 router = APIRouter(prefix="/api/v1/settlements")
 
@@ -32,8 +32,8 @@ def versions(user: CurrentUser, runtime: RuntimeDep, month: MonthPath) -> dict[s
 
 @router.get("/{month}/diff")
 def diff(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
-         from_version: int | None = Query(default=None, alias="from", ge=1, le=MAX_NUMBER),
-         to_version: int | None = Query(default=None, alias="to", ge=1, le=MAX_NUMBER),
+         from_version: int | None = Query(default=None, alias="from", ge=1, le=MAX_VERSION),
+         to_version: int | None = Query(default=None, alias="to", ge=1, le=MAX_VERSION),
          level: str | None = Query(default=None, description="teacher, school, county, city or region"),
          limit: int = Query(default=1000, ge=1, le=MAX_NUMBER,
                             description="at most this many units, largest moves first"),
@@ -49,7 +49,7 @@ def diff(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
 
 @router.post("/{month}/versions/{version}/publish")
 def publish(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
-            version: int = Path(ge=1, le=MAX_NUMBER)) -> dict[str, Any]:
+            version: int = Path(ge=1, le=MAX_VERSION)) -> dict[str, Any]:
     if user.role != "region_admin":
         raise Forbidden(f"user {user.name} is a {user.role}; only the region's admins publish settlements")
     publication.publish(runtime.database, _month(month), version, user.name, datetime.now(UTC))

@@ -18,7 +18,7 @@ from jifen.reports.card import card as card_data
 from jifen.reports.explain import explanation
 from jifen.store import units
 from jifen.web.deps import CurrentUser, RuntimeDep
-from jifen.web.scoping import MAX_NUMBER, day_query, month_query, require_covered
+from jifen.web.scoping import MAX_VERSION, day_query, month_query, require_covered
 
 router = APIRouter(prefix="/api/v1")
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1")
 @router.get("/explanations/teachers/{teacher_id}")
 def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
             month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
-            version: int | None = Query(default=None, ge=1, le=MAX_NUMBER)) -> dict[str, Any]:
+            version: int | None = Query(default=None, ge=1, le=MAX_VERSION)) -> dict[str, Any]:
     month_query(month)
     with runtime.database.read() as connection:
         record = datasets.settlement_for(connection, month, version)

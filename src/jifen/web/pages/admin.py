@@ -23,7 +23,7 @@ from jifen.runtime import Runtime
 from jifen.store import desk_queries
 from jifen.web.pages import admin_table
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
-from jifen.web.scoping import MAX_NUMBER, month_query
+from jifen.web.scoping import MAX_VERSION, month_query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -61,7 +61,7 @@ def require_seen(connection: Connection, signed: SignedIn, settlement_id: int, m
 
 @router.get("/units/{level}/{code}")
 def unit(request: Request, signed: PageUser, level: str, code: str, month: str | None = MonthParam,
-         version: int | None = Query(default=None, ge=1, le=MAX_NUMBER), sort: str = "rank", order: str = "asc",
+         version: int | None = Query(default=None, ge=1, le=MAX_VERSION), sort: str = "rank", order: str = "asc",
          q: str = "", band: str = "") -> HTMLResponse:
     if level not in UNIT_LEVELS:
         raise NotFound(f"没有这种单位：{level}（可选 {', '.join(UNIT_LEVELS)}）")

@@ -27,7 +27,7 @@ from jifen.web import sessions
 from jifen.web.pages.admin import VERSION_READERS, runtime_of
 from jifen.web.pages.auth import form_fields
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
-from jifen.web.scoping import MAX_NUMBER, month_query
+from jifen.web.scoping import MAX_NUMBER, MAX_VERSION, month_query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -55,8 +55,8 @@ def latest(request: Request, signed: PageUser,
 
 @router.get("/settlements/{month}")
 def versions_page(request: Request, signed: PageUser, month: str = Path(pattern=r"^\d{4}-\d{2}$"),
-                  from_version: int | None = Query(default=None, alias="from", ge=1, le=MAX_NUMBER),
-                  to_version: int | None = Query(default=None, alias="to", ge=1, le=MAX_NUMBER),
+                  from_version: int | None = Query(default=None, alias="from", ge=1, le=MAX_VERSION),
+                  to_version: int | None = Query(default=None, alias="to", ge=1, le=MAX_VERSION),
                   level: str | None = Query(default=None, pattern=r"^(teacher|school|county|city|region)$"),
                   published: int | None = Query(default=None, ge=1, le=MAX_NUMBER)) -> HTMLResponse:
     _require_reader(signed)
@@ -85,7 +85,7 @@ def versions_page(request: Request, signed: PageUser, month: str = Path(pattern=
 
 @router.post("/settlements/{month}/versions/{version}/publish")
 async def publish(request: Request, signed: PageUser, month: str = Path(pattern=r"^\d{4}-\d{2}$"),
-                  version: int = Path(ge=1, le=MAX_NUMBER)) -> Response:
+                  version: int = Path(ge=1, le=MAX_VERSION)) -> Response:
     fields = await form_fields(request)
     sessions.check_csrf(signed.csrf_token, fields.get(sessions.CSRF_FIELD))
     if signed.user.role not in PUBLISHERS:

@@ -108,6 +108,15 @@ def test_a_settlement_is_a_draft_shown_as_such_until_published(region: Runtime) 
         publish(region.database, MONTH, 1, "someone", NOW)
 
 
+def test_another_rule_set_in_force_is_a_change_of_the_months_inputs(region: Runtime) -> None:
+    """As ``settle --due`` judges: the versions list says the inputs changed once another rule set is in force."""
+    assert list_versions(region.database, MONTH, region.rulebook.for_month).inputs_changed is False
+    region.rulebook.use("shihe-2022", SEPTEMBER, NOW)
+    assert list_versions(region.database, MONTH, region.rulebook.for_month).inputs_changed is True
+    region.rulebook.use("ningxia-2022", SEPTEMBER, NOW)
+    assert list_versions(region.database, MONTH, region.rulebook.for_month).inputs_changed is False
+
+
 def test_publishing_refuses_an_older_version_a_missing_one_and_a_blank_name(region: Runtime) -> None:
     assert _settle(region) == 2
     with pytest.raises(Conflict, match="not the latest; version 2 is"):

@@ -39,7 +39,7 @@ def publish(
         record = publish_version(runtime.database, month, version, by.strip() if by else default_author(),
                                  datetime.now(UTC))
         when = record.published_at.astimezone(runtime.tz) if record.published_at else None
-        changed = list_versions(runtime.database, record.month).inputs_changed
+        changed = list_versions(runtime.database, record.month, runtime.rulebook.for_month).inputs_changed
     console.print(f"{record.month} 第{record.version}版已发布 published by {record.published_by}"
                   f"{f' at {when:%Y-%m-%d %H:%M}' if when else ''}; reports show it from now on",
                   highlight=False, markup=False)
@@ -60,7 +60,7 @@ def versions(
     from jifen.settle.publication import list_versions
 
     with opened() as runtime:
-        data = versions_data(list_versions(runtime.database, month))
+        data = versions_data(list_versions(runtime.database, month, runtime.rulebook.for_month))
     _print(data, format, lambda: versions_table(data, runtime.tz))
 
 

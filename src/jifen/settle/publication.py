@@ -7,13 +7,13 @@ month and, while none is, the latest draft (marked as such).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from jifen.domain.periods import Month
 from jifen.errors import Conflict, InvalidInput, NotSettled
-from jifen.rules.loader import load_shipped
+from jifen.rules.loader import LoadedRuleSet, load_shipped
 from jifen.settle import inputs
 from jifen.settle.service import SETTLE_LOCK
 from jifen.store import rulesets as rulesets_repo
@@ -41,7 +41,11 @@ def shown_version(versions: Sequence[SettlementRecord]) -> SettlementRecord | No
     return max(candidates, key=lambda v: v.version) if candidates else None
 
 
-def list_versions(database: Database, month: str) -> MonthVersions:
+def list_versions(database: Database, month: str,
+                  ruleset_for: Callable[[Month], LoadedRuleSet] | None = None) -> MonthVersions:
+    """The month's versions. Its inputs changed since the latest when a report, withdrawal, adjustment or roster
+    change it reads came after it, or (with ``ruleset_for``, the rule set in force for a month) when another rule
+    set is in force for it now: as ``jifen settle --due`` judges."""
     parsed = str(Month.parse(month))
     with database.read() as connection:
         versions = repo.versions(connection, parsed)
@@ -51,6 +55,8 @@ def list_versions(database: Database, month: str) -> MonthVersions:
         stored = rulesets_repo.by_sha(connection, latest.ruleset_sha256)  # the rules the latest version read with
         rules = stored.rules if stored is not None else load_shipped(latest.ruleset_name).rules
         changed = inputs.revision(connection, rules, Month.parse(parsed)) > latest.inputs_revision
+    if ruleset_for is not None and ruleset_for(Month.parse(parsed)).sha256 != latest.ruleset_sha256:
+        changed = True
     return MonthVersions(parsed, versions, shown_version(versions), changed)
 
 

@@ -27,7 +27,7 @@ MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
 
 @router.get("/{month}")
 def versions(user: CurrentUser, runtime: RuntimeDep, month: MonthPath) -> dict[str, Any]:
-    return datasets.versions_data(publication.list_versions(runtime.database, _month(month)))
+    return datasets.versions_data(publication.list_versions(runtime.database, _month(month), runtime.rulebook.for_month))
 
 
 @router.get("/{month}/diff")
@@ -53,7 +53,7 @@ def publish(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
     if user.role != "region_admin":
         raise Forbidden(f"user {user.name} is a {user.role}; only the region's admins publish settlements")
     publication.publish(runtime.database, _month(month), version, user.name, datetime.now(UTC))
-    return datasets.versions_data(publication.list_versions(runtime.database, month))
+    return datasets.versions_data(publication.list_versions(runtime.database, month, runtime.rulebook.for_month))
 
 
 def _month(month: str) -> str:

@@ -240,6 +240,25 @@ def test_a_pending_report_whose_teacher_arrives_later_joins_the_next_version(reg
     assert {"kind": "members", "joined": ["T6"], "left": [], "moved": 0, "largest": []} in s4["reasons"]
 
 
+def test_a_diff_says_a_roster_import_brought_a_teacher_in_or_moved_one_to_another_county(region: Runtime) -> None:
+    ingest = _ingest(region)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T6", duration=900, when=at(12))], NOW)
+    later = NOW + timedelta(minutes=5)
+    import_rows(ingest, [row("T6", S4, county_code=C3, city_code=Y2), row("T1", S3, county_code=C2, city_code=Y1)],
+                full=False, now=later, effective_from=SEPTEMBER)
+    assert _settle(region, later + timedelta(minutes=5)) == 2
+    changes = {c["code"]: c for c in _diff(region, level="teacher")["changes"]}
+    t6, t1 = changes["T6"], changes["T1"]
+    assert t6["status"] == "joined"
+    assert [{k: e[k] for k in ("kind", "school", "from_month")} for e in t6["events"]] == [
+        {"kind": "roster", "school": S4, "from_month": "2026-09"}]
+    assert "名册导入：自 2026-09 起在学校 640202001" in why(t6)
+    assert {"kind": "moved", "from": S1, "to": S3, "above": {"from": C1, "to": C2}} in t1["reasons"]
+    assert "调动：学校 640104001 → 640122001（县区 640104 → 640122）" in why(t1)
+    unmoved = {c["code"]: c for c in _diff(region, level="school")["changes"]}
+    assert all(e["kind"] != "roster" for c in unmoved.values() for e in c["events"]), "schools restated, not moved"
+
+
 def test_an_import_says_which_newly_qualified_reports_are_of_months_before_its_roster(region: Runtime) -> None:
     """September is published; T6's September report waits for T6. An import without a date holds from October, so
     the report qualifies but T6 is not on September's roster: the import says so, and with --effective-from

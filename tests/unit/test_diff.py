@@ -97,6 +97,29 @@ def test_a_roster_move_a_new_teacher_and_one_who_left() -> None:
     assert ("school", "S1") not in by_key
 
 
+def test_a_move_to_a_school_of_another_county_names_both_counties() -> None:
+    units = {**V1_UNITS, ("county", "C2"): unit("Y", "0", 2), ("school", "S3"): unit("C2", "0", 3),
+             ("teacher", "t3"): unit("S3", "0")}
+    result = diff(version(1, {**V1_UNITS, ("county", "C2"): unit("Y", "0", 2), ("school", "S3"): unit("C2", "0", 3)},
+                          V1_INDICATORS), version(2, units, V1_INDICATORS))
+    by_key = {(c.level, c.code): c for c in result.changes}
+    assert by_key[("teacher", "t3")].reasons == (Moved("S2", "S3", "C", "C2"),)
+
+
+def test_an_indicator_whose_points_did_not_move_is_no_reason() -> None:
+    # t1's late lesson moves its lesson_prep points; the interactive_teaching average moves too (t2's late
+    # session), but t1's points there stay capped at 20: that indicator is no reason of t1's move
+    old_indicators = {**V1_INDICATORS, ("teacher", "t1"): {"interactive_teaching": ind("2", "0.4", "20"),
+                                                             "lesson_prep": ind("1", "1", "5")}}
+    units = {**V1_UNITS, ("teacher", "t1"): unit("S1", "25", 1)}
+    indicators = {("teacher", "t1"): {"interactive_teaching": ind("2", "0.6", "20"), "lesson_prep": ind("2", "1", "10")},
+                  ("teacher", "t2"): {"interactive_teaching": ind("1", "0.6", "16.67")},
+                  ("teacher", "t3"): {"interactive_teaching": ind("0", "0.6", "0")}}
+    result = diff(version(1, V1_UNITS, old_indicators), version(2, units, indicators))
+    by_key = {(c.level, c.code): c for c in result.changes}
+    assert [r.indicator for r in by_key[("teacher", "t1")].reasons] == ["lesson_prep"]  # type: ignore[union-attr]
+
+
 def test_membership_is_a_reason_of_the_schools_that_moved() -> None:
     units = {**V1_UNITS, ("teacher", "t1"): unit("S2", "20", 1), ("school", "S1"): unit("C", "0", 2),
              ("school", "S2"): unit("C", "20", 1)}

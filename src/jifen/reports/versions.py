@@ -15,6 +15,7 @@ from jifen.settle import diff as d
 from jifen.settle.publication import MonthVersions
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import operations as operations_repo
+from jifen.store import roster_history as roster_repo
 from jifen.store import settlements as repo
 from jifen.store.settlements import SettlementRecord
 
@@ -58,6 +59,7 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
         changes = [c for c in changes if c.level == level]
     listed = changes if limit is None else changes[:limit]
     events = _events(connection, new_record.month, old_record, new_record)
+    roster = _roster_events(connection, new_record.month, old_record, new_record)
     return {
         "month": new_record.month,
         "from_version": old_record.version, "from_state": old_record.status,
@@ -65,8 +67,39 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
         "ruleset": {"from": old.ruleset, "to": new.ruleset, "changed": result.ruleset is not None},
         "counts": counts,
         "total_changes": len(changes),
-        "changes": [{**_change(c, names), "events": events.get((c.level, c.code), [])} for c in listed],
+        "changes": [{**_change(c, names), "events": events.get((c.level, c.code), []) + (
+            roster.get((c.level, c.code), []) if _membership_moved(c) else [])} for c in listed],
     }
+
+
+def _membership_moved(change: d.UnitChange) -> bool:
+    """A unit that joined, left or moved: what a roster import does, and the only units its entries explain (an
+    import restates every teacher and school in its file, most as they were)."""
+    return change.status != "changed" or any(isinstance(r, d.Moved) for r in change.reasons)
+
+
+def _roster_events(connection: Connection, month: str, old: SettlementRecord, new: SettlementRecord
+                   ) -> dict[d.Key, list[dict[str, Any]]]:
+    """The roster entries recorded between two versions that state the month's roster: a teacher's school (none:
+    left the roster), a school's county and whether it is active, and the month they hold from."""
+    found: dict[d.Key, list[dict[str, Any]]] = {}
+    if old.created_at >= new.created_at:
+        return found
+    teachers, schools = roster_repo.recorded_between(connection, month, old.created_at, new.created_at)
+    for t in teachers:
+        found.setdefault(("teacher", t.teacher_id), []).append(
+            {"kind": "roster", "school": t.school_code, "from_month": _from_month(t.from_month),
+             "at": t.recorded_at.isoformat()})
+    for s in schools:
+        found.setdefault(("school", s.school_code), []).append(
+            {"kind": "roster", "county": s.county_code, "active": bool(s.active),
+             "from_month": _from_month(s.from_month), "at": s.recorded_at.isoformat()})
+    return found
+
+
+def _from_month(month: str) -> str | None:
+    """The month an entry holds from; None when it holds for every month not yet published."""
+    return None if month == roster_repo.ALL_MONTHS else month
 
 
 def _events(connection: Connection, month: str, old: SettlementRecord, new: SettlementRecord
@@ -163,7 +196,10 @@ def _reason(reason: d.Reason, names: dict[str, str]) -> dict[str, Any]:
                 "name": names.get(reason.indicator, reason.indicator), "causes": list(reason.causes),
                 "old": _indicator(reason.old), "new": _indicator(reason.new)}
     if isinstance(reason, d.Moved):
-        return {"kind": "moved", "from": reason.old_parent, "to": reason.new_parent}
+        moved: dict[str, Any] = {"kind": "moved", "from": reason.old_parent, "to": reason.new_parent}
+        if reason.old_above != reason.new_above:
+            moved["above"] = {"from": reason.old_above, "to": reason.new_above}
+        return moved
     if isinstance(reason, d.Members):
         return {"kind": "members", "joined": list(reason.joined), "left": list(reason.left), "moved": reason.moved,
                 "largest": [{"code": code, "change": number(change)} for code, change in reason.largest]}

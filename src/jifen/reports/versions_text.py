@@ -82,7 +82,18 @@ def _events(events: list[dict[str, Any]]) -> list[str]:
             said.append(f"{label} {len(ids)} 条（{'、'.join(ids[:3])}{'等' if len(ids) > 3 else ''}）")
     said += [f"人工调整 {signed(e['points'])}：{e['reason']}（录入人 {e['author']}）"
              for e in events if e["kind"] == "adjustment"]
+    said += [_roster(e) for e in events if e["kind"] == "roster"]
     return said
+
+
+def _roster(event: dict[str, Any]) -> str:
+    """A roster entry recorded between the versions: where it puts the teacher or school, from which month."""
+    since = f"自 {event['from_month']} 起" if event.get("from_month") else ""
+    if "school" in event:
+        where = f"在学校 {event['school']}" if event["school"] else "离开名册"
+    else:
+        where = f"属县区 {event['county']}" if event["active"] else "停用"
+    return f"名册导入：{since}{where}"
 
 
 def _reason(reason: dict[str, Any], level: str) -> str:
@@ -97,7 +108,11 @@ def _reason(reason: dict[str, Any], level: str) -> str:
         return f"{reason['name']}：{'，'.join(bits)}，得分 {plain(old.get('points'))}→{plain(new.get('points'))}"
     if kind == "moved":
         where = "学校" if level == "teacher" else "上级"
-        return f"调动：{where} {reason['from'] or '-'} → {reason['to'] or '-'}"
+        said = f"调动：{where} {reason['from'] or '-'} → {reason['to'] or '-'}"
+        if "above" in reason:
+            above = {"teacher": "县区", "school": "市"}.get(level, "上级")
+            said += f"（{above} {reason['above']['from'] or '-'} → {reason['above']['to'] or '-'}）"
+        return said
     if kind == "members":
         bits = []
         if reason["joined"]:

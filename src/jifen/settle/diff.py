@@ -61,10 +61,14 @@ class IndicatorChange:
 
 @dataclass(frozen=True)
 class Moved:
-    """The unit is under another parent (a teacher at another school, a school in another county)."""
+    """The unit is under another parent (a teacher at another school, a school in another county); ``old_above``
+    and ``new_above``: the parents' own parents when they differ too (a teacher's move to a school of another
+    county), else None."""
 
     old_parent: str | None
     new_parent: str | None
+    old_above: str | None = None
+    new_above: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: Ruleset
     reasons: list[Reason] = []
     if before is not None and after is not None:  # a unit that joined or left is explained by that alone
         if before.parent_code != after.parent_code:
-            reasons.append(Moved(before.parent_code, after.parent_code))
+            reasons.append(_moved(level, before.parent_code, after.parent_code, old.units, new.units))
         reasons.extend(_indicator_changes(old.indicators.get(key, {}), new.indicators.get(key, {}), ruleset))
     if level in CHILD:
         members = _members(key, old.units, new.units, moved_members.get(key, []))
@@ -162,13 +166,26 @@ def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: Ruleset
     return UnitChange(level, code, shown.name, shown.parent_code, before, after, tuple(reasons))
 
 
+def _moved(level: str, old_parent: str | None, new_parent: str | None, old: Mapping[Key, UnitFigures],
+           new: Mapping[Key, UnitFigures]) -> Moved:
+    parent_level = next((p for p, c in CHILD.items() if c == level), None)
+    if parent_level is None:
+        return Moved(old_parent, new_parent)
+    old_above = _parent(old, (parent_level, old_parent)) if old_parent else None
+    new_above = _parent(new, (parent_level, new_parent)) if new_parent else None
+    if old_above == new_above:
+        return Moved(old_parent, new_parent)
+    return Moved(old_parent, new_parent, old_above, new_above)
+
+
 def _indicator_changes(old: Mapping[str, IndicatorFigures], new: Mapping[str, IndicatorFigures],
                        ruleset: RulesetChanged | None) -> list[IndicatorChange]:
     found = []
     for indicator in sorted(old.keys() | new.keys()):
         before, after = old.get(indicator), new.get(indicator)
-        if before == after:
-            continue
+        if before == after or (before is not None and after is not None and before.points == after.points
+                               and before.adjustment == after.adjustment):
+            continue  # its figures may have moved (the region average), its points did not
         causes: list[str] = []
         if before is None or after is None:
             causes.append("rules")

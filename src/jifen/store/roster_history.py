@@ -69,6 +69,25 @@ def record(connection: Connection, rows: Iterable[RosterRow], *, full: bool, fro
         connection.execute(school_history.insert(), school_entries)
 
 
+def recorded_between(connection: Connection, month: str, start: datetime, end: datetime
+                     ) -> tuple[list[Any], list[Any]]:
+    """The teachers' and the schools' entries recorded after ``start`` and up to ``end`` that state the roster of
+    ``month`` (their from month at or before it), in the order recorded."""
+    teachers = connection.execute(
+        select(roster_history.c.teacher_id, roster_history.c.school_code, roster_history.c.from_month,
+               roster_history.c.recorded_at)
+        .where(roster_history.c.recorded_at > start, roster_history.c.recorded_at <= end,
+               roster_history.c.from_month <= month)
+        .order_by(roster_history.c.recorded_at, roster_history.c.id)).all()
+    schools = connection.execute(
+        select(school_history.c.school_code, school_history.c.county_code, school_history.c.active,
+               school_history.c.from_month, school_history.c.recorded_at)
+        .where(school_history.c.recorded_at > start, school_history.c.recorded_at <= end,
+               school_history.c.from_month <= month)
+        .order_by(school_history.c.recorded_at, school_history.c.id)).all()
+    return list(teachers), list(schools)
+
+
 def teachers_as_of(condition: ColumnElement[bool]) -> Select[Any]:
     """The teachers on the roster (school_code not NULL) per their latest entry meeting ``condition``."""
     h = roster_history.c

@@ -169,6 +169,9 @@ def test_ones_own_unit_missing_from_the_settlement_is_404_and_anothers_403(repor
         for path in ("/api/v1/reports/counties/640999", "/api/v1/charts/counties/640999/ranking"):
             error = _error(reports.client.get(path, params={"month": MONTH}, headers=headers), 404, "not_found")
             assert "not in the settlement" in error["message"], path
+        error = _error(reports.client.get("/api/v1/reports/counties/640999", params={"month": MONTH, "version": 1},
+                                          headers=headers), 404, "not_found")
+        assert error["message"].endswith("is not in the settlement of 2026-09 (version 1)")
     other = _error(reports.get("county", "counties/640999", month=MONTH), 403, "forbidden")
     assert "outside the scope" in other["message"]
 

@@ -92,7 +92,7 @@ def dataset(connection: Connection, county_code: str, month: str, settings: Sett
     record = datasets.settlement_for(connection, month)
     county = repo.unit(connection, record.id, "county", county_code)
     if county is None:
-        raise NotFound(f"县区 {county_code!r} is not in the settlement of {record.month}")
+        raise NotFound(f"县区 {county_code!r} is not in the settlement of {record.month} (version {record.version})")
     rules = datasets.settlement_rules(connection, record)
     indicators = [{"code": i.code, "name": i.name, "category": i.category, "subject": i.subject,
                    "max": number(i.monthly_max), "annual_max": number(i.annual_max)} for i in rules.indicators]

@@ -131,7 +131,8 @@ def _low_category(schools: list[Row], scored: list[Row], category: str, threshol
     for ind in (i for i in scored if i["category"] == category):
         average = sum((_exact(_points(s, ind["code"])) for s in schools), Fraction(0)) / len(schools)
         if average < _exact(thresholds.low_share) * _exact(ind["max"]):
-            low.append({"code": ind["code"], "name": ind["name"], "average": figure_half_up(average), "max": ind["max"]})
+            low.append({"code": ind["code"], "name": ind["name"], "average": figure_half_up(average),
+                        "max": ind["max"]})
     if not low:
         return []
     kind, text, suggestion = _CATEGORY_TEXT[category]

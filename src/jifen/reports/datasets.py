@@ -61,7 +61,8 @@ def report(connection: Connection, level: str, code: str, month: str, version: i
         raise InvalidInput(f"level {level!r} is not one of {', '.join(LEVELS)}")
     unit = repo.unit(connection, record.id, level, code)
     if unit is None:
-        raise NotFound(f"{LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month}")
+        raise NotFound(f"{LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month} "
+                       f"(version {record.version})")
     key = "teacher_id" if level == "teacher" else f"{level}_code"
     head: dict[str, Any] = {"month": record.month, "version": record.version, "state": record.status, key: code}
     if level == "teacher":

@@ -44,7 +44,8 @@ def county_bulletin(county_code: str, user: CurrentUser, runtime: RuntimeDep,
             chain = None
         if chain is None or not covers(user, chain):
             if chain is None and user.role == "region_admin":
-                raise NotFound(f"县区 {county_code!r} is not in the settlement of {record.month}")
+                raise NotFound(f"县区 {county_code!r} is not in the settlement of {record.month} "
+                               f"(version {record.version})")
             raise Forbidden(f"county {county_code!r} is outside the scope of user {user.name}")
         data = bulletin_data.dataset(connection, county_code, parsed, runtime.settings,
                                      issued_on=datetime.now(runtime.tz).date())

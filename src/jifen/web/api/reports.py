@@ -47,7 +47,8 @@ def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
             chain = None
         if chain is None or not covers(user, chain):
             if chain is None and told_missing(user, level, code):
-                raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month}")
+                raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month} "
+                               f"(version {record.version})")
             raise Forbidden(f"{level} {code!r} is outside the scope of user {user.name}")
         if format != "json":
             return _download(connection, level, code, month, version, format)

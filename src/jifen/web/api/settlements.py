@@ -27,7 +27,8 @@ MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
 
 @router.get("/{month}")
 def versions(user: CurrentUser, runtime: RuntimeDep, month: MonthPath) -> dict[str, Any]:
-    return datasets.versions_data(publication.list_versions(runtime.database, _month(month), runtime.rulebook.for_month))
+    listing = publication.list_versions(runtime.database, _month(month), runtime.rulebook.for_month)
+    return datasets.versions_data(listing)
 
 
 @router.get("/{month}/diff")

@@ -35,7 +35,8 @@ def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
         except NotFound:
             chain = None
         require_covered(user, chain, "teacher", teacher_id,
-                        f"教师 {teacher_id!r} is not in the settlement of {record.month}", reading=True)
+                        f"教师 {teacher_id!r} is not in the settlement of {record.month} (version {record.version})",
+                        reading=True)
         return explanation(connection, teacher_id, month, version, tz=runtime.tz)
 
 

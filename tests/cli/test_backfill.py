@@ -236,12 +236,46 @@ def test_a_csv_row_with_too_many_cells_is_rejected(env: dict[str, str], runtime:
     assert "rejected ops.csv line 3: 5 cells but the header names 4 columns" in flat(result.stdout)
 
 
+def test_a_quote_left_open_is_named_with_the_lines_it_took_and_the_rows_after_it_are_read(
+        env: dict[str, str], runtime: Runtime, tmp_path: Path) -> None:
+    """A stray quote reads on to the next quote: the lines it took are named, not silently swallowed, and the
+    rows after it are read again; one never closed names every line to the end of the file."""
+    path = tmp_path / "ops.csv"
+    path.write_text(f"id,action,teacher_id,occurred_at\nq1,lesson.create,t1,{at(2)}\nq2,lesson.create,t1,\"{at(3)}\n"
+                    f"q3,lesson.create,t1,\"{at(4)}\"\nq4,lesson.create,t1,{at(5)}\n", encoding="utf-8")
+    result = ok(env, "ingest", str(path), "--app", "hite-pi6")
+    assert (counts(result)["qualified"], counts(result)["rejected"]) == (2, 1)
+    assert ("rejected ops.csv line 3: not a CSV row (',' expected after '\"'); lines 3-4 were read as one row: a "
+            "quoted cell was left open") in flat(result.stdout)
+    assert {"q1", "q4"} <= set(stored(runtime))
+    path.write_text(f"id,action,teacher_id,occurred_at\nq5,lesson.create,t1,\"{at(6)}\nq6,lesson.create,t1,{at(7)}\n",
+                    encoding="utf-8")
+    result = ok(env, "ingest", str(path), "--app", "hite-pi6")
+    assert counts(result)["rejected"] == 1
+    assert "rejected ops.csv line 2: not a CSV row (unexpected end of data); lines 2-3 were read as one row" in flat(
+        result.stdout)
+
+
 def test_an_unregistered_app_is_refused_with_how_to_register(env: dict[str, str], tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "ops.jsonl", items(3))
     result = jifen(env, "ingest", str(path), "--app", "digital-school")
     assert result.exit_code == 2
     assert "app 'digital-school' is not registered" in result.stderr
     assert "jifen apps add digital-school" in result.stderr
+    unknown = jifen(env, "ingest", str(path), "--app", "nope")
+    assert unknown.exit_code == 2 and "jifen apps add" not in unknown.stderr
+    assert "app 'nope' is not registered, nor in the catalog of the rule sets in use" in flat(unknown.stderr)
+    assert "digital-school" in unknown.stderr
+
+
+def test_a_header_in_other_case_with_spaces_and_a_trailing_separator_is_read(
+        env: dict[str, str], runtime: Runtime, tmp_path: Path) -> None:
+    path = tmp_path / "ops.csv"
+    path.write_text(f"ID, Action ,Teacher_ID,occurred_at,\nh1,lesson.create,t1,{at(2)},\nh2,lesson.create,t1,{at(3)}\n",
+                    encoding="utf-8")
+    result = ok(env, "ingest", str(path), "--app", "hite-pi6")
+    assert counts(result)["qualified"] == 2
+    assert {"h1", "h2"} <= set(stored(runtime))
 
 
 def test_a_file_of_unknown_kind_or_a_csv_without_id_is_refused(env: dict[str, str], tmp_path: Path) -> None:

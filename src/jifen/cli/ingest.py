@@ -29,7 +29,7 @@ def ingest(
     """Back-fill reports from a file, in chunks; safe to run again (items already stored count as duplicate)."""
     file_format(file)
     with opened() as runtime:
-        require_registered(runtime.database, app_code)
+        require_registered(runtime.database, app_code, [loaded.rules for loaded in runtime.rulebook.in_use()])
         service = runtime.ingest_service()
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),

@@ -21,7 +21,7 @@ import csv
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ from jifen.ingest import inbound
 from jifen.ingest.inbound import ENVELOPE_FIELDS
 from jifen.ingest.results import ItemResult
 from jifen.ingest.service import Ingest
+from jifen.rules.schema import RuleSet
 from jifen.store.access import app_exists
 from jifen.store.database import Database
 
@@ -84,11 +85,17 @@ class Summary:
             self.problems.append(Problem(result.status, self.path.name, line, result.id, result.reason or ""))
 
 
-def require_registered(database: Database, app_code: str) -> None:
+def require_registered(database: Database, app_code: str, catalog: Sequence[RuleSet] = ()) -> None:
+    """Refuse an app not registered: saying how to register it, or (not in ``catalog``, the rule sets in use)
+    that it cannot be, with the apps that can."""
     with database.read() as connection:
-        if not app_exists(connection, app_code):
-            raise InvalidInput(f"app {app_code!r} is not registered; register it first with "
-                               f"`jifen apps add {app_code}`")
+        if app_exists(connection, app_code):
+            return
+    if catalog and all(rules.app(app_code) is None for rules in catalog):
+        known = ", ".join(sorted({a.code for rules in catalog for a in rules.apps}))
+        raise InvalidInput(f"app {app_code!r} is not registered, nor in the catalog of the rule sets in use; "
+                           f"the apps of the catalog: {known}")
+    raise InvalidInput(f"app {app_code!r} is not registered; register it first with `jifen apps add {app_code}`")
 
 
 def file_format(path: Path) -> str:
@@ -144,12 +151,15 @@ def read_csv(raw: Iterable[bytes], name: str) -> Iterator[Line]:
     """CSV rows as items. The file is UTF-8 (with or without BOM) or, as Chinese Excel saves it, GB18030: the
     first line that is not plain ASCII decides, and a row that is not in that encoding is rejected alone."""
     text = _Decoded(raw)
-    reader = csv.reader(text)
+    reader = csv.reader(text, strict=True)  # a quote left open is an error, not a cell swallowing the lines after
     try:
         header = [cell.strip() for cell in next(reader)]
     except StopIteration:
         return
-    header[0:1] = [header[0].lstrip("\ufeff")] if header else []
+    header[0:1] = [header[0].lstrip("\ufeff").strip()] if header else []
+    while header and not header[-1]:  # a trailing separator, as spreadsheets save an empty last column
+        header.pop()
+    header = [title.lower() if title.lower() in CSV_ENVELOPE else title for title in header]  # ID, Action
     columns = _columns(header, name)
     start = reader.line_num + 1
     while True:
@@ -159,17 +169,19 @@ def read_csv(raw: Iterable[bytes], name: str) -> Iterator[Line]:
             return
         except csv.Error as exc:
             number, start = start, reader.line_num + 1
-            yield Line(number, unreadable=f"not a CSV row ({exc})")
+            spanned = f"; lines {number}-{reader.line_num} were read as one row: a quoted cell was left open" if (
+                reader.line_num > number) else ""
+            yield Line(number, unreadable=f"not a CSV row ({exc}){spanned}")
             continue
         number, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
         if any(_undecodable(cell) for cell in cells):
             yield Line(number, unreadable=f"not {text.encoding_name}")
-        elif len(cells) > len(columns):
+        elif len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns):]):
             yield Line(number, unreadable=f"{len(cells)} cells but the header names {len(columns)} columns")
         else:
-            yield Line(number, _csv_item(columns, cells))
+            yield Line(number, _csv_item(columns, cells[:len(columns)]))
 
 
 def _columns(header: list[str], name: str) -> list[tuple[bool, str]]:

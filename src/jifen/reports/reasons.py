@@ -31,8 +31,8 @@ _CLAUSES: list[tuple[re.Pattern[str], str]] = [
      "{field}为 {actual}，须在 {low} 至 {high} 之间"),
     (re.compile(_FIELD + r" (?P<actual>\S+) < (?P<least>\S+)"), "{field}为 {actual}，须不少于 {least}"),
     (re.compile(_FIELD + r" '(?P<actual>[^']*)' not in (?P<values>[^ ,]+(?:, [^ ,]+)*)"),
-     "{field}为“{actual}”，须为 {values} 之一"),
-    (re.compile(_FIELD + r" is (?P<actual>\S+), needs (?P<needed>\S+)"), "{field}为 {actual}，须为 {needed}"),
+     "{field}为{actual}，须为{values}之一"),
+    (re.compile(_FIELD + r" is (?P<actual>\S+), needs (?P<needed>\S+)"), "{field}为{actual}，须为{needed}"),
     (re.compile(_FIELD + r" is missing"), "缺少{field}"),
     (re.compile(_FIELD + r" must be a number"), "{field}须为数字"),
     (re.compile(r"(?P<who>teacher_id|school_id) '(?P<subject>[^']*)' is not on the roster yet"),
@@ -41,10 +41,23 @@ _CLAUSES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?P<code>duplicate_content|not_first_of_year|overlap|daily_cap)\b"), "{code}"),
 ]
 _WORDS = {"true": "是", "false": "否", "teacher_id": "教师", "school_id": "学校"}
+# The values the shipped rule sets name, as a teacher knows them; any other value is shown as sent
+VALUES = {
+    "upload_document": "上传文档", "upload_resource": "上传资源", "upload_image": "上传图片", "evaluate": "评价",
+    "vote": "投票", "comment": "评论", "reminder": "提醒", "like": "点赞",
+    "approved": "审核通过", "pending": "待审核", "rejected": "未通过",
+    "principal": "校长", "teacher": "教师", "researcher": "教研员", "student": "学生",
+    "enrolment": "招生", "course_selection": "选课", "timetable": "排课", "exam": "考试",
+    "notice": "通知", "approval": "审批", "meeting": "会议", "attendance": "考勤", "survey": "问卷",
+    "data_report": "数据上报",
+}
+_QUOTES = "\"'"
 
 
 def in_chinese(reason: str | None) -> str | None:
-    """The reason in Chinese, clause by clause (clauses joined by "and" become "；"); unknown shapes as stored."""
+    """The reason in Chinese, clause by clause; unknown shapes as stored. Clauses are joined by "and" only where
+    none of a condition's alternatives was met (``any``: a part of ``all`` not met is said alone), so they are
+    said as alternatives: "；或者"."""
     if not reason:
         return reason
     said: list[str] = []
@@ -60,7 +73,7 @@ def in_chinese(reason: str | None) -> str | None:
             rest = rest[len(" and "):]
         elif rest:
             return reason
-    return "；".join(said)
+    return "；或者".join(said)
 
 
 def _clause(text: str) -> tuple[str, int] | None:
@@ -77,4 +90,27 @@ def _word(key: str, value: str) -> str:
         return FIELDS.get(value, value.removeprefix("attributes."))
     if key == "code":
         return CODES.get(value, value)
-    return _WORDS.get(value, value.strip('"'))
+    if key == "values":
+        return "、".join(_value(v) for v in value.split(", "))
+    if key in ("actual", "needed"):
+        return _value(value)
+    return _WORDS.get(value, value.strip(_QUOTES))
+
+
+def _value(value: str) -> str:
+    """A value a report sent or a condition needs: a known one by its Chinese name, text in quotes, a number or
+    a truth value as such."""
+    text = value.strip(_QUOTES)
+    if text in _WORDS and text == value:
+        return _WORDS[text]
+    if text != value or not _is_number(text):
+        return f"“{VALUES.get(text, text)}”"
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

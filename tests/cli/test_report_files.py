@@ -52,6 +52,16 @@ def settled(runtime: Runtime, cli_env: dict[str, str]) -> dict[str, str]:
     return cli_env
 
 
+def test_a_school_reports_title_says_how_its_total_is_made(settled: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "school.xlsx"
+    jifen(settled, "report", "school", SCHOOL_A, "--month", "2026-09", "--format", "xlsx", "-o", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet is not None
+    school = as_json(settled, "school", SCHOOL_A, "--month", "2026-09")
+    assert (f"总分 {school['total']:.2f} = 教师平均分 {school['teacher_average']:.2f} + 学校指标得分 "
+            f"{school['school_points']:.2f}") in str(sheet["A1"].value)
+
+
 def test_county_report_as_xlsx(settled: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "county.xlsx"
     result = jifen(settled, "report", "county", COUNTY, "--month", "2026-09", "--format", "xlsx", "-o", str(out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from factories import op, row
 from fastapi.testclient import TestClient
@@ -42,6 +43,11 @@ def test_a_school_report_lists_every_teacher_with_points_and_links_to_their_mont
     for label in ("排名", "姓名", "代码", "线上备课", "互动授课", "总分", "较上月"):
         assert label in head
     assert "校务管理" not in head  # a teacher has no school indicators
+    makeup = re.search(r'data-testid="school-makeup">总分 ([\d.]+) = 教师平均分 ([\d.]+) \+ 学校指标得分 ([\d.]+)',
+                       page.text)
+    assert makeup is not None, "the page says how the school's total is made"
+    total, average, own = (Decimal(x) for x in makeup.groups())
+    assert total == average + own and abs(average - (Decimal(rows[0][-2]) + Decimal(rows[1][-2])) / 2) <= Decimal("0.01")
 
 
 def test_the_table_sorts_empty_values_last_and_keeps_the_band_edges() -> None:

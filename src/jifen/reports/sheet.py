@@ -25,6 +25,14 @@ class Sheet:
     percent: frozenset[int] = frozenset()  # columns of rates (0..1), shown as percentages
 
 
+def school_makeup(data: dict[str, Any]) -> str:
+    """How a school's total is made: its teachers' average plus its own indicators' points, each named."""
+    own = [i for i in data.get("indicators", []) if i["subject"] == "school"]
+    parts = "、".join(f"{i['name']} {i['points']:.2f}" for i in own)
+    return (f"总分 {data['total']:.2f} = 教师平均分 {data['teacher_average']:.2f} + 学校指标得分 "
+            f"{data['school_points']:.2f}" + (f"（{parts}）" if parts else ""))
+
+
 def rows(level: str, data: dict[str, Any]) -> Sheet:
     """Turn ``sheet_data.dataset`` into rows: 排名, 名称, 代码, points per indicator, 人工调整 (when a member has
     one), 总分, 较上月.
@@ -44,6 +52,8 @@ def rows(level: str, data: dict[str, Any]) -> Sheet:
     code = data["teacher_id"] if level == "teacher" else data[f"{level}_code"]
     unit_name = data.get(f"{level}_name") or ""
     title = f"{data['month']} {LEVEL_NAMES[level]}积分报表（{version_label(data)}）{unit_name} {code}"
+    if level == "school" and data.get("teacher_average") is not None:
+        title += f"：{school_makeup(data)}"
     return Sheet(title=title, name=f"{LEVEL_NAMES[member]}积分", headers=headers, rows=body,
                  numeric=frozenset(range(3, len(headers))),
                  filename=f"{LEVEL_NAMES[level]}积分报表_{code}_{data['month']}_v{data['version']}")

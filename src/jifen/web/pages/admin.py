@@ -18,6 +18,7 @@ from jifen.access.scopes import sees
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, NotFound, NotSettled
 from jifen.reports import charts, datasets, sheet_data
+from jifen.reports.sheet import school_makeup
 from jifen.reports.table import version_label
 from jifen.runtime import Runtime
 from jifen.store import desk_queries
@@ -110,6 +111,7 @@ def _report_context(request: Request, signed: SignedIn, data: dict[str, Any], le
         "role_label": datasets.LEVEL_NAMES[member], "table": table, "path": path,
         "keep": keep, "version": version, "version_label": version_label(data),
         "unit_name": data.get(f"{level}_name") or "",
+        "makeup": school_makeup(data) if level == "school" and data.get("teacher_average") is not None else None,
         "sort_links": {c.key: admin_table.sort_link(path, table.query, c.key, keep) for c in table.columns},
         "downloads": ({"xlsx": f"{file_base}&format=xlsx", "csv": f"{file_base}&format=csv"}
                       if role in DOWNLOADERS else None),

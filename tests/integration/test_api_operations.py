@@ -239,9 +239,9 @@ def test_same_id_twice_in_one_batch_is_one_operation(api: Api) -> None:
     assert [(r["id"], r["status"]) for r in results] == [
         ("same", "qualified"), ("same", "conflict"), ("other", "not_qualified"), ("other", "conflict"),
         ("other", "duplicate")]
-    assert results[1]["reason"] == "id already received with different content (first answer: qualified)"
+    assert results[1]["reason"] == "id already received with different content (stored as qualified)"
     assert results[1]["indicator"] == "interactive_teaching"
-    assert results[3]["reason"] == "id already received with different content (first answer: not_qualified)"
+    assert results[3]["reason"] == "id already received with different content (stored as not_qualified)"
     assert results[4]["reason"] == "id already received as not_qualified"
     first = api.stored("seewo-easinote5", "same")
     assert first["status"] == "qualified"
@@ -257,7 +257,7 @@ def test_resend_across_batches_is_duplicate_and_the_first_answer_stands(api: Api
                                                  "reason": "id already received as not_qualified"}
     again = api.one("seewo-easinote5", op("teaching.session", teacher="T2", duration=3600, id="b1", when=at(25)))
     assert again == {"id": "b1", "status": "conflict", "indicator": "interactive_teaching",
-                     "reason": "id already received with different content (first answer: not_qualified)"}
+                     "reason": "id already received with different content (stored as not_qualified)"}
     assert api.stored("seewo-easinote5", "b1") == before
     # a different action under the same id is the same operation too
     other = api.one("seewo-easinote5", op("research.activity", teacher="T1", id="b1"))
@@ -269,7 +269,7 @@ def test_duplicate_of_a_pending_report_leaves_it_pending(api: Api) -> None:
     assert api.one("hite-pi6", op("lesson.create", teacher="T9", id="p"))["status"] == "pending"
     again = api.one("hite-pi6", op("lesson.create", teacher="T1", id="p"))
     assert again["status"] == "conflict"
-    assert again["reason"] == "id already received with different content (first answer: pending)"
+    assert again["reason"] == "id already received with different content (stored as pending)"
     same = api.one("hite-pi6", op("lesson.create", teacher="T9", id="p"))
     assert (same["status"], same["reason"]) == ("duplicate", "id already received as pending")
     stored = api.stored("hite-pi6", "p")

@@ -29,7 +29,7 @@ from jifen.web.app import create_app
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 URL = "/api/v1/operations"
 APP = "seewo-easinote5"
-CONFLICT = "id already received with different content (first answer: {})"
+CONFLICT = "id already received with different content (stored as {})"
 
 
 class Client:

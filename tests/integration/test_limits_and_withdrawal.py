@@ -229,7 +229,11 @@ def test_an_app_withdraws_its_own_report_once_and_it_stays_on_record(api: Api) -
 
     # the id and the content stay claimed
     assert api.post(app, op("library.upload", teacher="T1", when=when(), id="up-1",
-                            content_sha256=sha("lesson-plan"))) == [("duplicate", "id already received as qualified")]
+                            content_sha256=sha("lesson-plan"))) == [
+        ("duplicate", "id already received as qualified, withdrawn since")]
+    assert api.post(app, op("library.upload", teacher="T1", when=when(), id="up-1",
+                            content_sha256=sha("another plan"))) == [
+        ("conflict", "id already received with different content (stored as qualified, withdrawn since)")]
     assert api.post(app, op("library.upload", teacher="T1", when=when(), id="up-2",
                             content_sha256=sha("lesson-plan"))) == [("not_qualified", "duplicate_content")]
 

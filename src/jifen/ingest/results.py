@@ -23,12 +23,17 @@ class ItemResult:
         return cls(data["id"], Status(data["status"]), data["indicator"], data["reason"])
 
 
-def duplicate(ident: str, indicator: str | None, status: str) -> ItemResult:
-    """The same id with the same content: the first answer stands."""
-    return ItemResult(ident, Status.DUPLICATE, indicator, f"id already received as {status}")
+def duplicate(ident: str, indicator: str | None, status: str, withdrawn: bool = False) -> ItemResult:
+    """The same id with the same content: what was stored stands; the app is told its status as stored (a
+    pending report may have qualified since) and whether it withdrew it."""
+    return ItemResult(ident, Status.DUPLICATE, indicator, f"id already received as {_stored(status, withdrawn)}")
 
 
-def conflict(ident: str, indicator: str | None, status: str) -> ItemResult:
-    """The same id with other content: nothing changes, and the app is told its first answer."""
+def conflict(ident: str, indicator: str | None, status: str, withdrawn: bool = False) -> ItemResult:
+    """The same id with other content: nothing changes, and the app is told what is stored under it."""
     return ItemResult(ident, Status.CONFLICT, indicator,
-                      f"id already received with different content (first answer: {status})")
+                      f"id already received with different content (stored as {_stored(status, withdrawn)})")
+
+
+def _stored(status: str, withdrawn: bool) -> str:
+    return f"{status}, withdrawn since" if withdrawn else status

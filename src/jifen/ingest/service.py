@@ -206,7 +206,7 @@ class Ingest:
             if ident is not None and key in earlier:
                 first = earlier[key]  # type: ignore[index]
                 answer = duplicate if same_content(first.payload_sha256, entry.fingerprint) else conflict
-                results[index] = answer(ident, first.indicator, first.status)
+                results[index] = answer(ident, first.indicator, first.status, first.withdrawn)
                 continue
             if ident is not None and key in claimed:
                 repeats[index] = key  # type: ignore[assignment]

@@ -66,22 +66,24 @@ class Claim:
     indicator: str
     status: str
     payload_sha256: str | None
+    withdrawn: bool = False  # withdrawn by its app since
 
 
 def claims(connection: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Claim]:
     """What each (app, external id) stored before was first answered: one look-up for the ids of every app."""
     rows = lookups.rows_joined(connection, CLAIMS[connection.dialect.name], list(dict.fromkeys(keys)))
-    return {(row[0], row[1]): Claim(row[2], row[3], row[4]) for row in rows}
+    return {(row[0], row[1]): Claim(row[2], row[3], row[4], row[5] is not None) for row in rows}
 
 
 # A join to the (app_code, external_id) key, fenced like the joins below (jifen.store.lookups.FENCE), and on
 # PostgreSQL a seek for each key in a lateral subquery (see jifen.store.lookups).
 CLAIMS = {
-    "sqlite": "SELECT app_code, external_id, indicator, status, payload_sha256 FROM ("
+    "sqlite": "SELECT app_code, external_id, indicator, status, payload_sha256, withdrawn_at FROM ("
               "WITH wanted (app_code, external_id) AS ({values}) "
-              "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256 FROM wanted w "
+              "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256, o.withdrawn_at "
+              "FROM wanted w "
               "JOIN operations o ON o.app_code = w.app_code AND o.external_id = w.external_id{fence}) AS joined",
-    "postgresql": "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256 "
+    "postgresql": "SELECT o.app_code, o.external_id, o.indicator, o.status, o.payload_sha256, o.withdrawn_at "
                   "FROM ({values}) AS w (app_code, external_id) CROSS JOIN LATERAL (SELECT * FROM operations o "
                   "WHERE o.app_code = w.app_code AND o.external_id = w.external_id OFFSET 0) AS o",
 }

@@ -123,3 +123,14 @@ def test_a_database_in_memory_has_no_lock_file(url: str, tmp_path: Path, monkeyp
     finally:
         database.dispose()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sqlite_file_syncs_every_commit_to_disk(tmp_path: Path) -> None:
+    """WAL with synchronous FULL: a commit acknowledged survives a power loss, not only a crash of the server."""
+    database = Database(f"sqlite:///{tmp_path / 'jifen.sqlite3'}")
+    try:
+        with database.transaction() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        database.dispose()

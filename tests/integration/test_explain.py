@@ -136,7 +136,8 @@ def test_each_indicator_shows_the_arithmetic(region: Region) -> None:
     assert (data["month"], data["version"], data["teacher_id"], data["teacher_name"], data["school_code"]) == (
         MONTH, 1, "T1", "张伟", S1)
     assert (data["total"], data["points"], data["adjustment"]) == (43.73, 41.23, 2.5)
-    assert data["ruleset"] == {"name": "ningxia-2022", "version": data["ruleset"]["version"], "full_at": 2}
+    assert data["ruleset"] == {"name": "ningxia-2022", "version": data["ruleset"]["version"], "full_at": 2,
+                               "title": "宁夏回族自治区教育平台应用积分规则"}
     items = _by_code(data)
     assert all(INDICATOR_KEYS <= set(i) for i in data["indicators"])
     assert [i["code"] for i in data["indicators"]] == [

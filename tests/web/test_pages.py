@@ -33,6 +33,7 @@ def test_the_teacher_desk_shows_the_card_of_the_api(client: TestClient, region: 
     assert data["last_month"]["month"] == str(region.last_month)
     for label in ("工作桌面", "年度积分", "上月增加", "本月积分操作", "月度积分走势", "李老师"):
         assert label in page.text
+    assert "李老师（t1），学校S1（S1）" in page.text, "the desk names the teacher's school"
     assert 'data-url="/api/v1/histories/teachers/t1?months=12"' in page.text
 
 
@@ -90,6 +91,7 @@ def test_a_months_explanation_shows_the_arithmetic_and_the_reports_that_did_not_
     refused = page.text.split('data-testid="refused"', 1)[1].split("</table>", 1)[0]
     assert "courseware.sync" in refused and "不达标" in refused and "同步次数为 1，须不少于 3" in refused
     assert "新建或打开云课件并同步不少于3次" in refused, "what the action must be to count"
+    assert "李老师（t1）" in page.text and "规则：宁夏回族自治区教育平台应用积分规则（ningxia-2022 第1版）" in page.text
     missing = client.get(f"/teachers/t1/months/{region.this_month}")
     assert missing.status_code == 200 and "尚未结算" in missing.text
 

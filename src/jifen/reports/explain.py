@@ -50,7 +50,8 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
     return {
         "month": record.month, "version": record.version, "state": record.status,
         "settled_at": record.created_at.isoformat(),
-        "ruleset": {"name": rules.name, "version": rules.version, "full_at": number(rules.scoring.full_at)},
+        "ruleset": {"name": rules.name, "version": rules.version, "title": rules.title,
+                    "full_at": number(rules.scoring.full_at)},
         "teacher_id": teacher_id, "teacher_name": unit.name, "school_code": unit.parent_code,
         "total": number(unit.total), "points": number(points), "adjustment": number(adjustment),
         "rank_in_school": unit.rank,

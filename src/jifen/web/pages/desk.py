@@ -26,6 +26,7 @@ from jifen.reports.teacher_text import PERIODS, STATUS
 from jifen.runtime import Runtime
 from jifen.settle.appeals import appealable
 from jifen.store import units
+from jifen.store.school_figures import school_names
 from jifen.web.pages import admin
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
 from jifen.web.scoping import MAX_NUMBER, month_query
@@ -62,7 +63,9 @@ def teacher_desk(request: Request, signed: PageUser, teacher_id: str,
         _require_teacher(connection, runtime, signed, teacher_id)
         card = card_data(connection, teacher_id, today, runtime.tz, rules)
         operations = operations_page(connection, rules, teacher_id, str(this_month), page, runtime.tz)
+        school_name = school_names(connection, [card["school_code"]]).get(card["school_code"], "")
     return render(request, "desk.html", {"title": "工作桌面", "card": card, "operations": operations,
+                                         "school_name": school_name,
                                          "teacher_id": teacher_id, "own": teacher_id == signed.user.scope_code,
                                          "last_month": str(this_month.previous())}, signed=signed)
 

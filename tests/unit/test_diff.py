@@ -112,7 +112,8 @@ def test_an_indicator_whose_points_did_not_move_is_no_reason() -> None:
     old_indicators = {**V1_INDICATORS, ("teacher", "t1"): {"interactive_teaching": ind("2", "0.4", "20"),
                                                              "lesson_prep": ind("1", "1", "5")}}
     units = {**V1_UNITS, ("teacher", "t1"): unit("S1", "25", 1)}
-    indicators = {("teacher", "t1"): {"interactive_teaching": ind("2", "0.6", "20"), "lesson_prep": ind("2", "1", "10")},
+    indicators = {("teacher", "t1"): {"interactive_teaching": ind("2", "0.6", "20"),
+                                      "lesson_prep": ind("2", "1", "10")},
                   ("teacher", "t2"): {"interactive_teaching": ind("1", "0.6", "16.67")},
                   ("teacher", "t3"): {"interactive_teaching": ind("0", "0.6", "0")}}
     result = diff(version(1, V1_UNITS, old_indicators), version(2, units, indicators))

@@ -47,7 +47,18 @@ def test_a_school_report_lists_every_teacher_with_points_and_links_to_their_mont
                        page.text)
     assert makeup is not None, "the page says how the school's total is made"
     total, average, own = (Decimal(x) for x in makeup.groups())
-    assert total == average + own and abs(average - (Decimal(rows[0][-2]) + Decimal(rows[1][-2])) / 2) <= Decimal("0.01")
+    assert total == average + own
+    assert abs(average - (Decimal(rows[0][-2]) + Decimal(rows[1][-2])) / 2) <= Decimal("0.01")
+
+
+def test_names_sort_in_pinyin_order() -> None:
+    names = ["兴庆区", "永宁县", "灵武市", "西夏区", "贺兰县", "金凤区"]
+    sheet = {"indicators": [], "rows": [{"rank": n, "name": name, "code": f"C{n}", "points": {}, "total": 50,
+                                         "change": None} for n, name in enumerate(names, start=1)]}
+    rows = admin_table.table(sheet, "county", admin_table.Query(sort="name"), 60, 40).rows
+    assert [r["name"] for r in rows] == ["贺兰县", "金凤区", "灵武市", "西夏区", "兴庆区", "永宁县"]
+    backwards = admin_table.table(sheet, "county", admin_table.Query(sort="name", order="desc"), 60, 40).rows
+    assert [r["name"] for r in backwards][0] == "永宁县"
 
 
 def test_the_table_sorts_empty_values_last_and_keeps_the_band_edges() -> None:

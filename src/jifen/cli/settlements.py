@@ -68,7 +68,8 @@ def versions(
 def diff(
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
     from_version: Annotated[int | None, typer.Option(
-        "--from", min=1, max=MAX_STORED_VERSION, help="the older version (default: the one reports show, else the one before --to)")] = None,
+        "--from", min=1, max=MAX_STORED_VERSION,
+        help="the older version (default: the one reports show, else the one before --to)")] = None,
     to_version: Annotated[int | None, typer.Option(
         "--to", min=1, max=MAX_STORED_VERSION, help="the newer version (default: the latest)")] = None,
     level: Annotated[str | None, typer.Option(help=f"only units of this level: {LEVELS}")] = None,

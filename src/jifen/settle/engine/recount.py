@@ -410,8 +410,8 @@ def fixed_point(space: Scratch, prepared: Callable[[ir.Table], ir.Table], keys: 
     """The dependent reports (see :func:`dependent`), prepared, and their outcome: ``judge`` repeated over them
     until nothing changes (see the module docstring); every other report is settled by its first guess.
     ``prepared`` makes :func:`prepare_keyed`'s table of some rows of ``keys``, keeping ``grouped``; ``keys`` is
-    :func:`keyed` of every operation; ``counting``: see :func:`groups`. ``rounds``, when given, receives the number of rounds (for tests and
-    benchmarks)."""
+    :func:`keyed` of every operation; ``counting``: see :func:`groups`. ``rounds``, when given, receives the
+    number of rounds (for tests and benchmarks)."""
     pairs = space.keep(overlap_pairs(keys, space.put(hour_steps(), "hours")))
     found = [(space.keep(group), columns) for group, columns in groups(keys, counting)]  # small: kept apart
     depending = space.keep(prepared(dependent(keys, pairs, found)))
@@ -481,8 +481,9 @@ def counts(operations: ir.Table, roster: ir.Table, cat: ir.Table, depending: ir.
 def recount(con: BaseBackend, operations_table: ir.Table, roster: ir.Table, rules: RuleSet,
             fields: list[flat.FlatField] | None = None, *, rounds: list[int] | None = None) -> pa.Table:
     """Counts per (subject_kind, code, month, indicator) of the operations given, as ``operation_counts`` holds
-    them without its zero rows, in no particular order. ``operations_table`` has the schema of :func:`recount_store.input_schema`;
-    ``roster`` has (kind 'teacher' or 'school', code) of the teachers and schools on the roster."""
+    them without its zero rows, in no particular order. ``operations_table`` has the schema of
+    :func:`recount_store.input_schema`; ``roster`` has (kind 'teacher' or 'school', code) of the teachers and
+    schools on the roster."""
     fields = flat.flat_fields(rules) if fields is None else fields
     with scratch(con) as space:
         cat = space.put(catalog(rules, rules_of(rules)), "catalog")

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from pypinyin import lazy_pinyin
+
 FIXED = ("rank", "name", "code")
 ENDINGS = ("adjustment", "total", "change")
 BANDS = ("high", "middle", "low")
@@ -61,6 +63,12 @@ def in_band(total: float, band: str, leading: float, lower: float) -> bool:
     return True
 
 
+def in_pinyin_order(name: str) -> tuple[list[str], str]:
+    """A Chinese name's place in the order people look names up in: by pinyin (贺兰县 before 兴庆区), not by
+    code point."""
+    return lazy_pinyin(name), name
+
+
 def value(row: dict[str, Any], key: str) -> Any:
     if key in FIXED or key in ENDINGS:
         return row[key]
@@ -82,7 +90,8 @@ def table(sheet: dict[str, Any], member_level: str, query: Query, leading: float
     present = [r for r in rows if value(r, sort) is not None]
     missing = sorted((r for r in rows if value(r, sort) is None), key=lambda r: r["code"])
     present.sort(key=lambda r: r["code"])
-    present.sort(key=lambda r: value(r, sort), reverse=order == "desc")
+    by = (lambda r: in_pinyin_order(str(r["name"]))) if sort == "name" else (lambda r: value(r, sort))
+    present.sort(key=by, reverse=order == "desc")
     return Table(cols, present + missing, len(sheet["rows"]), Query(sort, order, query.q.strip(), band),
                  band_names(leading, lower))
 

@@ -67,7 +67,8 @@ def versions_page(request: Request, signed: PageUser, month: str = Path(pattern=
     context: dict[str, Any] = {"title": "结算版本", "month": parsed, "months": months, "published": published,
                                "may_publish": signed.user.role in PUBLISHERS}
     try:
-        listing = versions_data.versions_data(publication.list_versions(runtime.database, parsed, runtime.rulebook.for_month))
+        listing = versions_data.versions_data(
+            publication.list_versions(runtime.database, parsed, runtime.rulebook.for_month))
     except NotSettled:
         return render(request, "admin/versions.html", {**context, "listing": None}, signed=signed)
     diff, diff_problem = None, None

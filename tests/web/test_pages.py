@@ -201,6 +201,7 @@ def test_a_bad_parameter_in_a_page_address_is_a_chinese_page(client: TestClient)
         page = client.get(path)
         assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
         assert "输入有误" in page.text
+    assert "path.month" in client.get("/teachers/t1/months/2026-13").text, "the month is in the path, not the query"
 
 
 def test_an_address_that_is_no_page_is_a_chinese_page_and_an_api_one_the_error_shape(client: TestClient) -> None:

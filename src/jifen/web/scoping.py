@@ -16,13 +16,19 @@ MAX_NUMBER = 2**62
 MAX_VERSION = MAX_STORED_VERSION
 
 
-def month_query(month: str, name: str = "month") -> Month:
-    """A month given in the query as ``name`` (``month``, ``to``); refused naming that parameter."""
+def month_query(month: str, name: str = "month", where: str = "query") -> Month:
+    """A month given in the query (``where``: or the path) as ``name`` (``month``, ``to``); refused naming that
+    parameter."""
     try:
         return Month.parse(month)
     except InvalidInput as exc:  # e.g. 2026-13: the pattern admits it, the calendar does not
-        detail = {"path": f"query.{name}", "message": exc.message}
-        raise InvalidInput(f"query.{name}: {exc.message}", details=[detail]) from exc
+        detail = {"path": f"{where}.{name}", "message": exc.message}
+        raise InvalidInput(f"{where}.{name}: {exc.message}", details=[detail]) from exc
+
+
+def month_path(month: str) -> Month:
+    """A month given in the path, as /settlements/{month}."""
+    return month_query(month, where="path")
 
 
 def day_query(text: str, name: str = "on") -> date:

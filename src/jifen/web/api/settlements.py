@@ -13,12 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from jifen.access.scopes import covers
-from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput
 from jifen.reports import versions as datasets
 from jifen.settle import publication
 from jifen.web.deps import CurrentUser, RuntimeDep
-from jifen.web.scoping import MAX_NUMBER, MAX_VERSION
+from jifen.web.scoping import MAX_NUMBER, MAX_VERSION, month_path
 
 router = APIRouter(prefix="/api/v1/settlements")
 
@@ -59,8 +58,4 @@ def publish(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
 
 def _month(month: str) -> str:
     """The month as given, refused with the parameter named when the calendar has no such month (2026-13)."""
-    try:
-        return str(Month.parse(month))
-    except InvalidInput as exc:
-        raise InvalidInput(f"path.month: {exc.message}",
-                           details=[{"path": "path.month", "message": exc.message}]) from exc
+    return str(month_path(month))

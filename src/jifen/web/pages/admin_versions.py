@@ -27,7 +27,7 @@ from jifen.web import sessions
 from jifen.web.pages.admin import VERSION_READERS, runtime_of
 from jifen.web.pages.auth import form_fields
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
-from jifen.web.scoping import MAX_NUMBER, MAX_VERSION, month_query
+from jifen.web.scoping import MAX_NUMBER, MAX_VERSION, month_path, month_query
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -50,7 +50,7 @@ def latest(request: Request, signed: PageUser,
     if month is None:
         return render(request, "admin/versions.html", {"title": "结算版本", "listing": None, "month": None,
                                                        "months": []}, signed=signed)
-    return RedirectResponse(f"/settlements/{month_query(month)}", status_code=303)
+    return RedirectResponse(f"/settlements/{month_query(month)}", status_code=303)  # from the picker's query
 
 
 @router.get("/settlements/{month}")
@@ -61,7 +61,7 @@ def versions_page(request: Request, signed: PageUser, month: str = Path(pattern=
                   published: int | None = Query(default=None, ge=1, le=MAX_NUMBER)) -> HTMLResponse:
     _require_reader(signed)
     runtime = runtime_of(request)
-    parsed = str(month_query(month))
+    parsed = str(month_path(month))
     with runtime.database.read() as connection:
         months = charts.settled_months(connection, desk_queries.latest_settled_month(connection))
     context: dict[str, Any] = {"title": "结算版本", "month": parsed, "months": months, "published": published,
@@ -91,7 +91,7 @@ async def publish(request: Request, signed: PageUser, month: str = Path(pattern=
     sessions.check_csrf(signed.csrf_token, fields.get(sessions.CSRF_FIELD))
     if signed.user.role not in PUBLISHERS:
         raise Forbidden(f"只有自治区管理员可以发布结算；您是{signed.role_name}。")
-    parsed = str(month_query(month))
+    parsed = str(month_path(month))
     if fields.get("confirm") != "yes":
         raise InvalidInput(f"请勾选“确认发布第{version}版”后再提交。")
     publication.publish(runtime_of(request).database, parsed, version, signed.user.name, datetime.now(UTC))

@@ -29,7 +29,7 @@ from jifen.store import units
 from jifen.store.school_figures import school_names
 from jifen.web.pages import admin
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
-from jifen.web.scoping import MAX_NUMBER, month_query
+from jifen.web.scoping import MAX_NUMBER, month_path
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -73,7 +73,7 @@ def teacher_desk(request: Request, signed: PageUser, teacher_id: str,
 @router.get("/teachers/{teacher_id}/months/{month}")
 def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: str) -> HTMLResponse:
     runtime = _runtime(request)
-    parsed = month_query(month)
+    parsed = month_path(month)
     with runtime.database.read() as connection:
         _require_teacher(connection, runtime, signed, teacher_id)
         try:

@@ -50,6 +50,9 @@ def test_an_appeal_from_the_explanation_to_the_re_settled_month(client: TestClie
     short = client.post("/appeals", data={**fields, "reason": "太短"})
     assert short.status_code == 303 and "error=reason" in short.headers["location"]
     assert "申诉理由需 5 至 500 字" in client.get(short.headers["location"]).text
+    elsewhere = client.post("/appeals", data={**fields, "reason": "太短", "next": "https://evil.example.com/"})
+    assert elsewhere.headers["location"] == "/appeals?error=reason", "never another site; the error still shown"
+    assert "申诉理由需 5 至 500 字" in client.get(elsewhere.headers["location"]).text
 
     filed = client.post("/appeals", data={**fields, "reason": REASON})
     assert filed.status_code == 303 and filed.headers["location"].startswith("/appeals?done=filed#appeal-")

@@ -80,7 +80,7 @@ def appeals_page(request: Request, signed: PageUser, state: str | None = Query(d
 async def file(request: Request, signed: PageUser) -> Response:
     fields = await _checked_form(request, signed)
     runtime = _runtime(request)
-    back = safe_next(fields.get("next") or "/appeals")
+    back = safe_next(fields.get("next") or "/appeals", default="/appeals")  # the page that shows what happened
     reason = fields.get("reason", "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         return _back(back, "reason")

@@ -46,10 +46,10 @@ async def form_fields(request: Request) -> dict[str, str]:
     return fields
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (``//host``, ``/\\host``) or a scheme."""
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never another host (``//host``, ``/\\host``) or a scheme (else ``default``)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target:
-        return "/"
+        return default
     return target
 
 

@@ -141,7 +141,7 @@ def test_an_appeal_from_filing_to_the_re_settled_month(region: Region) -> None:
     assert entry["id"] == done["credit"]["adjustment_id"]
     assert (entry["level"], entry["code"], entry["indicator"], entry["points"], entry["author"]) == (
         "teacher", "T2", "interactive_teaching", 6.67, "county1")
-    assert entry["reason"].startswith(f"申诉 #{appeal['id']} 通过：hite-pi6 t2-short")
+    assert entry["reason"].startswith(f"申诉 #{appeal['id']} 通过：鸿合π6（hite-pi6） 上报 t2-short，")
 
     # version 1 never changes; the next settlement carries the credit and moves no average
     assert region.settle() == 2

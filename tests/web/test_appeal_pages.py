@@ -104,7 +104,7 @@ def test_an_appeal_from_the_explanation_to_the_re_settled_month(client: TestClie
     settle_month(runtime.database, runtime.rulebook.for_month(region.last_month), region.last_month,
                  (runtime.settings.region_code, runtime.settings.region_name), datetime.now(UTC), runtime.tz)
     explained = client.get(f"/teachers/t1/months/{region.last_month}").text
-    assert f"申诉 #{appeal_id} 通过" in explained and "+2.86" in explained
+    assert f"申诉 #{appeal_id} 通过" in explained and "线上备课 +2.86" in explained, "the indicator by its name"
 
 
 def test_withdrawal_from_the_teachers_page(client: TestClient, region: Region) -> None:

@@ -240,10 +240,12 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
     values: dict[str, Any] = {"points": points, "settlement_version": record.version}
     if points > 0:
         occurred = f"{appeal.occurred_at:%Y-%m-%d}" if appeal.occurred_at else ""
+        app = rules.app(appeal.app_code)
+        source = f"{app.name}（{appeal.app_code}）" if app is not None else appeal.app_code
         entry = adjustments_repo.add(connection, {
             "month": appeal.month, "level": "teacher", "code": appeal.teacher_id, "indicator": appeal.indicator,
             "points": points, "author": user.name, "created_at": now,
-            "reason": f"申诉 #{appeal.id} 通过：{appeal.app_code} {appeal.external_id} {appeal.action}（{occurred}）"
+            "reason": f"申诉 #{appeal.id} 通过：{source} 上报 {appeal.external_id}，{appeal.action}（{occurred}）"
                       f"补计一次达标操作，按第{record.version}版结算折算；申诉理由：{appeal.reason}",
         })
         values["adjustment_id"] = entry.id

@@ -100,6 +100,7 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
         op["appeal"] = appealed.get((op["app"], op["id"]))
     return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": data,
                                             "teacher_id": teacher_id, "refused": refused,
+                                            "indicator_names": indicators,
                                             "previous": str(parsed.previous()), "next": str(parsed.next())},
                   signed=signed)
 

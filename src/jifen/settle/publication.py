@@ -80,7 +80,7 @@ def publish(database: Database, month: str, version: int | None, by: str, now: d
                            f"(by {record.published_by}); a published version never changes")
         if record.version != latest.version:
             raise Conflict(f"version {record.version} of {parsed} is not the latest; version {latest.version} is, "
-                           f"publish that one (jifen diff {parsed} shows what it changes)")
+                           f"publish that one (its diff from the published version shows what it changes)")
         if not repo.publish(connection, record.id, now, who):
             raise Conflict(f"version {record.version} of {parsed} is already published")
         published = repo.find(connection, parsed, record.version)

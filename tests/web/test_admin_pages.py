@@ -118,11 +118,18 @@ def test_the_download_buttons_give_the_report_files_with_the_session_cookie(clie
     assert text.status_code == 200 and "学校S1" in text.text and "线上备课" in text.text
 
 
-def test_an_expert_reads_the_report_without_downloads(client: TestClient, region: Region) -> None:
+def test_an_expert_reads_the_report_and_its_files_of_their_county_only(client: TestClient, region: Region) -> None:
     sign_in(client, "expert1")
     page = client.get("/units/county/C1").text
-    assert "县区积分报表" in page and 'data-testid="download-xlsx"' not in page
+    assert "县区积分报表" in page and 'data-testid="download-xlsx"' in page
     assert client.get(f"/api/v1/charts/counties/C1/ranking?month={region.last_month}").status_code == 200
+    month = str(region.last_month)
+    assert client.get(f"/api/v1/reports/counties/C1?month={month}").json()["county_code"] == "C1"
+    workbook = client.get(f"/api/v1/reports/counties/C1?month={month}&format=xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    assert client.get(f"/api/v1/reports/schools/S1?month={month}").status_code == 200
+    assert client.get(f"/api/v1/reports/counties/C2?month={month}").status_code == 403
+    assert client.get(f"/api/v1/reports/regions/640000?month={month}").status_code == 403
 
 
 def test_the_chart_endpoints_give_ranking_radar_and_trend(client: TestClient, region: Region) -> None:

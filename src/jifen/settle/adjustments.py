@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from jifen.access.scopes import covers
+from jifen.access.scopes import covers, sees
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput
 from jifen.rules.schema import RuleSet
@@ -61,7 +61,8 @@ def add_adjustment(database: Database, rules: RuleSet | Callable[[Month], RuleSe
 
 def list_adjustments(database: Database, month: str, *, region_code: str,
                      user: User | None = None) -> list[repo.Adjustment]:
-    """The month's entries in the order made; for a user, those of units their scope covers."""
+    """The month's entries in the order made; for a user, those of units they may read (an expert reads their
+    county's or the region's, and makes none)."""
     parsed = str(Month.parse(month))
     with database.read() as connection:
         entries = repo.for_month(connection, parsed)
@@ -72,7 +73,7 @@ def list_adjustments(database: Database, month: str, *, region_code: str,
             codes = [e.code for e in entries if e.level == level]
             chains.update(((level, code), chain)
                           for code, chain in units.lineages(connection, level, codes, region_code).items())
-    return [e for e in entries if (e.level, e.code) in chains and covers(user, chains[(e.level, e.code)])]
+    return [e for e in entries if (e.level, e.code) in chains and sees(user, chains[(e.level, e.code)])]
 
 
 def as_json(entry: repo.Adjustment) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection
 
-from jifen.access.scopes import covers, told_missing
+from jifen.access.scopes import sees, told_missing
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.reports import csv_file, datasets, sheet_data, xlsx_file
@@ -45,7 +45,7 @@ def report(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
             chain = datasets.lineage(connection, record.id, level, code)
         except NotFound:
             chain = None
-        if chain is None or not covers(user, chain):
+        if chain is None or not sees(user, chain):  # read: an expert reads their county's or the region's
             if chain is None and told_missing(user, level, code):
                 raise NotFound(f"{datasets.LEVEL_NAMES[level]} {code!r} is not in the settlement of {record.month} "
                                f"(version {record.version})")

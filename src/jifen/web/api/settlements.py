@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from jifen.access.scopes import covers
+from jifen.access.scopes import sees
 from jifen.errors import Forbidden, InvalidInput
 from jifen.reports import versions as datasets
 from jifen.settle import publication
@@ -41,7 +41,7 @@ def diff(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
     with runtime.database.read() as connection:
         try:
             return datasets.diff_data(connection, _month(month), from_version, to_version, level=level, limit=limit,
-                                      covers=lambda chain: covers(user, chain))
+                                      covers=lambda chain: sees(user, chain))
         except InvalidInput as exc:  # name the query parameter at fault, as FastAPI's own checks do
             details = [{**d, "path": f"query.{d['path']}"} for d in exc.details]
             raise InvalidInput(exc.message, details=details) from exc

@@ -30,7 +30,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 UNIT_LEVELS = ("school", "county", "city", "region")
 PLURALS = {"teacher": "teachers", "school": "schools", "county": "counties", "city": "cities", "region": "regions"}
-DOWNLOADERS = ("school_admin", "county_admin", "city_admin", "region_admin")  # the reports API's readers
+DOWNLOADERS = ("school_admin", "county_admin", "city_admin", "region_admin", "assessment_expert")  # API readers
 VERSION_READERS = ("county_admin", "city_admin", "region_admin")
 BULLETIN_READERS = ("county_admin", "city_admin", "region_admin")
 USAGE_EDITORS = ("school_admin", "county_admin", "city_admin", "region_admin")

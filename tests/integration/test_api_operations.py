@@ -679,6 +679,14 @@ CATALOG_ACTIONS = {
 }
 
 
+def test_the_catalog_of_a_month_names_a_bad_month_and_one_before_any_rule_set(api: Api) -> None:
+    assert api.client.get("/api/v1/catalog", params={"month": "2026-09"}).json()["ruleset"]["name"] == "ningxia-2022"
+    bad = _error(api.client.get("/api/v1/catalog", params={"month": "2026-13"}), 422, "invalid")
+    assert [d["path"] for d in bad["details"]] == ["query.month"]
+    before = _error(api.client.get("/api/v1/catalog", params={"month": "1999-01"}), 404, "not_found")
+    assert before["message"] == "no rule set is in force in 1999-01: ningxia-2022 takes effect from 2022-01"
+
+
 def test_catalog_lists_every_app_with_actions_and_conditions_without_a_token(api: Api) -> None:
     response = api.client.get("/api/v1/catalog")
     assert response.status_code == 200

@@ -127,6 +127,8 @@ def test_a_bad_level_or_a_missing_earlier_version_names_the_query_parameter(api:
     error = api_error(api.call("GET", "region", f"{MONTH}/diff", to=1), 422, "invalid")
     assert [d["path"] for d in error["details"]] == ["query.from"]
     assert "only version 1" in error["message"]
+    error = api_error(api.call("GET", "region", "2026-13/diff"), 422, "invalid")
+    assert [d["path"] for d in error["details"]] == ["path.month"]
 
 
 def test_a_token_is_needed(api: Api) -> None:

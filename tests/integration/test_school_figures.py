@@ -171,7 +171,7 @@ def test_a_body_that_is_not_the_shape_is_refused(ctx: Ctx) -> None:
     far = api_error(ctx.get("school", S1, **{"from": "0001-01-01"}), 422, "invalid")
     assert far["details"][0]["path"] == "query.from" and "outside the years" in far["message"]
     error = api_error(ctx.get("school", S1, **{"from": "2023-04-30", "to": "2023-04-01"}), 422, "invalid")
-    assert "before" in error["message"]
+    assert "before" in error["message"] and [d["path"] for d in error["details"]] == ["query.to"]
 
 
 def test_a_sheet_is_stored_whole_or_not_at_all(ctx: Ctx) -> None:

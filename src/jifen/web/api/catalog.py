@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from jifen.domain.periods import Month
+from jifen.errors import NotFound
 from jifen.reports.numbers import number
-
 from jifen.web.deps import RuntimeDep
+from jifen.web.scoping import month_query
 
 router = APIRouter(prefix="/api/v1")
 
@@ -19,8 +19,10 @@ router = APIRouter(prefix="/api/v1")
 def catalog(runtime: RuntimeDep,
             month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$",
                                       description="YYYY-MM; default: this month")) -> dict[str, Any]:
-    loaded = runtime.rulebook.for_month(Month.parse(month)) if month else runtime.rulebook.current()
+    loaded = runtime.rulebook.for_month(month_query(month)) if month else runtime.rulebook.current()
     rules = loaded.rules
+    if month and month < rules.effective_from:
+        raise NotFound(f"no rule set is in force in {month}: {rules.name} takes effect from {rules.effective_from}")
     return {
         "ruleset": {"name": rules.name, "version": rules.version, "effective_from": rules.effective_from,
                     "title": rules.title, "sha256": loaded.sha256},

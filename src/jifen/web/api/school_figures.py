@@ -51,6 +51,9 @@ def listing(school_code: str, user: CurrentUser, runtime: RuntimeDep,
             last: str | None = Query(default=None, alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")) -> dict[str, Any]:
     to_day = _day(last, "to") if last else datetime.now(UTC).astimezone(runtime.tz).date()
     from_day = _day(first, "from") if first else monday_of(to_day) - timedelta(days=7 * (DEFAULT_WEEKS - 1))
+    if to_day < from_day:
+        message = f"{to_day.isoformat()} is before from {from_day.isoformat()}"
+        raise InvalidInput(f"query.to: {message}", details=[{"path": "query.to", "message": message}])
     stored = service.school_usage(runtime.database, school_code, from_day, to_day, user=user,
                                   region_code=runtime.settings.region_code)
     return {"school_code": school_code, "from": from_day.isoformat(), "to": to_day.isoformat(),

@@ -39,8 +39,9 @@ def diff(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
                             description="at most this many units, largest moves first"),
          ) -> dict[str, Any]:
     with runtime.database.read() as connection:
+        parsed = _month(month)
         try:
-            return datasets.diff_data(connection, _month(month), from_version, to_version, level=level, limit=limit,
+            return datasets.diff_data(connection, parsed, from_version, to_version, level=level, limit=limit,
                                       covers=lambda chain: sees(user, chain))
         except InvalidInput as exc:  # name the query parameter at fault, as FastAPI's own checks do
             details = [{**d, "path": f"query.{d['path']}"} for d in exc.details]

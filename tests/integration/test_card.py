@@ -141,6 +141,15 @@ def test_a_schools_report_naming_the_teacher_is_not_on_the_teachers_card(region:
     assert {i["code"] for i in this_month["indicators"]} == {"lesson_prep", "interactive_teaching"}
 
 
+def test_a_card_as_of_a_day_counts_the_months_ended_by_then(region: Region) -> None:
+    """September is settled, but on 15 September it was under way: the card of that day counts August only."""
+    mid = region.card("T1", date(2026, 9, 15))
+    assert [m["month"] for m in mid["months"]] == ["2026-08"] and mid["annual_points"] == 20
+    assert mid["last_month"]["month"] == "2026-08" and mid["this_month"]["month"] == "2026-09"
+    after = region.card("T1", date(2026, 10, 1))
+    assert [m["month"] for m in after["months"]] == ["2026-08", "2026-09"] and after["annual_points"] == 48
+
+
 def test_credits_are_prorated_by_the_months_on_the_roster(region: Region) -> None:
     t2 = region.card("T2")
     assert (t2["annual_points"], t2["last_month"]["points"], t2["credits"]["credits"]) == (35, 15, 1.67)

@@ -42,11 +42,12 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     if teacher is None:
         raise NotFound(f"教师 {teacher_id!r} is not on the roster")
     this_month = Month(on.year, on.month)
-    wanted = [str(Month(on.year, n)) for n in range(1, on.month + 1)] + [str(this_month.previous())]
+    # the year's months ended by ``on``: the month of ``on`` is still under way then, whenever it was settled
+    wanted = [str(Month(on.year, n)) for n in range(1, on.month)] + [str(this_month.previous())]
     shown = desk_queries.shown_versions(connection, wanted)  # the year's months in two queries, not two each
     totals = desk_queries.teacher_totals(connection, [r.id for r in shown.values()], teacher_id)
     settled = [m for m in (_settled(connection, shown, totals, str(Month(on.year, n)))
-                           for n in range(1, on.month + 1)) if m is not None]
+                           for n in range(1, on.month)) if m is not None]
     annual = sum((m.points for m in settled), Decimal(0))
     last = _settled(connection, shown, totals, str(this_month.previous()))
     next_day = on + timedelta(days=1)

@@ -184,7 +184,12 @@ def test_scope_refusals(region: Region) -> None:
     # those above see it: the county, the city, the region; the teacher their own
     for who in ("county1", "city1", "region", "t2", "school1"):
         assert [a["id"] for a in region.listing(who)] == [appeal["id"]], who
-    api_error(region.call("GET", "t1", "/appeals/999"), 404, "not_found")
+    # a missing appeal is refused as one outside the scope: only the region's admins learn that it does not exist
+    assert api_error(region.call("GET", "t1", "/appeals/999"), 403, "forbidden")["message"] == (
+        "appeal 999 is outside the scope of user t1")
+    assert api_error(region.call("GET", "t1", f"/appeals/{appeal['id']}"), 403, "forbidden")["message"] == (
+        f"appeal {appeal['id']} is outside the scope of user t1")
+    api_error(region.call("GET", "region", "/appeals/999"), 404, "not_found")
 
 
 def test_one_open_appeal_per_operation_and_what_can_be_appealed(region: Region) -> None:
@@ -194,7 +199,8 @@ def test_one_open_appeal_per_operation_and_what_can_be_appealed(region: Region) 
     assert f"appeal {first.json()['id']}" in again["message"]
     counted = api_error(region.file("t2", "t2-a"), 409, "conflict")
     assert "qualified" in counted["message"]
-    api_error(region.file("t2", "no-such-report"), 404, "not_found")
+    missing = api_error(region.file("t2", "no-such-report"), 403, "forbidden")  # as another teacher's report
+    assert "is not one of the reports of teacher T2" in missing["message"]
     short = api_error(region.file("t2", "t2-october", reason="太短"), 422, "invalid")
     assert short["details"][0]["path"] == "reason"
     api_error(region.file("t2", "t2-october", reason="长" * 501), 422, "invalid")

@@ -72,10 +72,13 @@ def file_appeal(database: Database, user: User, ref: OperationRef, reason: Any, 
         raise Forbidden(f"user {user.name} is a {user.role}; appeals are filed by the teacher whose report it is")
     text = _text("reason", reason, REASON_MIN, REASON_MAX)
     with database.transaction() as connection:
-        operation = _operation(connection, ref)
-        if operation.teacher_id != user.scope_code:
-            raise Forbidden(f"operation {operation.id} is not a report of teacher {user.scope_code} "
-                            f"(user {user.name}); a teacher appeals only their own reports")
+        try:
+            operation = _operation(connection, ref)
+        except NotFound:  # a teacher learns of their own reports only: a missing one is refused as another's
+            operation = None
+        if operation is None or operation.teacher_id != user.scope_code:
+            raise Forbidden(f"{_what(ref)} is not one of the reports of teacher {user.scope_code} (user {user.name}); "
+                            f"a teacher appeals only their own reports")
         if operation.status not in APPEALABLE:
             raise Conflict(f"operation {operation.id} is {operation.status}: only a report that did not count "
                            f"(not_qualified or pending) can be appealed",
@@ -267,8 +270,10 @@ def _move(connection: Connection, appeal: repo.Appeal, moved: State, values: dic
 
 def _visible(connection: Connection, user: User, appeal_id: int, region_code: str) -> repo.Appeal:
     appeal = repo.get(connection, appeal_id)
-    if appeal is None:
-        raise NotFound(f"no appeal {appeal_id}")
+    if appeal is None:  # told as such to the region's admins; to others, as any appeal outside their scope
+        if user.role == "region_admin":
+            raise NotFound(f"no appeal {appeal_id}")
+        raise Forbidden(f"appeal {appeal_id} is outside the scope of user {user.name}")
     city = connection.scalar(select(counties.c.city_code).where(counties.c.code == appeal.county_code))
     chain = {"teacher": appeal.teacher_id, "school": appeal.school_code, "county": appeal.county_code,
              "city": city or "", "region": region_code}
@@ -282,13 +287,18 @@ def _operation(connection: Connection, ref: OperationRef) -> operations_repo.Sto
         row = connection.execute(select(operations).where(operations.c.id == ref.stored_id)).first()
         found = operations_repo.Stored(**{k: row._mapping[k] for k in operations_repo.Stored.__dataclass_fields__}) \
             if row else None
-        what = f"operation {ref.stored_id}"
     else:
         found = operations_repo.get(connection, ref.app_code or "", ref.external_id or "")
-        what = f"operation {ref.external_id!r} of app {ref.app_code!r}"
     if found is None:
+        what = _what(ref)
         raise NotFound(f"no {what}", details=[{"path": "operation", "message": f"no {what}"}])
     return found
+
+
+def _what(ref: OperationRef) -> str:
+    if ref.stored_id is not None:
+        return f"operation {ref.stored_id}"
+    return f"operation {ref.external_id!r} of app {ref.app_code!r}"
 
 
 def _get(connection: Connection, appeal_id: int) -> repo.Appeal:

@@ -111,6 +111,17 @@ def test_a_bad_setting_is_named_without_a_traceback(cli_env: dict[str, str], nam
         assert (result.exit_code, result.stderr.strip()) == (2, f"错误 error: setting {name}: {said}"), command
 
 
+def test_a_database_in_a_folder_not_made_yet_is_made_and_one_that_cannot_be_used_is_named(
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    fresh = {**cli_env, "JIFEN_DATABASE_URL": f"sqlite:///{tmp_path / 'not' / 'yet' / 'jifen.sqlite3'}"}
+    assert "at revision" in ok(fresh, "db", "upgrade").stdout
+    closed = jifen({**cli_env, "JIFEN_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, "info")
+    assert closed.exit_code == 1 and closed.stderr.startswith("错误 error: the database cannot be used (")
+    assert len(closed.stderr.strip().splitlines()) == 1, "one line, no traceback"
+    bad = jifen({**cli_env, "JIFEN_DATABASE_URL": "notaurl"}, "info")
+    assert bad.exit_code == 2 and bad.stderr.startswith("错误 error: JIFEN_DATABASE_URL is not a database URL")
+
+
 def test_info_names_the_data_directory(settings: Settings, cli_env: dict[str, str]) -> None:
     ok(cli_env, "db", "upgrade")
     result = ok(cli_env, "info")

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+import sqlalchemy.exc
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -55,6 +56,13 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
                 name = "JIFEN_" + "_".join(str(part) for part in error["loc"]).upper()
                 message = error["msg"].removeprefix("Value error, ")
                 print(f"错误 error: setting {name}: {message}", file=sys.stderr)
+            raise typer.Exit(2) from None
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:  # the store cannot be used
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"错误 error: the database cannot be used ({reason}); JIFEN_DATABASE_URL names it", file=sys.stderr)
+            raise typer.Exit(1) from None
+        except sqlalchemy.exc.ArgumentError as exc:
+            print(f"错误 error: JIFEN_DATABASE_URL is not a database URL ({exc})", file=sys.stderr)
             raise typer.Exit(2) from None
         except OSError as exc:  # a file or folder named on the command line or in a setting
             where = f" {exc.filename}" if exc.filename else ""

@@ -37,6 +37,7 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
             database = self.engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)  # as the data directory is made
                 self._writers = WriterLock(Path(database).with_name(Path(database).name + ".writers.lock"))
         else:
             # No server-side prepared statements: a generic plan of the batch look-ups (a VALUES list joined to

@@ -86,6 +86,15 @@ def test_a_month_from_draft_to_published_and_its_next_version(region: Runtime, c
     assert as_json(cli_env, "report", "teacher", "T2", "--month", MONTH)["total"] == 6.67  # version 2 until 3
 
 
+def test_a_month_still_running_is_not_published(region: Runtime, cli_env: dict[str, str]) -> None:
+    now = datetime.now(UTC).astimezone(region.tz)
+    running = str(Month(now.year, now.month))
+    jifen_ok(cli_env, "settle", running)
+    refused = jifen(cli_env, "publish", running)
+    assert refused.exit_code == 1 and f"month {running} is still running" in refused.stderr
+    assert [v["state"] for v in as_json(cli_env, "versions", running)["versions"]] == ["draft"]
+
+
 def test_errors_are_one_line_on_stderr(region: Runtime, cli_env: dict[str, str]) -> None:
     for args, status, message in ((("versions", "2026-08"), 1, "month 2026-08 is not settled"),
                                   (("publish", "2026-08"), 1, "month 2026-08 is not settled"),

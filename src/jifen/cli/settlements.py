@@ -37,7 +37,7 @@ def publish(
         if by is not None and not by.strip():
             raise InvalidInput("--by is empty: name who publishes, or leave it out for cli:<OS user>")
         record = publish_version(runtime.database, month, version, by.strip() if by else default_author(),
-                                 datetime.now(UTC))
+                                 datetime.now(UTC), runtime.tz)
         when = record.published_at.astimezone(runtime.tz) if record.published_at else None
         changed = list_versions(runtime.database, record.month, runtime.rulebook.for_month).inputs_changed
     console.print(f"{record.month} 第{record.version}版已发布 published by {record.published_by}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from jifen.domain.periods import Month
 from jifen.errors import Conflict, InvalidInput, NotSettled
@@ -60,11 +61,16 @@ def list_versions(database: Database, month: str,
     return MonthVersions(parsed, versions, shown_version(versions), changed)
 
 
-def publish(database: Database, month: str, version: int | None, by: str, now: datetime) -> SettlementRecord:
-    """Publish a draft: ``version`` (default the latest), which must be the month's latest version.
+def publish(database: Database, month: str, version: int | None, by: str, now: datetime,
+            tz: ZoneInfo | None = None) -> SettlementRecord:
+    """Publish a draft: ``version`` (default the latest), which must be the month's latest version; with ``tz``
+    (the region's), only once the month has ended: a published month never changes, and a running one would.
 
     Under the settlement lock, so a re-settlement cannot slip in between the check and the publication."""
     parsed = str(Month.parse(month))
+    if tz is not None and now < Month.parse(month).end(tz):
+        raise Conflict(f"month {parsed} is still running (until {Month.parse(month).end(tz):%Y-%m-%d %H:%M} "
+                       f"{tz.key}): a published month never changes; publish it once it has ended")
     who = by.strip()
     if not who or len(who) > BY_LIMIT:
         raise InvalidInput(f"by: must be 1 to {BY_LIMIT} characters",

@@ -53,7 +53,7 @@ def publish(user: CurrentUser, runtime: RuntimeDep, month: MonthPath,
             version: int = Path(ge=1, le=MAX_VERSION)) -> dict[str, Any]:
     if user.role != "region_admin":
         raise Forbidden(f"user {user.name} is a {user.role}; only the region's admins publish settlements")
-    publication.publish(runtime.database, _month(month), version, user.name, datetime.now(UTC))
+    publication.publish(runtime.database, _month(month), version, user.name, datetime.now(UTC), runtime.tz)
     return datasets.versions_data(publication.list_versions(runtime.database, month, runtime.rulebook.for_month))
 
 

@@ -94,7 +94,8 @@ async def publish(request: Request, signed: PageUser, month: str = Path(pattern=
     parsed = str(month_path(month))
     if fields.get("confirm") != "yes":
         raise InvalidInput(f"请勾选“确认发布第{version}版”后再提交。")
-    publication.publish(runtime_of(request).database, parsed, version, signed.user.name, datetime.now(UTC))
+    publication.publish(runtime_of(request).database, parsed, version, signed.user.name, datetime.now(UTC),
+                        runtime_of(request).tz)
     return RedirectResponse(f"/settlements/{parsed}?published={version}", status_code=303)
 
 

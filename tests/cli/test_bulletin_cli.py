@@ -93,7 +93,9 @@ def test_a_month_not_settled_or_a_county_not_in_it(settled: dict[str, str], tmp_
     assert unknown.exit_code == 1 and "640999" in unknown.stderr
     bad = jifen(settled, "bulletin", COUNTY, "--month", "2026-09", "-o", str(tmp_path / "c"), "--date", "8 Oct")
     assert bad.exit_code == 2 and "--date" in bad.stderr
-    assert not any((tmp_path / d).exists() for d in "abc")
+    early = jifen(settled, "bulletin", COUNTY, "--month", "2026-09", "-o", str(tmp_path / "d"), "--date", "2026-08-01")
+    assert early.exit_code == 2 and "--date 2026-08-01 is before 2026-09" in early.stderr
+    assert not any((tmp_path / d).exists() for d in "abcd")
 
 
 def test_a_missing_pdf_font_writes_nothing(settled: dict[str, str], tmp_path: Path) -> None:

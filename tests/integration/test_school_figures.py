@@ -377,3 +377,11 @@ def test_an_unknown_county_is_not_found(ctx: Ctx) -> None:
     with pytest.raises(NotFound, match="county '999'"):
         with ctx.runtime.database.read() as connection:
             county_usage(connection, "999", "2023-04")
+
+
+def test_figures_read_before_their_month_began_are_refused(ctx: Ctx) -> None:
+    """A day before the month would count its weeks of online classes back from before the term's classes."""
+    with ctx.runtime.database.read() as connection:
+        with pytest.raises(InvalidInput, match="as_of: 2023-03-01 is before 2023-04"):
+            county_usage(connection, COUNTY, "2023-04", as_of=date(2023, 3, 1))
+        assert county_usage(connection, COUNTY, "2023-04", as_of=date(2023, 4, 1))["month"] == "2023-04"

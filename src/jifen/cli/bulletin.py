@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from jifen.cli.context import console, opened, reports_errors
-from jifen.domain.periods import parse_day
+from jifen.domain.periods import Month, parse_day
+from jifen.errors import InvalidInput
 
 
 @reports_errors
@@ -25,6 +26,10 @@ def bulletin(
 
     with opened() as runtime:
         issued_on = _date(on) if on else datetime.now(runtime.tz).date()
+        first = Month.parse(month).start(runtime.tz).date()
+        if issued_on < first:
+            raise InvalidInput(f"--date {issued_on.isoformat()} is before {month}, the month the bulletin reports: "
+                               f"it is issued once the month's figures are there")
         with runtime.database.read() as connection:
             data, paths = write(connection, county_code, month, output, runtime.settings, issued_on=issued_on)
     state = "草稿 draft" if data["state"] == "draft" else "已发布 published"

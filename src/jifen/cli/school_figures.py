@@ -77,7 +77,8 @@ def usage_figures(
 
     with opened() as runtime, runtime.database.read() as connection:
         data = county_usage(connection, county, month, term_start=_day(term_start, "--term-start") if term_start
-                            else None, figures=FigureSettings.from_settings(runtime.settings))
+                            else None, figures=FigureSettings.from_settings(runtime.settings),
+                            as_of=datetime.now(UTC).astimezone(runtime.tz).date())  # a running month: to today
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 

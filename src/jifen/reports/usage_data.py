@@ -77,6 +77,9 @@ def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str
     if start >= end:
         raise InvalidInput(f"term_start: {start.isoformat()} is not before the end of {parsed}",
                            details=[{"path": "term_start", "message": "after the month"}])
+    if as_of is not None and as_of < date(parsed.year, parsed.month, 1):
+        raise InvalidInput(f"as_of: {as_of.isoformat()} is before {parsed}: its figures are read from the month on",
+                           details=[{"path": "as_of", "message": "before the month"}])
     schools = repo.county_schools(connection, county_code)
     return {
         "county_code": county_code,

@@ -351,6 +351,21 @@ def test_the_service_checks_without_a_user(region: Region) -> None:
                        author=" ", now=NOW, region_code=REGION[0])
 
 
+def test_a_unit_not_on_the_months_roster_is_refused_as_it_would_count_nowhere(region: Region) -> None:
+    """T5 leaves from October: an adjustment to T5 in October would be left out of every settlement of it."""
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1), row("T2", S1, county_code=C1, city_code=Y1),
+                         row("T3", S2, county_code=C1, city_code=Y1), row("T4", S3, county_code=C2, city_code=Y1)],
+                full=True, now=NOW, effective_from=Month(2026, 10))
+    with pytest.raises(InvalidInput, match="^code: teacher 'T5' is not on the roster of 2026-10: "):
+        add_adjustment(region.runtime.database, region.runtime.ruleset.rules,
+                       AdjustmentRequest("teacher", "T5", "2026-10", "tutoring", "1", "r"),
+                       author="x", now=NOW, region_code=REGION[0])
+    assert add_adjustment(region.runtime.database, region.runtime.ruleset.rules,
+                          AdjustmentRequest("teacher", "T5", MONTH, "tutoring", "1", "r"),
+                          author="x", now=NOW, region_code=REGION[0]).code == "T5", "September still has T5"
+
+
 def test_the_report_table_shows_the_entries(region: Region, cli_env: dict[str, str]) -> None:
     _three_adjustments(region, cli_env)
     first = _cli(cli_env, "report", "teacher", "T1", "--month", MONTH)

@@ -17,6 +17,7 @@ from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput
 from jifen.rules.schema import RuleSet
 from jifen.store import adjustments as repo
+from jifen.store import roster_history
 from jifen.store import units
 from jifen.store.access import User
 from jifen.store.database import Database
@@ -56,6 +57,9 @@ def add_adjustment(database: Database, rules: RuleSet | Callable[[Month], RuleSe
                 raise Forbidden(f"{values['level']} {values['code']!r} is outside the scope of user {user.name}")
         if chain is None:
             raise _invalid("code", f"no {values['level']} {values['code']!r} on the roster")
+        if not roster_history.on_roster_at(connection, values["level"], values["code"], values["month"]):
+            raise _invalid("code", f"{values['level']} {values['code']!r} is not on the roster of {values['month']}: "
+                                   f"the month's settlement leaves it out, and an adjustment to it would count nowhere")
         return repo.add(connection, {**values, "author": author.strip(), "created_at": now})
 
 

@@ -104,6 +104,15 @@ def schools_as_of(condition: ColumnElement[bool]) -> Select[Any]:
     ).where(h.active.is_(True))
 
 
+def on_roster_at(connection: Connection, level: str, code: str, month: str) -> bool:
+    """Whether a teacher (``level`` teacher) or an active school is on the roster at the end of ``month``."""
+    if level == "teacher":
+        found = teachers_as_of(and_(roster_history.c.from_month <= month, roster_history.c.teacher_id == code))
+    else:
+        found = schools_as_of(and_(school_history.c.from_month <= month, school_history.c.school_code == code))
+    return connection.execute(found.limit(1)).first() is not None
+
+
 def teachers_at(month: str) -> Select[Any]:
     """The teachers on the roster at the end of ``month``."""
     return teachers_as_of(roster_history.c.from_month <= month)

@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 from factories import CST, at, op, row
+from factories import jifen as jifen_any
 from factories import jifen_ok as jifen
 from typer.testing import CliRunner
 
@@ -60,6 +61,15 @@ def test_a_school_reports_title_says_how_its_total_is_made(settled: dict[str, st
     school = as_json(settled, "school", SCHOOL_A, "--month", "2026-09")
     assert (f"总分 {school['total']:.2f} = 教师平均分 {school['teacher_average']:.2f} + 学校指标得分 "
             f"{school['school_points']:.2f}") in str(sheet["A1"].value)
+
+
+def test_json_goes_to_the_file_named_and_a_table_is_not_written(settled: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "county.json"
+    jifen(settled, "report", "county", COUNTY, "--month", "2026-09", "--format", "json", "-o", str(out))
+    assert json.loads(out.read_text(encoding="utf-8")) == as_json(settled, "county", COUNTY, "--month", "2026-09")
+    table = jifen_any(settled, "report", "county", COUNTY, "--month", "2026-09", "-o", str(tmp_path / "t.txt"))
+    assert table.exit_code == 2 and "-o writes a file of --format xlsx, csv or json" in table.stderr
+    assert not (tmp_path / "t.txt").exists()
 
 
 def test_county_report_as_xlsx(settled: dict[str, str], tmp_path: Path) -> None:

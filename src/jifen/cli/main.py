@@ -290,17 +290,23 @@ def report(
     version: Annotated[int | None, typer.Option(min=1, max=MAX_STORED_VERSION, help=(
         "settlement version (default: the latest published, else the latest draft)"))] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="the file to write (required for xlsx; "
-                                                                       "csv without it goes to stdout)")] = None,
+                                                                       "csv and json without it go to stdout)")] = None,
 ) -> None:
     """Print a settled report: a teacher, a school, or the ranking of a county, city or the region."""
+    from jifen.errors import InvalidInput
     from jifen.reports import datasets
     from jifen.reports.table import render
 
     if format in (Format.xlsx, Format.csv):
         return _report_file(level.value, code, month, version, format.value, output)
+    if output is not None and format is Format.table:
+        raise InvalidInput("-o writes a file of --format xlsx, csv or json; the table is for the terminal")
     with opened() as runtime, runtime.database.read() as connection:
         data = datasets.report(connection, level.value, code, month, version)
-    if format is Format.json:
+    if format is Format.json and output is not None:
+        output.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+        console.print(f"{level.value} {code} {month}: written to {output}", highlight=False)
+    elif format is Format.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         console.print(render(level.value, data))

@@ -78,3 +78,16 @@ def test_bad_counts_are_named_by_row_and_column() -> None:
     assert caught.value.message.startswith("export.xlsx row 2, column E (学生注册人数): '很多' is not a whole number")
     assert [d["path"] for d in caught.value.details] == [
         "row 2, column E (学生注册人数)", "row 3, column F (在校学生数)", "row 3, column G (家长注册人数)"]
+
+
+def test_more_registered_than_there_are_is_named() -> None:
+    data = workbook([
+        ["学校代码", "学校名称", "教师注册人数", "教师总数", "学生注册人数", "在校学生数", "家长注册人数"],
+        ["S1", "甲", 60, 38, 900, 710, 5],
+        ["S2", "乙", 38, 38, 700, 710, 5],
+    ])
+    with pytest.raises(InvalidInput) as caught:
+        read_sheet(data, "export.xlsx")
+    assert [(d["path"], d["message"].split(": ", 1)[1]) for d in caught.value.details] == [
+        ("row 2, column C (教师注册人数)", "60 registered is more than the 38 of 教师总数"),
+        ("row 2, column E (学生注册人数)", "900 registered is more than the 710 of 在校学生数")]

@@ -26,6 +26,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "parents_registered": ("家长注册人数", "家长注册数", "已注册家长数", "注册家长数"),
 }
 COUNT_FIELDS = ("teachers_registered", "teachers", "students_registered", "students", "parents_registered")
+REGISTERED_OF = (("teachers_registered", "teachers"), ("students_registered", "students"))  # at most all of them
 TOTAL_ROWS = frozenset({"合计", "总计", "小计", "全县", "总数"})
 HEADER_SEARCH_ROWS = 5
 MAX_PROBLEMS = 20
@@ -87,7 +88,12 @@ def read_sheet(data: bytes, filename: str) -> list[SheetRegistration]:
                 problems.append(problem(number, where(field), parsed))
             else:
                 counts[field] = parsed
-        if len(counts) == len(COUNT_FIELDS):
+        over = [(registered, total) for registered, total in REGISTERED_OF
+                if registered in counts and total in counts and counts[registered] > counts[total]]
+        for registered, total in over:
+            problems.append(problem(number, where(registered), f"{counts[registered]} registered is more than the "
+                                                               f"{counts[total]} of {names[columns[total]]}"))
+        if len(counts) == len(COUNT_FIELDS) and not over:
             result.append(SheetRegistration(number, code, name, counts))
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""

@@ -385,3 +385,14 @@ def test_figures_read_before_their_month_began_are_refused(ctx: Ctx) -> None:
         with pytest.raises(InvalidInput, match="as_of: 2023-03-01 is before 2023-04"):
             county_usage(connection, COUNTY, "2023-04", as_of=date(2023, 3, 1))
         assert county_usage(connection, COUNTY, "2023-04", as_of=date(2023, 4, 1))["month"] == "2023-04"
+
+
+def test_an_export_naming_some_schools_leaves_the_others_at_their_earlier_counts(ctx: Ctx) -> None:
+    header = ["学校代码", "教师注册人数", "教师总数", "学生注册人数", "在校学生数", "家长注册人数"]
+    both = workbook([header, [S1, 10, 20, 300, 400, 50], [S2, 5, 10, 100, 200, 20]])
+    import_registration(ctx.runtime.database, both, "a.xlsx", date(2023, 5, 2), by="bureau", now=NOW)
+    one = workbook([header, [S2, 8, 10, 150, 200, 30]])
+    import_registration(ctx.runtime.database, one, "b.xlsx", date(2023, 5, 5), by="bureau", now=NOW)
+    registration = _dataset(ctx)["registration"]
+    counts = {r["school_code"]: r["students_registered"] for r in registration["rows"]}
+    assert (counts[S1], counts[S2], registration["as_of"]) == (300, 150, "2023-05-05")

@@ -95,11 +95,14 @@ def latest_registration_date(connection: Connection, school_codes: Sequence[str]
 
 
 def registrations(connection: Connection, school_codes: Sequence[str], as_of: date) -> dict[str, Registration]:
+    """Each school's counts of its latest export on or before ``as_of``: an export naming some schools only leaves
+    the others at their earlier counts."""
     found: dict[str, Registration] = {}
     for start in range(0, len(school_codes), _CHUNK):
         query = select(school_registration).where(
-            school_registration.c.as_of == as_of,
-            school_registration.c.school_code.in_(school_codes[start:start + _CHUNK]))
+            school_registration.c.as_of <= as_of,
+            school_registration.c.school_code.in_(school_codes[start:start + _CHUNK])
+        ).order_by(school_registration.c.as_of)  # the latest last, and kept
         for r in connection.execute(query):
             found[r.school_code] = Registration(r.school_code, r.school_name, r.teachers_registered, r.teachers,
                                                 r.students_registered, r.students, r.parents_registered)

@@ -279,6 +279,8 @@ def test_users_add(runtime: Runtime, cli_env: dict[str, str], tmp_path: Path) ->
     assert "'649999'" in unknown_scope.stderr
     wrong_level = failed(cli_env, "users", "add", "z", "--role", "county_admin", "--scope", "640100")  # a city
     assert "'640100'" in wrong_level.stderr
+    unscoped = failed(cli_env, "users", "add", "t", "--role", "teacher")
+    assert "--scope is needed for a teacher: the teacher id" in unscoped.stderr
     again = failed(cli_env, "users", "add", "贺兰县管理员", "--role", "county_admin", "--scope", "640104")
     assert "already exists" in again.stderr
 

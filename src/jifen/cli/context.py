@@ -47,7 +47,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
                 text = str(detail.get("message", detail))
                 if text not in exc.message:
                     where = detail.get("path")
-                    print(f"  - {where}: {text}" if where else f"  - {text}", file=sys.stderr)
+                    said = f"{where}: {text}" if where and not text.startswith(str(where)) else text
+                    print(f"  - {said}", file=sys.stderr)
             raise typer.Exit(2 if exc.status in {400, 413, 422} else 1) from None
         except ValidationError as exc:
             if exc.title != Settings.__name__:

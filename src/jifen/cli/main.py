@@ -184,6 +184,11 @@ def users_add(
     from jifen.access.passwords import check_strength, set_password
     from jifen.access.service import add_user
 
+    if not scope and role in ("teacher", "school_admin", "county_admin", "city_admin"):
+        from jifen.errors import InvalidInput
+
+        raise InvalidInput(f"--scope is needed for a {role}: the "
+                           f"{ {'teacher': 'teacher id', 'school_admin': 'school code'}.get(role, 'unit code') }")
     password = _stdin_password() if password_stdin else None
     if password is not None:
         check_strength(password)  # before the user exists, so a weak password leaves nothing behind

@@ -94,6 +94,14 @@ def test_switching_to_shihe_from_a_month_on(region: Runtime, cli_env: dict[str, 
     assert "research_activity" in {i["code"] for i in september["indicators"]}
 
 
+def test_switching_a_published_month_says_so(region: Runtime, cli_env: dict[str, str]) -> None:
+    run(cli_env, "settle", "2026-09")
+    run(cli_env, "publish", "2026-09")
+    said = run(cli_env, "ruleset", "use", "shihe-2022", "--from", "2026-09")
+    assert "注意 note: 2026-09 already published" in said and "score them by shihe-2022" in said
+    assert "already published" not in run(cli_env, "ruleset", "use", "ningxia-2022", "--from", "2026-10")
+
+
 def test_each_settlement_records_the_rule_set_it_used(region: Runtime, cli_env: dict[str, str]) -> None:
     run(cli_env, "settle", "2026-09")
     run(cli_env, "ruleset", "use", "shihe-2022", "--from", "2026-09")

@@ -21,10 +21,18 @@ def use(
     from_month: Annotated[str, typer.Option("--from", help="YYYY-MM: the first month it applies to")],
 ) -> None:
     """Switch the region to a rule set from a month on; earlier months keep theirs."""
+    from jifen.store import settlements as settlements_repo
+
     month = Month.parse(from_month)
     with opened() as runtime:
         loaded = runtime.rulebook.use(name, month, datetime.now(UTC))
+        with runtime.database.read() as connection:
+            published = settlements_repo.published_months_from(connection, str(month))
     console.print(f"rule set {loaded.name} v{loaded.version} ({loaded.rules.title}) in force from {month}")
+    if published:
+        console.print(f"注意 note: {', '.join(published)} already published; their published versions stay as they "
+                      f"are, and their next settlements (settle --due) score them by {loaded.name}, for a bureau to "
+                      f"publish or not", highlight=False, markup=False)
 
 
 @ruleset_app.command("list")

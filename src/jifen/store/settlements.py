@@ -110,6 +110,12 @@ def latest_per_month(connection: Connection, months: list[str]) -> dict[str, Set
     return {r.month: SettlementRecord(**r._mapping) for r in rows}
 
 
+def published_months_from(connection: Connection, month: str) -> list[str]:
+    """The months from ``month`` on with a published version, in order."""
+    return list(connection.scalars(select(settlements.c.month).where(
+        settlements.c.month >= month, settlements.c.status == "published").distinct().order_by(settlements.c.month)))
+
+
 def publish(connection: Connection, settlement_id: int, at: datetime, by: str) -> bool:
     """Mark a draft published; False when it is not a draft (a published version never changes)."""
     result = connection.execute(

@@ -272,6 +272,7 @@ def test_the_operator_lists_appeals_at_the_command_line(region: Region, cli_env:
     assert [s["step"] for s in listed[1]["steps"]] == ["submit", "school_approve", "county_approve"]
     text = jifen_ok(cli_env, "appeals", "list", "--state", "approved").stdout
     assert f"#{first['id']} 已通过 approved：教师 T2" in text and "补计 6.67（调整 #" in text
+    assert "学校审核通过，转区县（school1）" in text and "区县审核通过（county1）" in text, "every step, who and when"
     assert f"#{second['id']}" not in text
     assert "没有申诉" in jifen_ok(cli_env, "appeals", "list", "--state", "rejected").stdout
     refused = jifen(cli_env, "appeals", "list", "--state", "lost")

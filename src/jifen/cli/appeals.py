@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -36,7 +37,7 @@ def appeals_list(
         console.print("没有申诉 no appeals", highlight=False)
         return
     for appeal in found:
-        data = as_json(appeal)
+        data = as_json(appeal, steps[appeal.id])
         filed = appeal.filed_at.astimezone(runtime.tz)
         credit = ""
         if data["credit"] is not None:
@@ -47,3 +48,8 @@ def appeals_list(
                       f"{appeal.school_code}，区县 {appeal.county_code}）{appeal.month} {appeal.indicator}，上报 "
                       f"{appeal.app_code} {appeal.external_id}，{filed:%Y-%m-%d %H:%M} 提交{credit}；理由：{appeal.reason}",
                       highlight=False, markup=False)
+        for step in data["steps"][1:]:  # the filing is said above
+            at = datetime.fromisoformat(step["at"]).astimezone(runtime.tz)
+            note = f"：{step['note']}" if step["note"] else ""
+            console.print(f"    {at:%Y-%m-%d %H:%M} {step['step_name']}（{step['actor']}）{note}",
+                          highlight=False, markup=False)

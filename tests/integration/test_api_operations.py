@@ -878,6 +878,20 @@ def test_the_api_document_describes_the_app_endpoints(api: Api) -> None:
     assert set(error["error"]) == set(schemas["Error"]["properties"])
 
 
+def test_the_api_document_gives_the_user_endpoints_their_token_and_the_one_error_shape(api: Api) -> None:
+    document = api.client.get("/api/v1/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(document), "FastAPI's own validation shape is never answered"
+    report = document["paths"]["/api/v1/reports/{kind}/{code}"]["get"]
+    assert report["security"] == [{"userToken": []}]
+    assert {"401", "403", "404", "422"} <= set(report["responses"]) and "409" not in report["responses"]
+    for code in ("401", "403", "422"):
+        assert report["responses"][code]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    publish = document["paths"]["/api/v1/settlements/{month}/versions/{version}/publish"]["post"]
+    assert "409" in publish["responses"]
+    assert "security" not in document["paths"]["/api/v1/catalog"]["get"], "the catalog is public"
+    assert document["components"]["securitySchemes"]["userToken"]["scheme"] == "bearer"
+
+
 def test_the_catalogs_figures_are_numbers_for_every_scoring() -> None:
     shihe = load_shipped("shihe-2022").rules
     dumped = {i.code: catalog_api._numbers(i.model_dump()) for i in shihe.indicators}

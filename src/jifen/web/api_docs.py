@@ -130,11 +130,22 @@ _SIGNED = (f"Sign a request with a key and secret from `jifen apps credentials A
            f"of the body, joined by newlines; e.g. {canonical('POST', '/api/v1/operations', 1790000000, 'n1', b'')!r}.")
 
 SECURITY_SCHEMES: dict[str, Any] = {
-    "appToken": {"type": "http", "scheme": "bearer",
-                 "description": "The app's API token (`jifen apps add APP_CODE`), or a user's token where a user "
-                                "acts (reports, adjustments, appeals)."},
+    "appToken": {"type": "http", "scheme": "bearer", "description": "The app's API token (`jifen apps add APP_CODE`)."},
     "signedRequest": {"type": "apiKey", "in": "header", "name": KEY_HEADER, "description": _SIGNED},
+    "userToken": {"type": "http", "scheme": "bearer",
+                  "description": "A user's API token (`jifen users add`); the web pages' session cookie works too, "
+                                 "with the X-CSRF-Token header on requests that change something."},
 }
+# The user endpoints: every answer that is not a success is the one error shape
+USER_ERRORS: dict[str, str] = {
+    "401": "no user token, or an unknown one",
+    "403": "the unit, appeal or report is outside the user's scope (a missing one is answered so too, except to "
+           "the region's admins), or the role may not do this",
+    "404": "not settled, or not in the settlement (to the region's admins, and for one's own unit)",
+    "409": "the state does not allow it: an appeal's step, a version already published or not the latest",
+}
+_PUBLIC = ("/api/v1/catalog", "/api/v1/operations")  # no user: the catalog is public, the operations are the apps'
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 APP_SECURITY: list[dict[str, list[str]]] = [{"appToken": []}, {"signedRequest": []}]
 DOCUMENTED = (OperationsRequest, ProvincialRequest)  # the request bodies, which no route declares
 
@@ -153,7 +164,31 @@ def install(app: FastAPI) -> None:
                 schemas.update(schema.pop("$defs", {}))
                 schemas[model.__name__] = schema
             components["securitySchemes"] = SECURITY_SCHEMES
+            _user_endpoints(document)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _user_endpoints(document: dict[str, Any]) -> None:
+    """Every endpoint's 422 in the one error shape (FastAPI documents its own validation shape, which Jifen never
+    answers with), and the user endpoints' token and refusals."""
+    def answer(description: str) -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if "HTTPValidationError" in str(responses.get("422", "")) or "422" not in responses:
+                responses["422"] = answer("a parameter or the body is not what the endpoint takes, named in the "
+                                          "message and in details[].path")
+            if path.startswith(_PUBLIC):
+                continue
+            operation.setdefault("security", [{"userToken": []}])
+            for code, description in USER_ERRORS.items():
+                if code != "409" or method in ("post", "put"):  # a state that forbids a change
+                    responses.setdefault(code, answer(description))
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)

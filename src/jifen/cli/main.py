@@ -187,8 +187,8 @@ def users_add(
     if not scope and role in ("teacher", "school_admin", "county_admin", "city_admin"):
         from jifen.errors import InvalidInput
 
-        raise InvalidInput(f"--scope is needed for a {role}: the "
-                           f"{ {'teacher': 'teacher id', 'school_admin': 'school code'}.get(role, 'unit code') }")
+        needed = {"teacher": "teacher id", "school_admin": "school code"}.get(role, "unit code")
+        raise InvalidInput(f"--scope is needed for a {role}: the {needed}")
     password = _stdin_password() if password_stdin else None
     if password is not None:
         check_strength(password)  # before the user exists, so a weak password leaves nothing behind

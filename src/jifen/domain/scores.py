@@ -32,11 +32,15 @@ def round_half_up(value: Fraction, places: int) -> Decimal:
     return (Decimal(sign * whole) / Decimal(scale)).quantize(Decimal(1).scaleb(-places))
 
 
+def exact(value: float | int | Decimal | Fraction) -> Fraction:
+    """A figure as the decimal it prints as (a float 0.1 is 1/10, not the binary fraction nearest it)."""
+    return value if isinstance(value, Fraction) else Fraction(Decimal(str(value)))
+
+
 def figure_half_up(value: float | int | Decimal | Fraction, places: int = POINTS_PLACES) -> float:
     """A figure for a report, 四舍五入 as the settlement rounds (Python's round() of a float does not: 2.215 is
     2.21 to it). A float is taken as the decimal it prints as."""
-    exact = value if isinstance(value, Fraction) else Fraction(Decimal(str(value)))
-    return float(round_half_up(exact, places))
+    return float(round_half_up(exact(value), places))
 
 
 def competition_ranks(totals: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal, int]]:

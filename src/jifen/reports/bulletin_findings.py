@@ -9,11 +9,10 @@ suggestion sentence. Everything returned is plain JSON-able data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from jifen.domain.scores import figure_half_up
+from jifen.domain.scores import exact, figure_half_up
 
 Row = dict[str, Any]
 
@@ -84,11 +83,6 @@ def problems(schools: list[Row], indicators: list[Row], previous: list[Row] | No
     return sorted(found, key=lambda p: order.index(p["group"]))  # stable: the order within a group stays
 
 
-def _exact(value: Any) -> Fraction:
-    """A figure as the decimal it prints as (0.1, not the float nearest it)."""
-    return Fraction(Decimal(str(value)))
-
-
 def _points(school: Row, code: str) -> float:
     return float(school.get("points", {}).get(code) or 0)
 
@@ -129,8 +123,8 @@ def _low_category(schools: list[Row], scored: list[Row], category: str, threshol
         return []
     low = []
     for ind in (i for i in scored if i["category"] == category):
-        average = sum((_exact(_points(s, ind["code"])) for s in schools), Fraction(0)) / len(schools)
-        if average < _exact(thresholds.low_share) * _exact(ind["max"]):
+        average = sum((exact(_points(s, ind["code"])) for s in schools), Fraction(0)) / len(schools)
+        if average < exact(thresholds.low_share) * exact(ind["max"]):
             low.append({"code": ind["code"], "name": ind["name"], "average": figure_half_up(average),
                         "max": ind["max"]})
     if not low:

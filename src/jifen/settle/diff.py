@@ -15,6 +15,7 @@ from decimal import Decimal
 
 LEVELS = ("region", "city", "county", "school", "teacher")  # top down: the order of equal moves
 CHILD = {"region": "city", "city": "county", "county": "school", "school": "teacher"}
+PARENT = {child: parent for parent, child in CHILD.items()}
 LARGEST = 3  # members named in a "members moved" reason
 
 Key = tuple[str, str]  # (level, code)
@@ -168,7 +169,7 @@ def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: Ruleset
 
 def _moved(level: str, old_parent: str | None, new_parent: str | None, old: Mapping[Key, UnitFigures],
            new: Mapping[Key, UnitFigures]) -> Moved:
-    parent_level = next((p for p, c in CHILD.items() if c == level), None)
+    parent_level = PARENT.get(level)
     if parent_level is None:
         return Moved(old_parent, new_parent)
     old_above = _parent(old, (parent_level, old_parent)) if old_parent else None
@@ -208,7 +209,7 @@ def _moved_members(keys: set[Key], old: Mapping[Key, UnitFigures],
     under: dict[Key, list[Key]] = defaultdict(list)
     for key in keys:
         level = key[0]
-        parent_level = next((p for p, c in CHILD.items() if c == level), None)
+        parent_level = PARENT.get(level)
         if parent_level is None:
             continue
         parents = {u.parent_code for u in (old.get(key), new.get(key)) if u is not None and u.parent_code}

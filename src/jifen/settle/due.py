@@ -53,9 +53,7 @@ def month_states(database: Database, months: list[Month], ruleset_for: RuleSetFo
             if record is None:
                 states.append(MonthState(month, None, has_reports=str(month) in reported))
                 continue
-            loaded = ruleset_for(month)
-            changed = (loaded.sha256 != record.ruleset_sha256
-                       or inputs.revision(connection, loaded.rules, month) > record.inputs_revision)
+            changed = inputs.changed_since(connection, record, ruleset_for(month), month)
             states.append(MonthState(month, record.version, changed))
     return states
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from jifen.domain.periods import Month
+from jifen.rules.loader import LoadedRuleSet
 from jifen.rules.schema import RuleSet
 from jifen.settle import fixed
 from jifen.settle.compute import FIXED
 from jifen.store import month_inputs
+from jifen.store.settlements import SettlementRecord
 
 
 def months_read(rules: RuleSet, month: Month) -> list[Month]:
@@ -32,3 +34,10 @@ def months_read(rules: RuleSet, month: Month) -> list[Month]:
 def revision(connection: Connection, rules: RuleSet, month: Month) -> int:
     """The combined revision of the months ``month``'s settlement reads (see jifen.store.month_inputs)."""
     return sum(month_inputs.revisions(connection, [str(m) for m in months_read(rules, month)]).values())
+
+
+def changed_since(connection: Connection, record: SettlementRecord, in_force: LoadedRuleSet, month: Month) -> bool:
+    """Whether a month's inputs changed since one of its versions (``record``): another rule set is in force for
+    it (``in_force``), or a report, withdrawal, adjustment or roster change it reads came after."""
+    return (in_force.sha256 != record.ruleset_sha256
+            or revision(connection, in_force.rules, month) > record.inputs_revision)

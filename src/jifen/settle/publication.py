@@ -47,17 +47,17 @@ def list_versions(database: Database, month: str,
     """The month's versions. Its inputs changed since the latest when a report, withdrawal, adjustment or roster
     change it reads came after it, or (with ``ruleset_for``, the rule set in force for a month) when another rule
     set is in force for it now: as ``jifen settle --due`` judges."""
-    parsed = str(Month.parse(month))
+    the_month = Month.parse(month)
+    parsed = str(the_month)
+    in_force = ruleset_for(the_month) if ruleset_for is not None else None
     with database.read() as connection:
         versions = repo.versions(connection, parsed)
         if not versions:
             raise NotSettled(f"month {parsed} is not settled")
         latest = versions[-1]
-        stored = rulesets_repo.by_sha(connection, latest.ruleset_sha256)  # the rules the latest version read with
-        rules = stored.rules if stored is not None else load_shipped(latest.ruleset_name).rules
-        changed = inputs.revision(connection, rules, Month.parse(parsed)) > latest.inputs_revision
-    if ruleset_for is not None and ruleset_for(Month.parse(parsed)).sha256 != latest.ruleset_sha256:
-        changed = True
+        if in_force is None:  # the rules the latest version read with
+            in_force = rulesets_repo.by_sha(connection, latest.ruleset_sha256) or load_shipped(latest.ruleset_name)
+        changed = inputs.changed_since(connection, latest, in_force, the_month)
     return MonthVersions(parsed, versions, shown_version(versions), changed)
 
 
@@ -67,10 +67,11 @@ def publish(database: Database, month: str, version: int | None, by: str, now: d
     (the region's), only once the month has ended: a published month never changes, and a running one would.
 
     Under the settlement lock, so a re-settlement cannot slip in between the check and the publication."""
-    parsed = str(Month.parse(month))
-    if tz is not None and now < Month.parse(month).end(tz):
-        raise Conflict(f"month {parsed} is still running (until {Month.parse(month).end(tz):%Y-%m-%d %H:%M} "
-                       f"{tz.key}): a published month never changes; publish it once it has ended")
+    the_month = Month.parse(month)
+    parsed = str(the_month)
+    if tz is not None and now < the_month.end(tz):
+        raise Conflict(f"month {parsed} is still running (until {the_month.end(tz):%Y-%m-%d %H:%M} {tz.key}): a "
+                       f"published month never changes; publish it once it has ended")
     who = by.strip()
     if not who or len(who) > BY_LIMIT:
         raise InvalidInput(f"by: must be 1 to {BY_LIMIT} characters",

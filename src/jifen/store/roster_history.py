@@ -73,19 +73,16 @@ def recorded_between(connection: Connection, month: str, start: datetime, end: d
                      ) -> tuple[list[Any], list[Any]]:
     """The teachers' and the schools' entries recorded after ``start`` and up to ``end`` that state the roster of
     ``month`` (their from month at or before it), in the order recorded."""
-    teachers = connection.execute(
-        select(roster_history.c.teacher_id, roster_history.c.school_code, roster_history.c.from_month,
-               roster_history.c.recorded_at)
-        .where(roster_history.c.recorded_at > start, roster_history.c.recorded_at <= end,
-               roster_history.c.from_month <= month)
-        .order_by(roster_history.c.recorded_at, roster_history.c.id)).all()
-    schools = connection.execute(
-        select(school_history.c.school_code, school_history.c.county_code, school_history.c.active,
-               school_history.c.from_month, school_history.c.recorded_at)
-        .where(school_history.c.recorded_at > start, school_history.c.recorded_at <= end,
-               school_history.c.from_month <= month)
-        .order_by(school_history.c.recorded_at, school_history.c.id)).all()
-    return list(teachers), list(schools)
+    def entries(table: Table, *columns: Column[Any]) -> list[Any]:
+        h = table.c
+        return list(connection.execute(
+            select(*columns, h.from_month, h.recorded_at)
+            .where(h.recorded_at > start, h.recorded_at <= end, h.from_month <= month)
+            .order_by(h.recorded_at, h.id)))
+
+    t, s = roster_history.c, school_history.c
+    return entries(roster_history, t.teacher_id, t.school_code), entries(school_history, s.school_code,
+                                                                         s.county_code, s.active)
 
 
 def teachers_as_of(condition: ColumnElement[bool]) -> Select[Any]:

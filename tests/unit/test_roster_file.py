@@ -305,3 +305,36 @@ def test_problems_are_collected_and_details_capped_at_twenty(tmp_path: pathlib.P
     assert str(error).endswith("\n... and 5 more problems")
     assert len(error.details) == 20
     assert [detail["row"] for detail in error.details] == list(range(2, 22))
+
+
+# -- Chinese headers -------------------------------------------------------------------------------------------
+
+CHINESE = ["市代码", "市名称", "县区代码", "县区名称", "学校代码", "学校名称", "在线教室数", "教师编号", "教师姓名", "学科"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_chinese_headers_read_as_the_codes_do(tmp_path: pathlib.Path, suffix: str) -> None:
+    write = write_csv if suffix == ".csv" else write_xlsx
+    path = write(tmp_path / f"名单{suffix}", [CHINESE, ROW_A, ROW_B, ROW_C])
+
+    assert read_roster(path) == EXPECTED
+
+
+def test_chinese_and_code_headers_mix_and_other_names_are_taken(tmp_path: pathlib.Path) -> None:
+    header = ["地市代码", "city_name", "区县代码", "county_name", "school_code", "学校名称", "在线课堂教室数",
+              "teacher_id", "姓名", "任教学科"]
+    path = write_csv(tmp_path / "roster.csv", [header, ROW_A, ROW_B, ROW_C])
+
+    assert read_roster(path) == EXPECTED
+
+
+def test_a_column_named_both_ways_is_named_twice(tmp_path: pathlib.Path) -> None:
+    path = write_csv(tmp_path / "roster.csv", [[*HEADER, "教师编号"], [*ROW_A, "T009"]])
+
+    assert str(roster_error(path)) == "roster.csv row 1, column teacher_id: appears twice in the header, in cells H1 and K1"
+
+
+def test_a_header_of_neither_lists_the_chinese_names_too(tmp_path: pathlib.Path) -> None:
+    path = write_csv(tmp_path / "roster.csv", [ROW_A, ROW_B])
+
+    assert "(or " + ", ".join(CHINESE) + ")" in str(roster_error(path))

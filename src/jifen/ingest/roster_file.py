@@ -1,6 +1,8 @@
 """Roster files (CSV or XLSX): read, check and turn into RosterRow values. No database work here.
 
-Every problem names the file, the row as Excel shows it (the header is row 1) and the column at fault.
+The header names each column by its code (``teacher_id``) or by its Chinese name (教师编号), as a bureau's own
+sheet does; problems name the column by its code. Every problem names the file, the row as Excel shows it (the
+header is row 1) and the column at fault.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ from jifen.errors import RosterError
 
 COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(RosterRow))
 OPTIONAL_COLUMNS = frozenset({"subject"})
+# The Chinese headers a bureau's roster sheet uses, each the column it names (the first is the one documented).
+CHINESE_HEADERS: dict[str, str] = {
+    "市代码": "city_code", "地市代码": "city_code",
+    "市名称": "city_name", "地市名称": "city_name", "地市": "city_name",
+    "县区代码": "county_code", "区县代码": "county_code",
+    "县区名称": "county_name", "区县名称": "county_name", "县区": "county_name", "区县": "county_name",
+    "学校代码": "school_code",
+    "学校名称": "school_name",
+    "在线教室数": "online_classrooms", "在线课堂教室数": "online_classrooms",
+    "教师编号": "teacher_id", "教师ID": "teacher_id",
+    "教师姓名": "teacher_name", "姓名": "teacher_name",
+    "学科": "subject", "任教学科": "subject",
+}
+_CHINESE_NAME = {column: heading for heading, column in reversed(CHINESE_HEADERS.items())}  # the first of each
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 MAX_PROBLEMS_SHOWN = 20
 WHOLE_NUMBER = re.compile(r"\d+(\.0*)?")
@@ -146,7 +162,8 @@ def _column_positions(file: str, number: int, header: list[str]) -> tuple[dict[s
     """Where each roster column is in the header (0-based); extra columns are ignored."""
     positions: dict[str, int] = {}
     problems: list[Problem] = []
-    for index, name in enumerate(header):
+    for index, heading in enumerate(header):
+        name = CHINESE_HEADERS.get(heading, heading)
         if name not in COLUMNS:
             continue
         if name in positions:
@@ -155,7 +172,8 @@ def _column_positions(file: str, number: int, header: list[str]) -> tuple[dict[s
         else:
             positions[name] = index
     if not positions:
-        what = f"not a roster header row; expected a header with columns {', '.join(COLUMNS)}"
+        chinese = ", ".join(_CHINESE_NAME[column] for column in COLUMNS)
+        what = f"not a roster header row; expected a header with columns {', '.join(COLUMNS)} (or {chinese})"
         return positions, [Problem(file, number, None, what)]
     for name in COLUMNS:
         if name not in positions:

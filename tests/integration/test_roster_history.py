@@ -33,9 +33,9 @@ BASE = [row("t1", S1, online_classrooms=2), row("t2", S1, online_classrooms=2), 
 
 
 def _import(runtime: Runtime, rows: list[Any], *, full: bool = False,
-            effective_from: str | None = None) -> RosterImport:
+            effective_from: str | None = None, now: datetime = NOW) -> RosterImport:
     ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
-    return import_rows(ingest, rows, full=full, now=NOW,
+    return import_rows(ingest, rows, full=full, now=now,
                        effective_from=None if effective_from is None else Month.parse(effective_from))
 
 
@@ -194,16 +194,18 @@ def test_an_import_without_a_date_states_every_month_not_yet_published(runtime: 
 
 
 def test_an_import_supersedes_what_it_restates_from_its_month_on(runtime: Runtime) -> None:
+    december = datetime(2026, 12, 2, 9, 0, tzinfo=CST)
     _import(runtime, BASE)
-    _import(runtime, [row("t2", S2)], effective_from="2026-12")
-    _import(runtime, [row("t5", S2)], effective_from="2026-12")
+    _import(runtime, [row("t2", S2)], effective_from="2026-12", now=december)
+    _import(runtime, [row("t5", S2)], effective_from="2026-12", now=december)
     # dated earlier but recorded later: from October t2 is at S3, December included
-    _import(runtime, [row("t2", S3)], effective_from="2026-10")
+    _import(runtime, [row("t2", S3)], effective_from="2026-10", now=december)
     assert [_roster(runtime, m)["t2"] for m in ("2026-09", "2026-10", "2026-12")] == [S1, S3, S3]
     assert "t5" in _roster(runtime, "2026-12")
 
     # a full import from November states everyone: t5, missing from it, is not on December's roster after all
-    _import(runtime, [row("t1", S1), row("t2", S3), row("t3", S2)], full=True, effective_from="2026-11")
+    _import(runtime, [row("t1", S1), row("t2", S3), row("t3", S2)], full=True, effective_from="2026-11",
+            now=december)
     assert _roster(runtime, "2026-12") == {"t1": S1, "t2": S3, "t3": S2}
     assert _roster(runtime, "2026-10") == {"t1": S1, "t2": S3, "t3": S2}
 
@@ -262,6 +264,20 @@ def test_effective_from_must_be_a_month(text: str) -> None:
         effective_month(text)
     assert raised.value.message.startswith(f"effective_from {text!r} is not a month: expected YYYY-MM")
     assert raised.value.details[0]["path"] == "effective_from"
+
+
+def test_effective_from_after_the_current_month_is_refused_and_nothing_changes(runtime: Runtime) -> None:
+    _import(runtime, BASE)
+    assert _import(runtime, [row("t2", S2)], effective_from="2026-11").from_month == "2026-11"  # NOW's month
+    with pytest.raises(InvalidInput) as raised:
+        _import(runtime, [row("t2", S3), row("t9", S3)], effective_from="2026-12")
+    assert raised.value.message == ("effective_from 2026-12 is after the current month 2026-11: import the roster "
+                                    "when that month begins")
+    assert raised.value.details == [{"path": "effective_from", "message": "after the current month 2026-11"}]
+    with runtime.database.read() as connection:
+        assert {t: s.school_code for t, s in roster_repo.load(connection).teachers.items()} == {
+            "t1": S1, "t2": S2, "t3": S2}
+    assert _roster(runtime, "2026-12") == {"t1": S1, "t2": S2, "t3": S2}
 
 
 def test_effective_from_parses_a_month() -> None:

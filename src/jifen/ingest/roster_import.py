@@ -1,7 +1,8 @@
 """Import a roster file, then qualify the pending reports of the teachers and schools it brings in.
 
-An import states the roster from its from month on: ``effective_from`` when given, else every month not yet
-published. The current roster takes the file at once; the history takes it from that month (``roster_history``).
+An import states the roster from its from month on: ``effective_from`` when given (the current month at the
+latest), else every month not yet published. The current roster takes the file at once; the history takes it from
+that month (``roster_history``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def import_rows(ingest: Ingest, rows: list[RosterRow], *, full: bool, now: datet
                 source: str = "roster", effective_from: Month | None = None) -> RosterImport:
     if not rows:
         raise RosterError(f"{source}: no teacher rows to import")
+    current = Month.of(now, ingest.tz)
+    if effective_from is not None and effective_from > current:
+        # the current roster takes an import at once: one of a month to come would change today's
+        raise InvalidInput(f"effective_from {effective_from} is after the current month {current}: import the "
+                           f"roster when that month begins",
+                           details=[{"path": "effective_from", "message": f"after the current month {current}"}])
     database = ingest.database
     with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
         from_month = str(effective_from) if effective_from is not None else repo.first_unpublished_month(connection)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from jifen.reports.versions_text import why
 from jifen.settle.diff import (
     IndicatorChange,
     IndicatorFigures,
@@ -119,6 +120,25 @@ def test_an_indicator_whose_points_did_not_move_is_no_reason() -> None:
     result = diff(version(1, V1_UNITS, old_indicators), version(2, units, indicators))
     by_key = {(c.level, c.code): c for c in result.changes}
     assert [r.indicator for r in by_key[("teacher", "t1")].reasons] == ["lesson_prep"]  # type: ignore[union-attr]
+
+
+def test_a_total_that_moved_by_a_cent_is_explained_by_the_indicators_whose_figures_moved() -> None:
+    # the region average moved: t2's points round to the same cent, the total summed from exact points does not
+    old_indicators = {**V1_INDICATORS, ("teacher", "t2"): {"interactive_teaching": ind("1", "4.7438", "18.97"),
+                                                             "lesson_prep": ind("1", "1", "5")}}
+    old_units = {**V1_UNITS, ("teacher", "t2"): unit("S1", "69.11", 2)}
+    indicators = {**V1_INDICATORS, ("teacher", "t2"): {"interactive_teaching": ind("1", "4.7443", "18.97"),
+                                                         "lesson_prep": ind("1", "1", "5")}}
+    units = {**V1_UNITS, ("teacher", "t2"): unit("S1", "69.10", 2)}
+    result = diff(version(1, old_units, old_indicators), version(2, units, indicators))
+    (change,) = result.changes
+    assert [(r.indicator, r.causes) for r in change.reasons] == [  # type: ignore[union-attr]
+        ("interactive_teaching", ("average",))]
+    said = why({"status": "changed", "level": "teacher", "events": [], "reasons": [{
+        "kind": "indicator", "name": "互动授课", "causes": ["average"],
+        "old": {"count": 1, "average": 4.7438, "points": 18.97}, "new": {"count": 1, "average": 4.7443, "points": 18.97}}]})
+    assert said == "互动授课：全区平均 4.7438→4.7443，得分 18.97→18.97（保留两位小数未变，总分由未舍入的得分相加，变动在尾数）"
+    assert "总分未变" not in said
 
 
 def test_membership_is_a_reason_of_the_schools_that_moved() -> None:

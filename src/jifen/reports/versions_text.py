@@ -105,7 +105,10 @@ def _reason(reason: dict[str, Any], level: str) -> str:
                 if c in reason["causes"]]
         if "rules" in reason["causes"]:
             bits.append("计分规则变化")
-        return f"{reason['name']}：{'，'.join(bits)}，得分 {plain(old.get('points'))}→{plain(new.get('points'))}"
+        said = f"{reason['name']}：{'，'.join(bits)}，得分 {plain(old.get('points'))}→{plain(new.get('points'))}"
+        if old.get("points") == new.get("points"):
+            said += "（保留两位小数未变，总分由未舍入的得分相加，变动在尾数）"
+        return said
     if kind == "moved":
         where = "学校" if level == "teacher" else "上级"
         said = f"调动：{where} {reason['from'] or '-'} → {reason['to'] or '-'}"

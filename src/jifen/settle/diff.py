@@ -157,7 +157,13 @@ def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: Ruleset
     if before is not None and after is not None:  # a unit that joined or left is explained by that alone
         if before.parent_code != after.parent_code:
             reasons.append(_moved(level, before.parent_code, after.parent_code, old.units, new.units))
-        reasons.extend(_indicator_changes(old.indicators.get(key, {}), new.indicators.get(key, {}), ruleset))
+        indicators = old.indicators.get(key, {}), new.indicators.get(key, {})
+        found = _indicator_changes(*indicators, ruleset)
+        if not found and not reasons and before.total != after.total:
+            # each indicator's points, as stored (to the cent), are the same, yet the total, summed from the
+            # exact points, moved by a cent: the indicators whose figures moved are the reason
+            found = _indicator_changes(*indicators, ruleset, same_points=True)
+        reasons.extend(found)
     if level in CHILD:
         members = _members(key, old.units, new.units, moved_members.get(key, []))
         if members is not None:
@@ -180,12 +186,14 @@ def _moved(level: str, old_parent: str | None, new_parent: str | None, old: Mapp
 
 
 def _indicator_changes(old: Mapping[str, IndicatorFigures], new: Mapping[str, IndicatorFigures],
-                       ruleset: RulesetChanged | None) -> list[IndicatorChange]:
+                       ruleset: RulesetChanged | None, *, same_points: bool = False) -> list[IndicatorChange]:
+    """The indicators whose points moved; with ``same_points``, those whose figures moved though their points,
+    to the cent, did not."""
     found = []
     for indicator in sorted(old.keys() | new.keys()):
         before, after = old.get(indicator), new.get(indicator)
-        if before == after or (before is not None and after is not None and before.points == after.points
-                               and before.adjustment == after.adjustment):
+        if before == after or (not same_points and before is not None and after is not None
+                               and before.points == after.points and before.adjustment == after.adjustment):
             continue  # its figures may have moved (the region average), its points did not
         causes: list[str] = []
         if before is None or after is None:

@@ -28,6 +28,7 @@ Version 2 (averages and caps as before; only totals move):
 from __future__ import annotations
 
 import getpass
+from decimal import Decimal
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -349,6 +350,33 @@ def test_the_service_checks_without_a_user(region: Region) -> None:
         add_adjustment(region.runtime.database, region.runtime.ruleset.rules,
                        AdjustmentRequest("teacher", "T1", MONTH, "tutoring", "1", "r"),
                        author=" ", now=NOW, region_code=REGION[0])
+
+
+def test_a_units_adjustments_of_an_indicator_stay_within_its_monthly_maximum(region: Region) -> None:
+    """tutoring's monthly maximum is 10: one entry, or all of a unit's entries of the month summed, go no further
+    either way; another unit, indicator or month has its own room."""
+    database, rules = region.runtime.database, region.runtime.ruleset.rules
+
+    def add(code: str, indicator: str, points: str, month: str = MONTH) -> None:
+        add_adjustment(database, rules, AdjustmentRequest("teacher", code, month, indicator, points, "r"),
+                       author="x", now=NOW, region_code=REGION[0])
+
+    with pytest.raises(InvalidInput) as raised:
+        add("T1", "tutoring", "10.01")
+    assert raised.value.message == "points: +10.01 comes to +10.01, beyond ±10, the monthly maximum of tutoring"
+    assert raised.value.details == [{"path": "points", "message": raised.value.message.removeprefix("points: ")}]
+    add("T1", "tutoring", "7")
+    with pytest.raises(InvalidInput, match=r"^points: \+3.01 with the \+7.00 made before comes to \+10.01, beyond ±10"):
+        add("T1", "tutoring", "3.01")
+    add("T1", "tutoring", "3")
+    add("T1", "tutoring", "-20")  # from +10 to -10
+    with pytest.raises(InvalidInput, match=r"comes to -10.01, beyond ±10"):
+        add("T1", "tutoring", "-0.01")
+    add("T2", "tutoring", "10")
+    add("T1", "lesson_prep", "-20")  # lesson_prep's maximum is 20
+    add("T1", "tutoring", "10", month="2026-08")
+    with database.read() as connection:
+        assert adjustments_repo.unit_total(connection, MONTH, "teacher", "T1", "tutoring") == Decimal("-10")
 
 
 def test_a_unit_not_on_the_months_roster_is_refused_as_it_would_count_nowhere(region: Region) -> None:

@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import Connection
+
 from jifen.access.scopes import covers, sees
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput
@@ -60,6 +62,7 @@ def add_adjustment(database: Database, rules: RuleSet | Callable[[Month], RuleSe
         if not roster_history.on_roster_at(connection, values["level"], values["code"], values["month"]):
             raise _invalid("code", f"{values['level']} {values['code']!r} is not on the roster of {values['month']}: "
                                    f"the month's settlement leaves it out, and an adjustment to it would count nowhere")
+        _within_maximum(connection, values, values.pop("maximum"))
         return repo.add(connection, {**values, "author": author.strip(), "created_at": now})
 
 
@@ -114,7 +117,20 @@ def _checked(rules_for: RuleSet | Callable[[Month], RuleSet], request: Adjustmen
     if len(reason) > REASON_LIMIT:
         raise _invalid("reason", f"is {len(reason)} characters; at most {REASON_LIMIT}")
     return {"month": month, "level": level, "code": code, "indicator": indicator.code,
-            "points": _points(request.points), "reason": reason}
+            "points": _points(request.points), "reason": reason, "maximum": indicator.monthly_max}
+
+
+def _within_maximum(connection: Connection, values: dict[str, Any], maximum: Decimal | None) -> None:
+    """An indicator with a monthly maximum (Ningxia's) takes a unit's adjustments of a month up to that maximum
+    either way, all of them summed: no correction of one month's points is larger than all its points."""
+    if maximum is None:
+        return
+    earlier = repo.unit_total(connection, values["month"], values["level"], values["code"], values["indicator"])
+    total = earlier + values["points"]
+    if abs(total) > maximum:
+        made = f" with the {earlier:+} made before" if earlier else ""
+        raise _invalid("points", f"{values['points']:+}{made} comes to {total:+}, beyond ±{maximum:g}, the monthly "
+                                 f"maximum of {values['indicator']}")
 
 
 def _points(value: Any) -> Decimal:

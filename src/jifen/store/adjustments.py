@@ -54,6 +54,11 @@ def for_unit(connection: Connection, month: str, level: str, code: str) -> list[
     return [_adjustment(r) for r in rows]
 
 
+def unit_total(connection: Connection, month: str, level: str, code: str, indicator: str) -> Decimal:
+    """The points of a unit's adjustments of one month and indicator, summed."""
+    return sum((e.points for e in for_unit(connection, month, level, code) if e.indicator == indicator), Decimal(0))
+
+
 def month_totals(connection: Connection, month: str) -> dict[tuple[str, str, str], Fraction]:
     """Points per (level, code, indicator) of the month, summed exactly, for the settlement."""
     totals: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)

@@ -289,7 +289,23 @@ def test_a_file_of_unknown_kind_or_a_csv_without_id_is_refused(env: dict[str, st
 
 @pytest.mark.parametrize(("cell", "value"), [
     ("true", True), ("False", False), ("12", 12), ("-3", -3), ("2.5", 2.5), ("007", "007"), ("1e5", "1e5"),
-    ("第一课", "第一课"), (" 7 ", 7), ("nan", "nan"), ("12a", "12a"),
+    ("第一课", "第一课"), (" 7 ", 7), ("nan", "nan"), ("12a", "12a"), ("9" * 5000, "9" * 5000),
 ])
 def test_attribute_cells_are_read_as_booleans_numbers_or_text(cell: str, value: Any) -> None:
     assert cell_value(cell) == value and type(cell_value(cell)) is type(value)
+
+
+def test_a_number_no_column_can_hold_is_rejected_by_line_and_the_rest_stored(env: dict[str, str], runtime: Runtime,
+                                                                             tmp_path: Path) -> None:
+    when = at(5, 9)
+    rows = ["id,action,teacher_id,occurred_at,sync_count",
+            f"huge,courseware.sync,t1,{when},{'9' * 5000}",
+            f"big,courseware.sync,t1,{when},{2 ** 63}",
+            f"fine,courseware.sync,t1,{when},3"]
+    (tmp_path / "ops.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = jifen(env, "ingest", str(tmp_path / "ops.csv"), "--app", "seewo-easinote5")
+    assert result.exit_code == 0, result.stderr
+    assert {status: n for status, n in counts(result).items() if n} == {"qualified": 1, "rejected": 2}
+    out = flat(result.stdout)
+    assert "line 3 (id big): attributes.sync_count is out of range" in out
+    assert "line 2 (id huge): attributes.sync_count must be a number" in out

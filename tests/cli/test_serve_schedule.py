@@ -32,14 +32,14 @@ def test_serve_settles_last_month_in_the_background(runtime: Runtime, cli_env: d
         process = subprocess.Popen([str(JIFEN), "serve", "--host", "127.0.0.1", "--port", str(port)],
                                    env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a wait, not a measure: a loaded machine starts slowly
         while True:
             with runtime.database.read() as connection:
                 found = settlements.versions(connection, last)
             if found:
                 break
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "last month was not settled within 30 s\n" + log.read_text()
+            assert time.monotonic() < deadline, "last month was not settled within 90 s\n" + log.read_text()
             time.sleep(0.2)
         time.sleep(1.5)  # a few more checks: the month is settled once
         with runtime.database.read() as connection:

@@ -774,7 +774,8 @@ def test_a_nul_character_in_action_is_rejected(api: Api) -> None:
 
 
 def test_lone_surrogates_are_rejected_where_a_text_column_would_hold_them(api: Api) -> None:
-    """JSON can escape half of a surrogate pair (\\ud800); no text column can store it. Attributes keep it."""
+    """JSON can escape half of a surrogate pair (\\ud800); no text column can store it, nor can a look-up of
+    content or an export take it from the attributes."""
     def item(ident: str, **fields: str) -> str:
         extra = "".join(f', "{k}": "{v}"' for k, v in fields.items())
         return (f'{{"id": "{ident}", "action": "research.activity", "teacher_id": "T1", "occurred_at": "{at()}"'
@@ -782,6 +783,9 @@ def test_lone_surrogates_are_rejected_where_a_text_column_would_hold_them(api: A
     body = ('{"operations": [' + ", ".join([
         item("a\\ud800"), item("lone-teacher", teacher_id="T\\udfff"), item("lone-action", action="r\\ud800"),
         item("lone-attr") [:-1] + ', "attributes": {"kind": "\\ud800"}}',
+        item("lone-key") [:-1] + ', "attributes": {"\\udfff": 1}}',
+        item("lone-deep") [:-1] + ', "attributes": {"notes": [{"a": "ok"}, "x\\ud800"]}}',
+        item("fine"),
     ]) + '], "batch_id": "b-1"}')
     response = _raw(api, "seewo-easinote5", body)
     assert response.status_code == 200, response.text
@@ -789,10 +793,40 @@ def test_lone_surrogates_are_rejected_where_a_text_column_would_hold_them(api: A
         (None, "rejected", "id must not contain lone surrogates"),
         ("lone-teacher", "rejected", "teacher_id must not contain lone surrogates"),
         ("lone-action", "rejected", "action must not contain lone surrogates"),
-        ("lone-attr", "qualified", None),
+        ("lone-attr", "rejected", "attributes.kind must not contain lone surrogates"),
+        ("lone-key", "rejected", "attributes must not contain lone surrogates"),
+        ("lone-deep", "rejected", "attributes.notes must not contain lone surrogates"),
+        ("fine", "qualified", None),
     ]
     error = _error(_raw(api, "seewo-easinote5", '{"operations": [], "batch_id": "b\\ud800"}'), 422, "invalid")
     assert error["message"] == "batch_id: batch_id must not contain lone surrogates"
+
+
+def test_content_no_look_up_can_take_is_rejected_and_its_neighbours_stored(api: Api) -> None:
+    """A content hash with a lone surrogate used to fail the look-up of seen contents: the whole request
+    answered 500 and nothing stored."""
+    upload = op("library.upload", teacher="T1", id="poison")
+    body = json.dumps({"operations": [op("research.activity", teacher="T1", id="neighbour"),
+                                      {**upload, "attributes": {"content_sha256": "PLACE"}}]})
+    response = _raw(api, "seewo-easinote5", body.replace("PLACE", "\\ud800"))
+    assert response.status_code == 200, response.text
+    assert [(r["id"], r["status"], r["reason"]) for r in response.json()["results"]] == [
+        ("neighbour", "qualified", None),
+        ("poison", "rejected", "attributes.content_sha256 must not contain lone surrogates")]
+    assert api.stored("seewo-easinote5", "neighbour")["status"] == "qualified"
+
+
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**4000])
+def test_a_whole_number_beyond_64_bits_is_rejected(api: Api, number: int) -> None:
+    item = op("courseware.sync", teacher="T1", id="big")
+    body = json.dumps({"operations": [{**item, "attributes": {"sync_count": 0}}]}).replace('"sync_count": 0',
+                                                                                         f'"sync_count": {number}')
+    (result,) = _raw(api, "seewo-easinote5", body).json()["results"]
+    assert (result["status"], result["reason"]) == (
+        "rejected", "attributes.sync_count is out of range: whole numbers go up to 9,223,372,036,854,775,807 "
+                    "either way")
+    fits = json.dumps({"operations": [{**item, "id": "fits", "attributes": {"sync_count": 2**63 - 1}}]})
+    assert _raw(api, "seewo-easinote5", fits).json()["results"][0]["status"] == "qualified"
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00",

@@ -245,6 +245,8 @@ def test_only_the_reporting_app_can_withdraw_and_unknown_ids_are_404(api: Api) -
     _error(api.delete("seewo-easinote5", "never-sent"), 404, "not_found")
     _error(api.delete("seewo-easinote5", "x" * 200), 404, "not_found")
     _error(api.delete("seewo-easinote5", "nul%00id"), 404, "not_found")
+    for never in ("nul%00id", "x" * 200, "lone%ED%A0%80"):  # no such id can be stored: none is read either
+        _error(api.get("seewo-easinote5", never), 404, "not_found")
     _error(api.client.delete(f"{URL}/mine"), 401, "unauthorized")
     assert api.get("seewo-easinote5", "mine").json()["withdrawn_at"] is None
     # a rejected report was never stored: nothing to withdraw

@@ -237,13 +237,15 @@ def cell_value(cell: str) -> Any:
 def _number(text: str) -> Any:
     """An int or finite float, or the text unchanged (the service then names the field as malformed)."""
     if _INTEGER.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (4300): no whole number in range has as many
+            return text
     try:
         number = float(text)
     except ValueError:
         return text
     return number if math.isfinite(number) else text
-
 
 
 def _undecodable(cell: str) -> bool:

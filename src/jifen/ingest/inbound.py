@@ -45,6 +45,12 @@ def item_id(raw: Any) -> str | None:
     return None
 
 
+def could_be_an_id(text: str) -> bool:
+    """Whether an app's id could have been stored (see item_id): one that could not is looked up nowhere (a
+    PostgreSQL query cannot even carry a NUL character)."""
+    return bool(text) and len(text) <= MAX_ID_LENGTH and storable(text)
+
+
 def storable(text: str) -> bool:
     """Whether a text column can hold it: no NUL (U+0000) and no lone surrogate (JSON can carry ``\\ud800``)."""
     if text.isascii():
@@ -77,8 +83,11 @@ def parse_item(raw: Any) -> Report | Malformed:
         return Malformed(ident, f"{holding_nul} must not contain NUL characters", action)
     for name in ("action", "teacher_id", "school_id", "occurred_at"):
         value = raw.get(name)
-        if isinstance(value, str) and not storable(value):  # attributes keep them, escaped as sent; a column cannot
+        if isinstance(value, str) and not storable(value):
             return Malformed(ident, f"{name} must not contain lone surrogates", action)
+    attributes_fault = _attributes_fault(raw.get("attributes"))
+    if attributes_fault:
+        return Malformed(ident, attributes_fault, action)
     subject: dict[str, str | None] = {}
     for name in ("teacher_id", "school_id"):
         value = raw.get(name)
@@ -135,6 +144,42 @@ def _nul_field(raw: dict[str, Any]) -> str | None:
         elif _holds_nul(value):
             return name
     return None
+
+
+def _attributes_fault(attributes: Any) -> str | None:
+    """What no engine can take in an attribute, named: a lone surrogate (JSON can carry ``\\ud800``; no UTF-8
+    text holds it, so neither a look-up of its content nor an export could), or a whole number beyond 64 bits.
+    (NUL characters are found before, with the other fields'.)"""
+    if not isinstance(attributes, dict):
+        return None
+    for key, value in attributes.items():
+        if not (key.isascii() or storable(key)):
+            return "attributes must not contain lone surrogates"
+        fault = _value_fault(value)
+        if fault:
+            return f"attributes.{key} {fault}"
+    return None
+
+
+def _value_fault(value: Any) -> str | None:
+    stack = [value]  # iterative: attributes may nest as deep as the JSON parser allows
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not (item.isascii() or storable(item)):
+                return "must not contain lone surrogates"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not _INT64_MIN <= item <= _INT64_MAX:
+                return f"is out of range: whole numbers go up to {_INT64_MAX:,} either way"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _holds_nul(value: Any) -> bool:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from jifen.domain.operations import Status
 from jifen.errors import NotFound
-from jifen.ingest.inbound import MAX_ID_LENGTH
+from jifen.ingest.inbound import could_be_an_id
 from jifen.ingest.service import INGEST_LOCK
 from jifen.store import operation_counts
 from jifen.store import operations as repo
@@ -27,7 +27,7 @@ from jifen.store.database import Database
 def withdraw(database: Database, app_code: str, external_id: str, now: datetime) -> repo.Stored:
     """The app's operation, withdrawn at ``now`` or earlier; NotFound when the app stored none with that id."""
     stored = None
-    if external_id and len(external_id) <= MAX_ID_LENGTH and "\x00" not in external_id:  # else never stored
+    if could_be_an_id(external_id):  # else never stored
         with database.transaction() as connection, database.lock(connection, INGEST_LOCK):
             before = repo.get(connection, app_code, external_id)
             stored = repo.withdraw(connection, app_code, external_id, now)

@@ -68,6 +68,8 @@ def _json(body: dict[str, Any]) -> bytes:
             openapi_extra={"security": api_docs.APP_SECURITY}, summary="Read a report's status")
 def status(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[str, Any]:
     external_id = external_id.strip()  # as ingestion stores it (jifen.ingest.inbound.item_id)
+    if not inbound.could_be_an_id(external_id):
+        raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
     with runtime.database.read() as connection:
         stored = repo.get(connection, app_code, external_id)
         rejected = None if stored else repo.last_rejection(connection, app_code, external_id)

@@ -173,6 +173,13 @@ def test_reports_before_the_retention_window_or_in_the_future_are_rejected(runti
                                           f"2 months (the earliest month accepted is {two_back})")
         assert results[2] == ("rejected", "occurred_at is more than 5 minutes in the future")
         assert api.get("hite-pi6", "old").json()["reason"] == results[1][1]
+        # an action the catalog lacks is told its time first: an older month may have had another catalog
+        old_unknown = api.post("hite-pi6", op("no.such.action", teacher="T1", when=when(28, 23, 59, month=three_back),
+                                              id="old-unknown"),
+                               op("no.such.action", teacher="T1", when=future, id="ahead-unknown"),
+                               op("no.such.action", teacher="T1", when=when(1, 0, month=two_back), id="unknown"))
+        assert old_unknown == [results[1], results[2],
+                               ("rejected", "action 'no.such.action' is not in the catalog of app 'hite-pi6'")]
 
 
 # --- no input produces a 500 ------------------------------------------------------------------------------

@@ -55,12 +55,9 @@ def check_fields(
     retention_months: int | None = None,
 ) -> str | None:
     """The reason a report is rejected, or None when its fields are all there and well formed."""
-    if report.occurred_at > _latest(now, future_tolerance_s):
-        return f"occurred_at is more than {_duration_text(future_tolerance_s)} in the future"
-    if retention_months is not None:
-        reason = outside_retention(report.occurred_at, now, tz, retention_months)
-        if reason:
-            return reason
+    reason = time_problem(report, tz, now, future_tolerance_s, retention_months)
+    if reason:
+        return reason
     dry = _dry_context(tz, rule.indicator)
     try:
         for condition in rule.requires:
@@ -71,6 +68,16 @@ def check_fields(
             rule.qualifies.check(report, dry)
     except FieldProblem as problem:
         return problem.reason
+    return None
+
+
+def time_problem(report: Report, tz: ZoneInfo, now: datetime, future_tolerance_s: int,
+                 retention_months: int | None = None) -> str | None:
+    """Why a report's time is not taken (in the future, or before the retention window), or None."""
+    if report.occurred_at > _latest(now, future_tolerance_s):
+        return f"occurred_at is more than {_duration_text(future_tolerance_s)} in the future"
+    if retention_months is not None:
+        return outside_retention(report.occurred_at, now, tz, retention_months)
     return None
 
 

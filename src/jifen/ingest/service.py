@@ -20,7 +20,7 @@ from jifen.ingest import antigaming, batches
 from jifen.ingest.idempotency import payload_sha256, same_content
 from jifen.ingest.inbound import Malformed, item_id, parse_item, storable
 from jifen.ingest.catalog import Catalog
-from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of, with_subject
+from jifen.ingest.qualify import check_fields, qualify, resolve_action, subject_of, time_problem, with_subject
 from jifen.ingest.results import ItemResult, conflict, duplicate
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 from jifen.store import access as access_repo
@@ -266,7 +266,9 @@ class Ingest:
         if not isinstance(resolved, Outcome):
             resolved = with_subject(parsed, *resolved)
         if isinstance(resolved, Outcome):
-            return resolved
+            # a time outside the window comes first: a month before the window may have had another catalog
+            reason = time_problem(parsed, self.tz, now, self.future_tolerance_s, self.retention_months)
+            return Outcome(Status.REJECTED, resolved.indicator, reason) if reason else resolved
         rule, indicator = resolved
         reason = check_fields(parsed, rule, self.tz, now, self.future_tolerance_s, self.retention_months)
         if reason:

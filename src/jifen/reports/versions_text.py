@@ -106,7 +106,7 @@ def _reason(reason: dict[str, Any], level: str) -> str:
         if "rules" in reason["causes"]:
             bits.append("计分规则变化")
         said = f"{reason['name']}：{'，'.join(bits)}，得分 {plain(old.get('points'))}→{plain(new.get('points'))}"
-        if old.get("points") == new.get("points"):
+        if old.get("points") == new.get("points") and old.get("adjustment") == new.get("adjustment"):
             said += "（保留两位小数未变，总分由未舍入的得分相加，变动在尾数）"
         return said
     if kind == "moved":

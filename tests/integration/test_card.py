@@ -161,16 +161,36 @@ def test_credits_are_prorated_by_the_months_on_the_roster(region: Region) -> Non
 
 def test_the_latest_version_of_each_month_counts_and_credits_stop_at_ten(region: Region) -> None:
     runtime = region.runtime
-    for teacher, points in (("T1", "10"), ("T5", "300")):
+
+    def adjust(teacher: str, month: str, indicator: str, points: str) -> None:
         add_adjustment(runtime.database, runtime.ruleset.rules,
-                       AdjustmentRequest("teacher", teacher, "2026-09", "tutoring", points, "补录"),
+                       AdjustmentRequest("teacher", teacher, month, indicator, points, "补录"),
                        author="region", now=datetime(2026, 10, 5, tzinfo=CST), region_code=REGION[0])
+
+    adjust("T1", "2026-09", "tutoring", "10")
+    for month in ("2026-08", "2026-09"):  # T5 earns every indicator's maximum, twice: more than the year's 210
+        for indicator in runtime.ruleset.rules.indicators_for("teacher"):
+            adjust("T5", month, indicator.code, str(indicator.monthly_max))
+    assert _settle(runtime, "2026-08", datetime(2026, 10, 6, tzinfo=CST)) == 2
     assert _settle(runtime, "2026-09", datetime(2026, 10, 6, tzinfo=CST)) == 2
     t1 = region.card("T1")
     assert (t1["annual_points"], t1["last_month"], t1["credits"]["credits"]) == (
         58, {"month": "2026-09", "settled": True, "version": 2, "points": 38}, 2.76)
     t5 = region.card("T5")
-    assert (t5["annual_points"], t5["credits"]["credits"], t5["credits"]["annual_max"]) == (300, 10, 210)
+    assert t5["annual_points"] > 210 and (t5["credits"]["credits"], t5["credits"]["annual_max"]) == (10, 210)
+
+
+def test_a_past_years_card_counts_its_december(region: Region) -> None:
+    """The card of 31 October (the month's last day) counts October; of 30 October, not yet; a past year's card
+    is of its 31 December, and counts December."""
+    runtime = region.runtime
+    assert _settle(runtime, "2026-10", datetime(2026, 11, 2, tzinfo=CST)) == 1
+    last_day, day_before = region.card("T1", date(2026, 10, 31)), region.card("T1", date(2026, 10, 30))
+    assert [m["month"] for m in last_day["months"]] == ["2026-08", "2026-09", "2026-10"]
+    assert [m["month"] for m in day_before["months"]] == ["2026-08", "2026-09"]
+    assert last_day["annual_points"] > day_before["annual_points"]
+    assert last_day["last_month"]["month"] == "2026-09" and last_day["this_month"]["month"] == "2026-10"
+    assert day_of(2026, None, date(2027, 3, 1)) == date(2026, 12, 31)
 
 
 def test_a_year_without_settled_months(region: Region) -> None:

@@ -2,8 +2,8 @@
 本月积分操作 (this month's qualifying operations so far) and the year's continuing-education credits.
 
 Each month counts with the version reports show: its latest published one, else its latest draft; ``drafts``
-names the months read from a draft. The card of a day covers the settled months of its year up to and including
-its month.
+names the months read from a draft. The card of a day covers the settled months of its year that have ended by
+the end of that day.
 """
 
 from __future__ import annotations
@@ -42,15 +42,17 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     if teacher is None:
         raise NotFound(f"教师 {teacher_id!r} is not on the roster")
     this_month = Month(on.year, on.month)
-    # the year's months ended by ``on``: the month of ``on`` is still under way then, whenever it was settled
-    wanted = [str(Month(on.year, n)) for n in range(1, on.month)] + [str(this_month.previous())]
+    next_day = on + timedelta(days=1)
+    # the year's months ended by the end of ``on``: the month of ``on`` is still under way then, whenever it was
+    # settled, unless ``on`` is its last day (a past year's card, of 31 December, counts December)
+    ended = on.month if next_day.month != on.month else on.month - 1
+    wanted = [str(Month(on.year, n)) for n in range(1, ended + 1)] + [str(this_month.previous())]
     shown = desk_queries.shown_versions(connection, wanted)  # the year's months in two queries, not two each
     totals = desk_queries.teacher_totals(connection, [r.id for r in shown.values()], teacher_id)
     settled = [m for m in (_settled(connection, shown, totals, str(Month(on.year, n)))
-                           for n in range(1, on.month)) if m is not None]
+                           for n in range(1, ended + 1)) if m is not None]
     annual = sum((m.points for m in settled), Decimal(0))
     last = _settled(connection, shown, totals, str(this_month.previous()))
-    next_day = on + timedelta(days=1)
     own = {indicator.code for indicator in rules.indicators_for("teacher")}  # not a school's that names the teacher
     counts = {code: n for code, n in teacher_operations.qualified_by_indicator(
         connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from jifen.domain.periods import Month
-from jifen.errors import NotFound
+from jifen.errors import InvalidInput, NotFound
 from jifen.rules import book
 from jifen.rules.loader import LoadedRuleSet, load_shipped, shipped_names
 from jifen.rules.schema import RuleSet
@@ -61,6 +61,9 @@ class RuleBook:
         if name not in shipped_names():
             raise NotFound(f"unknown rule set {name!r}; shipped: {', '.join(shipped_names())}")
         loaded = load_shipped(name)
+        if str(from_month) < loaded.rules.effective_from:
+            message = f"{from_month} is before rule set {name} takes effect ({loaded.rules.effective_from})"
+            raise InvalidInput(f"from: {message}", details=[{"path": "from", "message": message}])
         with self.database.transaction() as connection:
             repo.record(connection, loaded, now)
             repo.schedule_from(connection, str(from_month), name, now)

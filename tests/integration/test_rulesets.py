@@ -134,7 +134,9 @@ def test_a_month_uses_the_version_in_force_for_it(runtime: Runtime) -> None:
 
 def test_unknown_rule_set_and_bad_month_are_refused(cli_env: dict[str, str]) -> None:
     for args, named in ((["ruleset", "use", "atlantis-2030", "--from", "2026-10"], "atlantis-2030"),
-                        (["ruleset", "use", "shihe-2022", "--from", "2026-13"], "2026-13")):
+                        (["ruleset", "use", "shihe-2022", "--from", "2026-13"], "2026-13"),
+                        (["ruleset", "use", "shihe-2022", "--from", "2022-02"], "2022-02 is before rule set "
+                                                                                "shihe-2022 takes effect (2022-03)")):
         result = CliRunner().invoke(cli, args, env=cli_env)
         assert result.exit_code != 0
         assert named in result.stderr

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from jifen.access.service import register_app
+from jifen.cli.main import app as cli
 from jifen.access.tokens import token_hash
 from jifen.runtime import Runtime
 from jifen.store.tables import app_tokens
@@ -52,6 +54,28 @@ def test_a_token_removed_after_it_was_seen_stores_nothing_more(runtime: Runtime)
         assert connection.scalar(text("SELECT count(*) FROM operations")) == 0
         assert connection.scalar(text("SELECT count(*) FROM rejections")) == 0
         assert connection.scalar(text("SELECT count(*) FROM batches")) == 0
+
+
+def test_jifen_apps_revoke_takes_an_api_token_away_at_once(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    """Each jifen apps add issues a further token (to rotate); revoking one refuses it at once, also where it was
+    seen before, and leaves the app's others working."""
+    runner = CliRunner()
+    first, second = (runner.invoke(cli, ["apps", "add", "hite-pi6"], env=cli_env).stdout.splitlines()[-1]
+                     for _ in range(2))
+    with TestClient(create_app(runtime)) as client:
+        def post(with_token: str) -> Any:
+            return client.post(URL, json={"operations": []}, headers={"Authorization": f"Bearer {with_token}"})
+
+        assert post(first).status_code == 200 and post(second).status_code == 200
+        revoked = runner.invoke(cli, ["apps", "revoke", first], env=cli_env)
+        assert revoked.exit_code == 0, revoked.stderr
+        assert revoked.stdout.strip() == f"API token {first[:8]}... of app hite-pi6 revoked"
+        assert first not in revoked.stdout, "the token is not printed whole"
+        for refused in (post(first), client.get(f"{URL}/x", headers={"Authorization": f"Bearer {first}"})):
+            assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown app token"
+        assert post(second).status_code == 200
+    again = runner.invoke(cli, ["apps", "revoke", first], env=cli_env)
+    assert again.exit_code != 0 and "no app token jfa_" in again.stderr and first not in again.stderr
 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from jifen.access.scopes import ROLES, scope_level
 from jifen.access.tokens import APP_PREFIX, UNKNOWN_APP_TOKEN, USER_PREFIX, new_token, token_hash
-from jifen.errors import InvalidInput, Unauthorized
+from jifen.errors import InvalidInput, NotFound, Unauthorized
 from jifen.rules.schema import RuleSet
 from jifen.store import access as repo
 from jifen.store.database import Database
@@ -28,6 +28,15 @@ def register_app(database: Database, rules: RuleSet | Sequence[RuleSet], code: s
             repo.add_app(connection, code, name, now)
         repo.add_app_token(connection, code, token_hash(token), now)
     return token
+
+
+def revoke_app_token(database: Database, token: str) -> str:
+    """Remove an app's API token at once (requests bearing it are refused from then on); returns its app."""
+    with database.transaction() as connection:
+        code = repo.remove_app_token(connection, token_hash(token.strip()))
+    if code is None:
+        raise NotFound(f"no app token {token.strip()[:8]}... is registered (removed already, or never issued)")
+    return code
 
 
 def catalog_name(rules: RuleSet | Sequence[RuleSet], code: str) -> str:

@@ -149,11 +149,18 @@ def apps_credentials(app_code: Annotated[str, typer.Argument(help="a registered 
 
 @apps_app.command("revoke")
 @reports_errors
-def apps_revoke(key: Annotated[str, typer.Argument(help="a key printed by jifen apps credentials")]) -> None:
-    """Revoke an app's key at once: requests signed with it are refused."""
+def apps_revoke(key: Annotated[str, typer.Argument(
+        help="a key printed by jifen apps credentials, or an API token printed by jifen apps add")]) -> None:
+    """Revoke an app's key or API token at once: requests signed with the key, or bearing the token, are refused."""
     from jifen.access.credentials import revoke
+    from jifen.access.service import revoke_app_token
+    from jifen.access.tokens import APP_PREFIX
 
     with opened() as runtime:
+        if key.strip().startswith(APP_PREFIX):
+            app_code = revoke_app_token(runtime.database, key)
+            console.print(f"API token {key.strip()[:8]}... of app {app_code} revoked", highlight=False)
+            return
         app_code = revoke(runtime.database, key, _now())
     console.print(f"key {key} of app {app_code} revoked", highlight=False)
 

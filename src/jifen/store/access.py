@@ -31,6 +31,14 @@ def add_app_token(connection: Connection, code: str, token_sha256: str, now: dat
     connection.execute(app_tokens.insert().values(app_code=code, token_sha256=token_sha256, created_at=now))
 
 
+def remove_app_token(connection: Connection, token_sha256: str) -> str | None:
+    """Remove an app token; the app it belonged to, or None when no token has that hash."""
+    code = connection.scalar(select(app_tokens.c.app_code).where(app_tokens.c.token_sha256 == token_sha256))
+    if code is not None:
+        connection.execute(app_tokens.delete().where(app_tokens.c.token_sha256 == token_sha256))
+    return code
+
+
 _APP_FOR_TOKEN = "SELECT app_code FROM app_tokens WHERE token_sha256 = {p}"
 
 

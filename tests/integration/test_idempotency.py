@@ -17,7 +17,7 @@ from factories import api_error as _error
 from factories import at, op, row
 from jifen.domain.operations import Report
 from jifen.access.service import register_app
-from jifen.ingest.idempotency import payload_sha256
+from jifen.ingest.idempotency import payload_sha256, request_sha256
 from jifen.ingest.inbound import parse_item
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
@@ -159,6 +159,29 @@ def test_a_replayed_batch_gets_the_identical_first_answer_and_stores_nothing(api
     assert api.counts() == counts
     # without the batch id, the same items are answered item by item
     assert [r["status"] for r in api.results(items)] == ["duplicate", "rejected", "duplicate"]
+
+
+def test_a_replay_written_another_way_with_the_same_items_gets_the_first_answer(api: Client) -> None:
+    """A client that writes its items again on retry (the instant in UTC, a trimmed code, 900.0 for 900) sends
+    the same items, as the per-item check sees them."""
+    items = [op("teaching.session", teacher="T1", duration=1000, id="w1", when="2026-10-05T09:30:00+08:00"), "junk"]
+    first = api.send({"operations": items, "batch_id": "written-again"})
+    again = [{**items[0], "occurred_at": "2026-10-05T01:30:00Z", "teacher_id": " T1 ", "duration_s": 1000.0},
+             "junk"]
+    replay = api.send({"operations": again, "batch_id": "written-again"})
+    assert replay.status_code == 200 and replay.content == first.content
+    other_junk = api.send({"operations": [again[0], "other junk"], "batch_id": "written-again"})
+    _error(other_junk, 409, "batch_conflict")
+
+
+def test_a_batch_stored_with_the_earlier_fingerprint_is_still_answered_on_replay(api: Client) -> None:
+    """Batches answered before kept the fingerprint of their items as sent: a replay of one still matches it."""
+    items = [op("teaching.session", teacher="T1", duration=1000, id="e1")]
+    first = api.send({"operations": items, "batch_id": "earlier"})
+    with api.runtime.database.transaction() as connection:
+        connection.execute(batches.update().values(request_sha256=request_sha256(items)))
+    assert api.send({"operations": items, "batch_id": "earlier"}).content == first.content
+    _error(api.send({"operations": [{**items[0], "duration_s": 1001}], "batch_id": "earlier"}), 409, "batch_conflict")
 
 
 def test_a_batch_id_reused_for_other_items_is_409_and_changes_nothing(api: Client) -> None:

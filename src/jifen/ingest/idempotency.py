@@ -10,8 +10,10 @@ thing match:
 - ``attributes``: as sent (absent and ``null`` are ``{}``); nested values are the app's own and compared as sent.
 
 Canonical JSON: keys sorted at every level, no whitespace, ``ensure_ascii=False``, UTF-8. Key order in the
-request therefore never matters. A batch's fingerprint (``request_sha256``) is the same canonical JSON over the
-list of items as sent (not normalised): a replay is the same request, byte-for-byte up to key order and spacing.
+request therefore never matters. A batch's fingerprint (``batch_sha256``) is the SHA-256 of its items' fingerprints
+in order (of an item that is not a well-formed report, the SHA-256 of its canonical JSON as sent): a replay is the
+same items as the per-item check sees them. Batches answered before kept the fingerprint of the canonical JSON of
+the items as sent (``request_sha256``), which a replay of them still matches.
 """
 
 from __future__ import annotations
@@ -86,8 +88,18 @@ def _scalar(value: Any) -> str:
 
 
 def request_sha256(items: list[Any]) -> str:
-    """The fingerprint of a batch's items, stored with its batch id; a replay of the id must match."""
+    """The fingerprint batches answered before were stored with: the canonical JSON of the items as sent."""
     return hashlib.sha256(canonical_json(items)).hexdigest()
+
+
+def batch_sha256(fingerprints: list[str | None], items: list[Any]) -> str:
+    """The fingerprint of a batch's items, stored with its batch id; a replay of the id must match. ``fingerprints``:
+    each item's payload_sha256, None for an item that is not a well-formed report."""
+    digest = hashlib.sha256()
+    for fingerprint, item in zip(fingerprints, items, strict=True):
+        digest.update((fingerprint or "raw:" + hashlib.sha256(canonical_json(item)).hexdigest()).encode("ascii"))
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def same_content(stored_sha256: str | None, resent_sha256: str | None) -> bool:

@@ -157,12 +157,13 @@ class Ingest:
             if submission.batch_id is None:
                 fresh.append(index)
                 continue
-            digests[index] = batches.request_sha256(submission.items)
+            digests[index] = batches.batch_sha256([entry.fingerprint for entry in checked[index]], submission.items)
             key = (submission.app_code, submission.batch_id)
             if key in first_of:
                 continue  # a replay inside this group: answered below, from the first
             try:
-                answers[index] = batches.replayed(connection, *key, digests[index])
+                answers[index] = batches.replayed(connection, *key, digests[index],
+                                                  lambda items=submission.items: batches.request_sha256(items))
             except JifenError as error:
                 answers[index] = error
             if answers[index] is None:

@@ -41,6 +41,7 @@ app.command(name="ingest")(ingest_command.ingest)
 app.command(name="publish")(settlements_command.publish)
 app.command(name="versions")(settlements_command.versions)
 app.command(name="diff")(settlements_command.diff)
+app.command(name="recount")(settlements_command.recount)
 app.command(name="bulletin")(bulletin_command.bulletin)
 
 

@@ -46,7 +46,8 @@ def test_a_month_whose_counts_agree_and_one_whose_do_not(runtime: Runtime, cli_e
     differing = jifen(cli_env, "recount", MONTH, "--format", "json")
     assert differing.exit_code == 1
     assert json.loads(differing.stdout)["differences"] == [
-        {"subject_kind": "teacher", "code": "T2", "indicator": "research_activity", "kept": 0, "recounted": 1}]
+        {"subject_kind": "teacher", "code": "T2", "indicator": "research_activity", "kept": 0, "recounted": 1,
+         "credited_by_appeal": 0, "explained": False}]
     table = jifen(cli_env, "recount", MONTH)
     assert table.exit_code == 1 and "计数不一致" in table.stdout and "research_activity" in table.stdout
 

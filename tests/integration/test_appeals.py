@@ -217,6 +217,50 @@ def test_one_open_appeal_per_operation_and_what_can_be_appealed(region: Region) 
               422, "invalid")
 
 
+def test_a_report_its_app_withdraws_loses_its_credit_and_cannot_be_credited(region: Region) -> None:
+    """Withdrawn, a report counts nowhere: an appeal of it is not approved, and a credit made before is taken
+    back by an entry of the opposite points, naming the appeal."""
+    from datetime import UTC, datetime
+
+    from jifen.ingest.withdrawal import withdraw
+
+    credited = region.file("t2", "t2-short").json()
+    region.review("school1", credited["id"], "approve")
+    assert region.review("county1", credited["id"], "approve").json()["credit"]["points"] == 6.67
+    assert region.call("GET", "t2", f"/appeals/{credited['id']}").json()["operation"]["withdrawn_at"] is None
+    withdraw(region.runtime.database, "hite-pi6", "t2-short", datetime.now(UTC))
+    entries = region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"]
+    assert [(e["points"], e["author"]) for e in entries] == [(6.67, "county1"), (-6.67, "app:hite-pi6")]
+    assert entries[1]["reason"] == f"申诉 #{credited['id']} 的补计取消：hite-pi6 撤回了上报 t2-short"
+    assert region.call("GET", "t2", f"/appeals/{credited['id']}").json()["operation"]["withdrawn_at"]
+    assert region.settle() == 2
+    assert region.report("T2")["total"] == 13.33, "as before the appeal"
+    withdraw(region.runtime.database, "hite-pi6", "t2-short", datetime.now(UTC))  # again: nothing more
+    assert len(region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"]) == 2
+
+    forwarded = region.file("t1", "t1-short").json()
+    region.review("school1", forwarded["id"], "approve")
+    withdraw(region.runtime.database, "hite-pi6", "t1-short", datetime.now(UTC))
+    refused = api_error(region.review("county1", forwarded["id"], "approve"), 409, "conflict")
+    assert "was withdrawn by its app hite-pi6 since" in refused["message"]
+    assert region.review("county1", forwarded["id"], "reject", "上报已撤回").json()["state"] == "rejected"
+
+
+def test_the_entry_names_the_local_day_of_the_report(region: Region) -> None:
+    """A report of 1 September 02:00 in Shanghai is of 31 August in UTC: the entry names 1 September."""
+    from datetime import datetime
+
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    early = op("teaching.session", teacher="T2", duration=600, id="t2-early",
+               when=datetime(2026, 9, 1, 2, 0, tzinfo=CST).isoformat())
+    assert str(ingest.submit("hite-pi6", [early], datetime(2026, 10, 2, tzinfo=CST))[0].status) == "not_qualified"
+    appeal = region.file("t2", "t2-early").json()
+    region.review("school1", appeal["id"], "approve")
+    entry_id = region.review("county1", appeal["id"], "approve").json()["credit"]["adjustment_id"]
+    entries = region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"]
+    assert "teaching.session（2026-09-01）" in next(e["reason"] for e in entries if e["id"] == entry_id)
+
+
 def test_withdrawal_and_rejection(region: Region) -> None:
     appeal = region.file("t1", "t1-short").json()
     withdrawn = region.call("POST", "t1", f"/appeals/{appeal['id']}/withdraw")

@@ -104,16 +104,22 @@ def recount(
     if format is Output.json:
         sys.stdout.write(json.dumps({"month": check.month, "agrees": check.agrees, "kept": check.kept,
                                      "recounted": check.recounted,
-                                     "differences": [vars(d) for d in check.differences]}, ensure_ascii=False) + "\n")
-    elif check.agrees:
+                                     "differences": [{**vars(d), "explained": d.explained}
+                                                     for d in check.differences]}, ensure_ascii=False) + "\n")
+    elif not check.differences:
         console.print(f"{check.month}: 重新计数与入库时的计数一致 the recount agrees with the counts kept "
                       f"({check.kept} counts of teachers and schools by indicator)", highlight=False)
+    elif check.agrees:
+        console.print(f"{check.month}: 重新计数与入库时的计数一致，差异均为申诉已补计的待核验上报 the recount agrees "
+                      f"but for {len(check.differences)} counts of reports an approved appeal credited while "
+                      "pending (its adjustment counts them)", highlight=False)
     else:
         table = Table(title=f"{check.month} 计数不一致 counts that differ", title_justify="left")
-        for header in ("对象", "代码", "指标", "入库计数", "重新计数"):
+        for header in ("对象", "代码", "指标", "入库计数", "重新计数", "说明"):
             table.add_column(header, justify="right" if "计数" in header else "left")
         for d in check.differences:
-            table.add_row(d.subject_kind, d.code, d.indicator, str(d.kept), str(d.recounted))
+            table.add_row(d.subject_kind, d.code, d.indicator, str(d.kept), str(d.recounted),
+                          "申诉已补计 credited by appeal" if d.explained else "")
         console.print(table)
         console.print("A pending report is judged when a roster import brings its teacher or school in, after "
                       "reports received later; the recount judges in the order received. Differences of shared "

@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
@@ -114,8 +115,9 @@ def withdraw_appeal(database: Database, user: User, appeal_id: int, *, now: date
 
 
 def review_appeal(database: Database, user: User, appeal_id: int, decision: Any, note: Any, *, now: datetime,
-                  region_code: str) -> repo.Appeal:
-    """The school's review (approve: on to the county), then the county's decision (approve: credited)."""
+                  region_code: str, tz: ZoneInfo) -> repo.Appeal:
+    """The school's review (approve: on to the county), then the county's decision (approve: credited). ``tz``:
+    the region's, in which the entry names the day of the report."""
     if decision not in DECISIONS:
         raise _invalid("decision", f"{decision!r} is not one of approve, reject")
     approve = decision == "approve"
@@ -134,13 +136,17 @@ def review_appeal(database: Database, user: User, appeal_id: int, decision: Any,
             who = f"the school admin of {unit}" if reviewer == "school_admin" else f"the county admin of {unit}"
             raise Forbidden(f"appeal {appeal.id} is {state.value} ({domain.STATE_NAMES[state]}): {who} reviews it "
                             f"now, not user {user.name} ({user.role})")
+        if approve and appeal.operation_withdrawn_at is not None:
+            raise Conflict(f"operation {appeal.operation_id} of appeal {appeal.id} was withdrawn by its app "
+                           f"{appeal.app_code} since: it counts nowhere, so there is nothing to credit; reject the "
+                           "appeal with a note", details=[{"path": "operation", "message": "withdrawn by its app"}])
         if approve and appeal.status not in APPEALABLE:  # a pending report qualified since (its teacher came back)
             raise Conflict(f"operation {appeal.operation_id} of appeal {appeal.id} is {appeal.status} now: it counts, "
                            "so there is nothing to credit; reject the appeal with a note",
                            details=[{"path": "operation", "message": f"status {appeal.status}"}])
         values: dict[str, Any] = {}
         if moved == State.APPROVED:
-            values = _credit(connection, appeal, user, now)
+            values = _credit(connection, appeal, user, now, tz)
         _move(connection, appeal, moved, values, _step(step, moved, user, text, now), now)
         return _get(connection, appeal_id)
 
@@ -203,7 +209,9 @@ def as_json(appeal: repo.Appeal, steps: list[repo.StepRow] | None = None) -> dic
         "operation": {"id": appeal.operation_id, "app_code": appeal.app_code, "external_id": appeal.external_id,
                       "action": appeal.action,
                       "occurred_at": appeal.occurred_at.isoformat() if appeal.occurred_at else None,
-                      "status": appeal.status, "reason": appeal.status_reason},
+                      "status": appeal.status, "reason": appeal.status_reason,
+                      "withdrawn_at": appeal.operation_withdrawn_at.isoformat() if appeal.operation_withdrawn_at
+                      else None},
         "credit": None if appeal.state != State.APPROVED else {
             "points": _number(appeal.points or Decimal(0)), "settlement_version": appeal.settlement_version,
             "adjustment_id": appeal.adjustment_id},
@@ -215,7 +223,7 @@ def as_json(appeal: repo.Appeal, steps: list[repo.StepRow] | None = None) -> dic
     return data
 
 
-def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: datetime) -> dict[str, Any]:
+def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """The adjustment an approved appeal makes (see the module's docstring), recorded in this transaction."""
     record = settlements_repo.find(connection, appeal.month)
     if record is None:
@@ -242,7 +250,7 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
     points = domain.credit(standing, earlier, score)
     values: dict[str, Any] = {"points": points, "settlement_version": record.version}
     if points > 0:
-        occurred = f"{appeal.occurred_at:%Y-%m-%d}" if appeal.occurred_at else ""
+        occurred = f"{appeal.occurred_at.astimezone(tz):%Y-%m-%d}" if appeal.occurred_at else ""  # the local day
         app = rules.app(appeal.app_code)
         source = f"{app.name}（{appeal.app_code}）" if app is not None else appeal.app_code
         entry = adjustments_repo.add(connection, {

@@ -1,10 +1,12 @@
 """The audit of a month's counts: the counts kept as reports were stored, against a recount from the raw operations.
 
 Settlement reads the counts ingestion keeps (``operation_counts``); the recount judges every stored report again
-from the rule data (:mod:`jifen.settle.engine.recount`). The two agree but in one case, by design: a pending report
+from the rule data (:mod:`jifen.settle.engine.recount`). The two agree but in two cases, by design: a pending report
 is judged when a roster import brings its teacher or school in, after reports received later than it, while the
 recount judges every report in the order received (so a content hash, a day's cap or a session span they share
-goes to the other report).
+goes to the other report); and a pending report an approved appeal credited already is kept uncounted when its
+teacher comes in (the appeal's adjustment counts it), which the recount, reading reports alone, counts. A
+difference of exactly the reports so credited is told as explained.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from sqlalchemy import Connection, func, select
+
 from jifen.domain.periods import Month
 from jifen.rules.schema import RuleSet
 from jifen.settle.engine.recount_store import recount_store
 from jifen.store import operation_counts
 from jifen.store.database import Database
+from jifen.store.tables import operations
 
 Key = tuple[str, str, str]  # (subject kind, code, indicator)
 
@@ -28,6 +33,11 @@ class Difference:
     indicator: str
     kept: int
     recounted: int
+    credited_by_appeal: int = 0  # reports an approved appeal credited while pending: the recount counts them
+
+    @property
+    def explained(self) -> bool:
+        return self.credited_by_appeal > 0 and self.recounted - self.kept == self.credited_by_appeal
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,8 @@ class CountCheck:
 
     @property
     def agrees(self) -> bool:
-        return not self.differences
+        """No difference but those explained."""
+        return all(d.explained for d in self.differences)
 
 
 def check_month(database: Database, rules: RuleSet, month: Month) -> CountCheck:
@@ -55,6 +66,16 @@ def check_month(database: Database, rules: RuleSet, month: Month) -> CountCheck:
         for kind in ("teacher", "school"):
             for code, indicator, count in operation_counts.of_month(connection, kind, str(month)):
                 kept[(kind, code, indicator)] += count
-    differences = tuple(Difference(*key, kept[key], found[key])
+        credited = _credited_by_appeal(connection, str(month))
+    differences = tuple(Difference(*key, kept[key], found[key], credited[key])
                         for key in sorted(kept.keys() | found.keys()) if kept[key] != found[key])
     return CountCheck(str(month), len(+kept), len(+found), differences)
+
+
+def _credited_by_appeal(connection: Connection, month: str) -> Counter[Key]:
+    """The month's reports kept uncounted because an approved appeal credited them while pending, per key."""
+    o = operations.c
+    rows = connection.execute(select(o.teacher_id, o.indicator, func.count()).where(
+        o.month == month, o.status == "not_qualified", o.reason.like("credited by appeal %"),
+        o.withdrawn_at.is_(None), o.teacher_id.is_not(None)).group_by(o.teacher_id, o.indicator))
+    return Counter({("teacher", teacher, indicator): int(n) for teacher, indicator, n in rows})

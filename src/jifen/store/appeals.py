@@ -42,6 +42,7 @@ class Appeal:
     status: str = ""  # the operation's status
     status_reason: str | None = None
     teacher_name: str | None = None
+    operation_withdrawn_at: datetime | None = None  # when its app withdrew the report appealed
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class StepRow:
 
 
 _OPERATION_FIELDS = (operations.c.app_code, operations.c.external_id, operations.c.action, operations.c.occurred_at,
-                     operations.c.status, operations.c.reason.label("status_reason"))
+                     operations.c.status, operations.c.reason.label("status_reason"),
+                     operations.c.withdrawn_at.label("operation_withdrawn_at"))
 
 
 def _query() -> Select[Any]:

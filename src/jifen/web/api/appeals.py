@@ -85,7 +85,7 @@ def one(user: CurrentUser, runtime: RuntimeDep, appeal_id: int = AppealId) -> di
 @router.post("/appeals/{appeal_id}/review")
 def review(body: ReviewIn, user: CurrentUser, runtime: RuntimeDep, appeal_id: int = AppealId) -> dict[str, Any]:
     appeal = service.review_appeal(runtime.database, user, appeal_id, body.decision, body.note,
-                                   now=datetime.now(UTC), region_code=runtime.settings.region_code)
+                                   now=datetime.now(UTC), region_code=runtime.settings.region_code, tz=runtime.tz)
     return _one(runtime, appeal)
 
 

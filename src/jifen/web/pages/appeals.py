@@ -129,7 +129,7 @@ async def review(request: Request, signed: PageUser, appeal_id: int) -> Response
         return _back("/appeals/review", "note")
     try:
         appeal = service.review_appeal(runtime.database, signed.user, appeal_id, decision, note or None,
-                                       now=datetime.now(UTC), region_code=runtime.settings.region_code)
+                                       now=datetime.now(UTC), region_code=runtime.settings.region_code, tz=runtime.tz)
     except (Conflict, InvalidInput) as exc:
         return _back("/appeals/review", _problem(exc))
     done = {State.SCHOOL_APPROVED: "forwarded", State.APPROVED: "approved"}.get(State(appeal.state), "rejected")

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from factories import CST, api_error, at, op, row, sha, workbook
 from jifen.access.service import add_user
+from jifen.domain.periods import Month
 from jifen.errors import InvalidInput
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.school_figures import import_registration
@@ -315,6 +316,23 @@ def test_the_dataset_of_april(ctx: Ctx) -> None:
         (S1, None, "repeated", 3), (S2, "reading", "zero", 2), (S2, "online_interactive", "below_standard", 2)]
     assert usage["flags"][0]["message"] == "贺兰一小连续3周报送的项目教室数据重复不变，真假难辨，请核实。"
     assert usage["flags"][0]["school_name"] == "贺兰一小"
+
+
+def test_a_month_reads_the_roster_at_its_end_not_a_later_one(ctx: Ctx) -> None:
+    """From May T1 teaches at S2 and a school S4 opens: April's figures, which its ranking was settled on, keep
+    April's schools and T1's micro-lectures at S1; May's follow the new roster."""
+    _supply_april(ctx)
+    april = _dataset(ctx)
+    S4 = "640122004"
+    import_rows(Ingest(ctx.runtime.database, ctx.runtime.ruleset.rules, ctx.runtime.tz), [
+        row("T1", S2, county_code=COUNTY, online_classrooms=0, school_name="贺兰二小", county_name="贺兰县"),
+        row("T5", S4, county_code=COUNTY, online_classrooms=1, school_name="贺兰四小", county_name="贺兰县"),
+    ], full=False, now=NOW, effective_from=Month(2023, 5))
+    assert _dataset(ctx) == april
+    may = _dataset(ctx, "2023-05")
+    assert [r["school_code"] for r in may["registration"]["rows"]] == [S1, S2, S3, S4]
+    assert [(r["school_code"], r["teachers"], r["microlectures"]) for r in may["digital_school"]["rows"]] == [
+        (S2, 2, 3), (S1, 1, 0), (S3, 1, 0), (S4, 1, 0)]
 
 
 def test_read_on_a_day_of_the_month_the_weeks_end_with_that_day(ctx: Ctx) -> None:

@@ -80,15 +80,15 @@ def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str
     if as_of is not None and as_of < date(parsed.year, parsed.month, 1):
         raise InvalidInput(f"as_of: {as_of.isoformat()} is before {parsed}: its figures are read from the month on",
                            details=[{"path": "as_of", "message": "before the month"}])
-    schools = repo.county_schools(connection, county_code)
+    schools = repo.county_schools(connection, county_code, str(parsed))  # the roster the month is settled on
     return {
         "county_code": county_code,
         "month": str(parsed),
         "registration": _registration(connection, schools, end, settings.registration_threshold),
         "online_classes": _online_classes(connection, county_code, schools, start, end,
                                           settings.online_standard_per_week,
-                                          min(end, as_of + timedelta(days=1)) if as_of else end),
-        "digital_school": _digital_school(connection, county_code, schools, start, end),
+                                          min(end, as_of + timedelta(days=1)) if as_of else end, str(parsed)),
+        "digital_school": _digital_school(connection, county_code, schools, start, end, str(parsed)),
         "classroom_usage": _classroom_usage(connection, schools, parsed, settings.usage),
     }
 
@@ -117,7 +117,7 @@ def _registration(connection: sqlalchemy.Connection, schools: list[repo.RosterSc
 
 
 def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],
-                    start: date, end: date, standard: float, weeks_end: date) -> dict[str, Any]:
+                    start: date, end: date, standard: float, weeks_end: date, month: str) -> dict[str, Any]:
     """Qualifying online classes per online classroom since the term began (a school with none on the roster
     counts as one, as in scoring), and per week up to ``weeks_end``: the weeks are counted from the term's
     start, or from the week of the region's first reported class of the term when the platform began reporting
@@ -128,7 +128,7 @@ def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools
     weeks = max(1, (weeks_end - counted_from).days) / 7  # at least a day, so that a first day divides
     classes = repo.school_operation_counts(connection, county_code, indicator=ONLINE_CLASS_INDICATOR,
                                            app_code=ONLINE_CLASS_APP, actions=ONLINE_CLASS_ACTIONS,
-                                           first_day=start, end_day=end)
+                                           first_day=start, end_day=end, month=month)
     rows = []
     for s in schools:
         count = classes.get(s.code, 0)
@@ -143,11 +143,11 @@ def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools
 
 
 def _digital_school(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],
-                    start: date, end: date) -> dict[str, Any]:
-    """Qualifying micro-lectures and MOOCs since the term began, per school of the teacher on the roster now."""
+                    start: date, end: date, month: str) -> dict[str, Any]:
+    """Qualifying micro-lectures and MOOCs since the term began, per school of the teacher at the month's end."""
     counts = repo.teacher_operation_counts(connection, county_code, indicator=DIGITAL_SCHOOL_INDICATOR,
                                            app_code=DIGITAL_SCHOOL_APP, actions=(MICROLECTURE, MOOC),
-                                           first_day=start, end_day=end)
+                                           first_day=start, end_day=end, month=month)
     rows = []
     for s in schools:
         lectures, moocs = counts.get((s.code, MICROLECTURE), 0), counts.get((s.code, MOOC), 0)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jifen.domain.classroom_usage import Figure
 from jifen.domain.registration import COUNTS, Registration
+from jifen.store import roster_history
 from jifen.store.tables import classroom_usage, operations, school_registration, schools, teachers
 
 _CHUNK = 300
@@ -109,14 +110,23 @@ def registrations(connection: Connection, school_codes: Sequence[str], as_of: da
     return found
 
 
-def county_schools(connection: Connection, county_code: str) -> list[RosterSchool]:
-    """The county's schools on the roster, by code, with their online classrooms and active teachers."""
-    staff = (select(teachers.c.school_code, func.count().label("n"))
-             .where(teachers.c.active.is_(True)).group_by(teachers.c.school_code).subquery())
-    query = (select(schools.c.code, schools.c.name, schools.c.online_classrooms, staff.c.n)
-             .select_from(schools.outerjoin(staff, staff.c.school_code == schools.c.code))
-             .where(schools.c.county_code == county_code, schools.c.active.is_(True))
-             .order_by(schools.c.code))
+def county_schools(connection: Connection, county_code: str, month: str | None = None) -> list[RosterSchool]:
+    """The county's schools on the roster, by code, with their online classrooms and active teachers: as they
+    stand now, or at the end of ``month`` (YYYY-MM), the roster that month is settled on."""
+    if month is None:
+        staff = (select(teachers.c.school_code, func.count().label("n"))
+                 .where(teachers.c.active.is_(True)).group_by(teachers.c.school_code).subquery())
+        query = (select(schools.c.code, schools.c.name, schools.c.online_classrooms, staff.c.n)
+                 .select_from(schools.outerjoin(staff, staff.c.school_code == schools.c.code))
+                 .where(schools.c.county_code == county_code, schools.c.active.is_(True))
+                 .order_by(schools.c.code))
+    else:
+        at = roster_history.schools_at(month).subquery()
+        on = roster_history.teachers_at(month).subquery()
+        staff = select(on.c.school_code, func.count().label("n")).group_by(on.c.school_code).subquery()
+        query = (select(at.c.school_code.label("code"), at.c.name, at.c.online_classrooms, staff.c.n)
+                 .select_from(at.outerjoin(staff, staff.c.school_code == at.c.school_code))
+                 .where(at.c.county_code == county_code).order_by(at.c.school_code))
     return [RosterSchool(r.code, r.name, int(r.online_classrooms), int(r.n or 0)) for r in connection.execute(query)]
 
 
@@ -139,12 +149,13 @@ def schools_by_name(connection: Connection) -> dict[str, list[str]]:
 
 
 def school_operation_counts(connection: Connection, county_code: str, *, indicator: str, app_code: str,
-                            actions: Sequence[str], first_day: date, end_day: date) -> dict[str, int]:
-    """Qualified, not withdrawn operations of an app's school-scored actions per school of the county, on local
-    days from ``first_day`` up to (not including) ``end_day``."""
+                            actions: Sequence[str], first_day: date, end_day: date, month: str) -> dict[str, int]:
+    """Qualified, not withdrawn operations of an app's school-scored actions per school of the county at the end
+    of ``month``, on local days from ``first_day`` up to (not including) ``end_day``."""
+    at = roster_history.schools_at(month).subquery()
     query = (select(operations.c.school_code, func.count())
-             .select_from(operations.join(schools, schools.c.code == operations.c.school_code))
-             .where(*_counted(indicator, app_code, actions, first_day, end_day), schools.c.county_code == county_code)
+             .select_from(operations.join(at, at.c.school_code == operations.c.school_code))
+             .where(*_counted(indicator, app_code, actions, first_day, end_day), at.c.county_code == county_code)
              .group_by(operations.c.school_code))
     return {r[0]: int(r[1]) for r in connection.execute(query)}
 
@@ -158,14 +169,17 @@ def first_operation_day(connection: Connection, *, indicator: str, app_code: str
 
 
 def teacher_operation_counts(connection: Connection, county_code: str, *, indicator: str, app_code: str,
-                             actions: Sequence[str], first_day: date, end_day: date) -> dict[tuple[str, str], int]:
-    """Qualified, not withdrawn operations of an app's teacher actions per (school on the roster now, action)."""
-    query = (select(teachers.c.school_code, operations.c.action, func.count())
+                             actions: Sequence[str], first_day: date, end_day: date,
+                             month: str) -> dict[tuple[str, str], int]:
+    """Qualified, not withdrawn operations of an app's teacher actions per (school of the teacher at the end of
+    ``month``, action), for the schools of the county then."""
+    on, at = roster_history.teachers_at(month).subquery(), roster_history.schools_at(month).subquery()
+    query = (select(on.c.school_code, operations.c.action, func.count())
              .select_from(operations
-                          .join(teachers, teachers.c.id == operations.c.teacher_id)
-                          .join(schools, schools.c.code == teachers.c.school_code))
-             .where(*_counted(indicator, app_code, actions, first_day, end_day), schools.c.county_code == county_code)
-             .group_by(teachers.c.school_code, operations.c.action))
+                          .join(on, on.c.teacher_id == operations.c.teacher_id)
+                          .join(at, at.c.school_code == on.c.school_code))
+             .where(*_counted(indicator, app_code, actions, first_day, end_day), at.c.county_code == county_code)
+             .group_by(on.c.school_code, operations.c.action))
     return {(r[0], r[1]): int(r[2]) for r in connection.execute(query)}
 
 

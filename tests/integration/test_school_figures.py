@@ -336,16 +336,19 @@ def test_a_month_reads_the_roster_at_its_end_not_a_later_one(ctx: Ctx) -> None:
 
 
 def test_read_on_a_day_of_the_month_the_weeks_end_with_that_day(ctx: Ctx) -> None:
-    """From Monday 6 March to Tuesday 18 April (read on the 17th): 43 days, 6.14 weeks, not the 8 to the month's end;
-    read after the month, as a bulletin is, the weeks are the whole month's."""
+    """From Monday 6 March to Tuesday 18 April (read on the 17th): 43 days, 6.14 weeks, not the 8 to the month's end,
+    and the classes of those weeks (S1's of 10 March; not those of 25 and 26 April); read after the month, as a
+    bulletin is, the weeks are the whole month's."""
     _supply_april(ctx)
     online = _dataset(ctx, as_of=date(2023, 4, 17))["online_classes"]
     assert (online["counted_from"], online["weeks"]) == ("2023-03-06", 6.14)
-    assert [(r["school_code"], r["per_room_per_week"]) for r in online["rows"]][:1] == [(S2, round(5 / (43 / 7), 2))]
+    assert [(r["school_code"], r["classes"], r["per_room_per_week"]) for r in online["rows"]] == [
+        (S1, 1, 0.08), (S2, 0, 0.0), (S3, 0, 0.0)]  # 1 class / 2 rooms / 6.14 weeks
     assert _dataset(ctx, as_of=date(2023, 5, 8))["online_classes"]["weeks"] == 8.0
     sheet = usage_sheets.figures(_dataset(ctx), "贺兰县", "2023年4月")
     online_sheet = next(s for s in sheet if s.name == "在线课堂")
     assert "2023-03-06平台有开课记录以来至2023年4月" in online_sheet.title, "the weeks the figures count"
+    assert "标准每室每周5节" in online_sheet.title, "the standard as a figure is written, not 5.0"
 
 
 def test_a_later_term_start_and_other_thresholds(ctx: Ctx) -> None:

@@ -177,6 +177,17 @@ def test_the_text_follows_seed_002() -> None:
     assert text[-3:] == ["附件：贺兰县中小学教育云平台月度积分报表（2023年4月）", "贺兰县教育体育局", "2023年5月8日"]
 
 
+def test_a_rule_set_without_monthly_full_marks_names_none() -> None:
+    """Fixed points per action (Shihe's rule set) have no monthly maximum: the heading says no "满分为0分"."""
+    fixed = [{**i, "max": None, "annual_max": None} for i in seed.INDICATORS]
+    data = compose(county_code=seed.COUNTY_CODE, county_name=seed.COUNTY_NAME, month=seed.MONTH, version=1,
+                   state="published", indicators=fixed, schools=seed.schools(), previous=None, previous_month=None,
+                   usage=None, issued_on=date(2023, 5, 8), thresholds=Thresholds())
+    text = [b["text"] for b in bulletin_text.blocks(data)]
+    assert "（一）4月份教育云平台积分情况" in text
+    assert not any("满分为0分" in t for t in text)
+
+
 def test_the_text_with_usage_figures() -> None:
     text = "\n".join(b["text"] for b in bulletin_text.blocks(_bulletin(USAGE)))
     assert "截至2023年5月5日，国家中小学智慧教育平台贺兰县注册人数51795人" in text

@@ -14,6 +14,7 @@ from jifen.domain.classroom_usage import (
     figure_problem,
     flag_message,
     monday_of,
+    per_room,
     repeated_flags,
     week_start,
     weeks_of_month,
@@ -149,3 +150,8 @@ def test_the_term_starts_on_1_march_or_1_september() -> None:
     assert default_term_start(Month(2023, 2)) == date(2022, 9, 1)
     assert default_term_start(Month(2023, 12)) == date(2023, 9, 1)
     assert default_term_start(Month(2024, 1)) == date(2023, 9, 1)
+
+
+def test_uses_per_room_round_half_up_as_every_published_figure() -> None:
+    assert per_room(9, 8) == 1.13  # 1.125: half up, not to the even 1.12
+    assert per_room(3, 0) is None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from jifen.domain.periods import outside_years
+from jifen.domain.scores import figure_half_up
 from jifen.errors import InvalidInput
 
 
@@ -114,7 +115,7 @@ def figure_problem(room_type: str, rooms: object, uses: object) -> tuple[str, st
 
 def per_room(uses: float, rooms: float) -> float | None:
     """Uses per room; no rate without rooms."""
-    return round(uses / rooms, 2) if rooms else None
+    return figure_half_up(uses / rooms) if rooms else None
 
 
 def _consecutive_runs(weeks: Sequence[date]) -> list[list[date]]:
@@ -232,7 +233,7 @@ def flag_message(flag: Flag, school_name: str) -> str:
 
 
 def _tidy(value: float) -> float:
-    return round(value, 2)
+    return figure_half_up(value)
 
 
 def _number(value: float | None) -> str:

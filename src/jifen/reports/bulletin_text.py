@@ -83,7 +83,9 @@ def _points_section(data: Row) -> tuple[str, list[str]]:
     month = int(data["month"][5:])
     marks = data["full_marks"]
     yearly = "".join(f"，{y['name']}年度满分{figure(y['max'])}分" for y in marks["yearly"])
-    title = f"{month}月份教育云平台积分情况（月度积分满分为{figure(marks['monthly'])}分{yearly}）"
+    # a rule set of fixed points per action (Shihe's) has no monthly full marks to name
+    monthly = f"月度积分满分为{figure(marks['monthly'])}分{yearly}" if marks["monthly"] else yearly.lstrip("，")
+    title = f"{month}月份教育云平台积分情况（{monthly}）" if monthly else f"{month}月份教育云平台积分情况"
     found = data["bands"]
     top, low = figure(found["leading_points"]), figure(found["lower_points"])
     if not data["schools"]:

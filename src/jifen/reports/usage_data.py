@@ -84,7 +84,7 @@ def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str
     return {
         "county_code": county_code,
         "month": str(parsed),
-        "registration": _registration(connection, schools, end, settings.registration_threshold),
+        "registration": _registration(connection, schools, end, settings.registration_threshold, as_of),
         "online_classes": _online_classes(connection, county_code, schools, start, end,
                                           settings.online_standard_per_week,
                                           min(end, as_of + timedelta(days=1)) if as_of else end, str(parsed)),
@@ -94,13 +94,13 @@ def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str
 
 
 def _registration(connection: sqlalchemy.Connection, schools: list[repo.RosterSchool], month_end: date,
-                  threshold: float) -> dict[str, Any]:
+                  threshold: float, read_on: date | None = None) -> dict[str, Any]:
     """The latest platform export dated no later than the end of the following month: a month's bulletin is
-    written early in the next one, from the export of that day."""
+    written early in the next one, from the export of that day; read on a day (``read_on``), none after it."""
     codes = [s.code for s in schools]
     following = Month(month_end.year, month_end.month).next()
-    as_of = repo.latest_registration_date(connection, codes, date(following.year, following.month, 1)
-                                          - timedelta(days=1))
+    latest = date(following.year, following.month, 1) - timedelta(days=1)
+    as_of = repo.latest_registration_date(connection, codes, min(latest, read_on) if read_on else latest)
     found = repo.registrations(connection, codes, as_of) if as_of else {}
     rows = []
     for s in schools:
@@ -128,7 +128,7 @@ def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools
     weeks = max(1, (weeks_end - counted_from).days) / 7  # at least a day, so that a first day divides
     classes = repo.school_operation_counts(connection, county_code, indicator=ONLINE_CLASS_INDICATOR,
                                            app_code=ONLINE_CLASS_APP, actions=ONLINE_CLASS_ACTIONS,
-                                           first_day=start, end_day=end, month=month)
+                                           first_day=start, end_day=weeks_end, month=month)  # in the weeks counted
     rows = []
     for s in schools:
         count = classes.get(s.code, 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jifen.reports.bulletin_findings import figure
 from jifen.reports.sheet import Cell, Sheet
 
 FLAG_KINDS = {"repeated": "连续多周数据重复", "zero": "连续多周未使用", "below_standard": "低于使用标准"}
@@ -51,7 +52,7 @@ def figures(usage: dict[str, Any], county_name: str, month_label: str) -> list[S
               headers=["学校名称", "学校代码", "教师注册人数", "教师总数", "教师注册率", "学生注册人数", "在校学生数",
                        "学生注册率", "家长注册人数"],
               rows=reg_rows, numeric=frozenset(), percent=frozenset({4, 7}), filename="国家平台注册"),
-        Sheet(title=f"{county_name}在线课堂开课情况（{since}，标准每室每周{standard}节）", name="在线课堂",
+        Sheet(title=f"{county_name}在线课堂开课情况（{since}，标准每室每周{figure(standard)}节）", name="在线课堂",
               headers=["学校名称", "学校代码", "在线教室数", "开课节数", "每室开课节数", "每室周均开课节数", "达到标准"],
               rows=online_rows, numeric=frozenset({4, 5}), filename="在线课堂"),
         Sheet(title=f"{county_name}数字学校应用情况（{digital.get('term_start', '')}开学至{month_label}）",

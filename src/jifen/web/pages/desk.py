@@ -67,6 +67,7 @@ def teacher_desk(request: Request, signed: PageUser, teacher_id: str,
     return render(request, "desk.html", {"title": "工作桌面", "card": card, "operations": operations,
                                          "school_name": school_name,
                                          "teacher_id": teacher_id, "own": teacher_id == signed.user.scope_code,
+                                         "requested_page": page,
                                          "last_month": str(this_month.previous())}, signed=signed)
 
 

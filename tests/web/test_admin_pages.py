@@ -102,6 +102,15 @@ def test_the_month_picker_lists_settled_months_with_their_versions(client: TestC
     assert before.status_code == 200 and f"{region.before} 县区积分报表" in before.text
     missing = client.get(f"/units/county/C1?month={region.this_month}")
     assert missing.status_code == 200 and "尚未结算" in missing.text
+    assert "县区评分报表 <span class=\"muted\">县C1 C1</span>" in missing.text, "named from the roster"
+
+
+def test_a_month_not_settled_names_the_unit_only_within_the_users_scope(client: TestClient, region: Region) -> None:
+    sign_in(client, "school1")
+    own = client.get(f"/units/school/S1?month={region.this_month}").text
+    assert "尚未结算" in own and "学校S1 S1" in own
+    elsewhere = client.get(f"/units/county/C2?month={region.this_month}").text
+    assert "县C2" not in elsewhere, "a unit outside the user's scope is not named"
 
 
 def test_the_download_buttons_give_the_report_files_with_the_session_cookie(client: TestClient,

@@ -283,7 +283,9 @@ def test_only_the_region_admin_publishes_with_the_csrf_token_and_a_confirmation(
     forged = client.post(f"/settlements/{month}/versions/2/publish", data={"confirm": "yes"})
     assert forged.status_code == 403 and "CSRF" in forged.text
     unconfirmed = client.post(f"/settlements/{month}/versions/2/publish", data={"csrf_token": token})
-    assert unconfirmed.status_code == 422 and "确认发布第2版" in unconfirmed.text
+    assert unconfirmed.status_code == 422 and 'data-testid="versions"' in unconfirmed.text, "the versions page"
+    form = unconfirmed.text.split('data-testid="publish-form"', 1)[1].split("</form>", 1)[0]
+    assert 'data-testid="publish-error">请勾选“确认发布第2版”后再提交' in form, "the refusal beside the box"
     old = client.post(f"/settlements/{month}/versions/1/publish", data={"csrf_token": token, "confirm": "yes"})
     assert old.status_code == 409  # only the latest version is published
     assert "当前状态下无法完成此操作" in old.text and "详细信息：version 1 of" in old.text, "Chinese, then the details"

@@ -98,8 +98,9 @@ class Confined:
         self.contexts: list[Any] = []
         self.elsewhere: list[str] = []
 
-    def page(self) -> Any:
-        context = self.browser.new_context(base_url=self.base, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    def page(self, width: int = 1280, height: int = 900) -> Any:
+        context = self.browser.new_context(base_url=self.base, locale="zh-CN",
+                                           viewport={"width": width, "height": height})
         context.route("**/*", self._only_here)
         self.contexts.append(context)
         return context.new_page()

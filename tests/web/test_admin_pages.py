@@ -102,6 +102,15 @@ def test_the_month_picker_lists_settled_months_with_their_versions(client: TestC
     assert before.status_code == 200 and f"{region.before} 县区积分报表" in before.text
     missing = client.get(f"/units/county/C1?month={region.this_month}")
     assert missing.status_code == 200 and "尚未结算" in missing.text
+    assert "县区评分报表 <span class=\"muted\">县C1 C1</span>" in missing.text, "named from the roster"
+
+
+def test_a_month_not_settled_names_the_unit_only_within_the_users_scope(client: TestClient, region: Region) -> None:
+    sign_in(client, "school1")
+    own = client.get(f"/units/school/S1?month={region.this_month}").text
+    assert "尚未结算" in own and "学校S1 S1" in own
+    elsewhere = client.get(f"/units/county/C2?month={region.this_month}").text
+    assert "县C2" not in elsewhere, "a unit outside the user's scope is not named"
 
 
 def test_the_download_buttons_give_the_report_files_with_the_session_cookie(client: TestClient,
@@ -274,7 +283,9 @@ def test_only_the_region_admin_publishes_with_the_csrf_token_and_a_confirmation(
     forged = client.post(f"/settlements/{month}/versions/2/publish", data={"confirm": "yes"})
     assert forged.status_code == 403 and "CSRF" in forged.text
     unconfirmed = client.post(f"/settlements/{month}/versions/2/publish", data={"csrf_token": token})
-    assert unconfirmed.status_code == 422 and "确认发布第2版" in unconfirmed.text
+    assert unconfirmed.status_code == 422 and 'data-testid="versions"' in unconfirmed.text, "the versions page"
+    form = unconfirmed.text.split('data-testid="publish-form"', 1)[1].split("</form>", 1)[0]
+    assert 'data-testid="publish-error">请勾选“确认发布第2版”后再提交' in form, "the refusal beside the box"
     old = client.post(f"/settlements/{month}/versions/1/publish", data={"csrf_token": token, "confirm": "yes"})
     assert old.status_code == 409  # only the latest version is published
     assert "当前状态下无法完成此操作" in old.text and "详细信息：version 1 of" in old.text, "Chinese, then the details"

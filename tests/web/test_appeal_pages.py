@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import op
 from fastapi.testclient import TestClient
 from web_region import Region, page_csrf, sign_in
 
+from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
 from jifen.settle.service import settle_month
 from jifen.web.app import create_app
@@ -47,12 +49,13 @@ def test_an_appeal_from_the_explanation_to_the_re_settled_month(client: TestClie
 
     refused = client.post("/appeals", data={**fields, "csrf_token": "forged", "reason": REASON})
     assert refused.status_code == 403 and "CSRF" in refused.text
+    assert fields["next"] == f"/teachers/t1/months/{region.last_month}", "back to the page it was filed from"
     short = client.post("/appeals", data={**fields, "reason": "太短"})
-    assert short.status_code == 303 and "error=reason" in short.headers["location"]
-    assert "申诉理由需 5 至 500 字" in client.get(short.headers["location"]).text
+    assert short.status_code == 422 and "申诉理由需 5 至 500 字" in short.text
+    assert f"{region.last_month} 积分说明" in short.text and ">\n太短</textarea>" in short.text
     elsewhere = client.post("/appeals", data={**fields, "reason": "太短", "next": "https://evil.example.com/"})
-    assert elsewhere.headers["location"] == "/appeals?error=reason", "never another site; the error still shown"
-    assert "申诉理由需 5 至 500 字" in client.get(elsewhere.headers["location"]).text
+    assert elsewhere.status_code == 422 and "可申诉的上报" in elsewhere.text, "never another site: the appeals page"
+    assert "申诉理由需 5 至 500 字" in elsewhere.text and ">\n太短</textarea>" in elsewhere.text
 
     filed = client.post("/appeals", data={**fields, "reason": REASON})
     assert filed.status_code == 303 and filed.headers["location"].startswith("/appeals?done=filed#appeal-")
@@ -72,9 +75,10 @@ def test_an_appeal_from_the_explanation_to_the_re_settled_month(client: TestClie
     queue = other.get("/appeals/review")
     assert queue.status_code == 200 and f'id="appeal-{appeal_id}"' in queue.text and REASON in queue.text
     token = page_csrf(queue.text)
-    assert other.post(f"/appeals/{appeal_id}/review", data={"decision": "reject", "note": "",
-                                                            "csrf_token": token}).headers["location"].endswith(
-        "error=note")
+    unexplained = other.post(f"/appeals/{appeal_id}/review", data={"decision": "reject", "note": "  ",
+                                                                   "csrf_token": token})
+    assert unexplained.status_code == 422 and 'data-testid="review-error"' in unexplained.text
+    assert "驳回申诉须填写审核意见" in unexplained.text
     forwarded = other.post(f"/appeals/{appeal_id}/review", data={"decision": "approve", "note": "属实",
                                                                  "csrf_token": token})
     assert forwarded.status_code == 303 and "done=forwarded" in forwarded.headers["location"]
@@ -164,3 +168,58 @@ def test_each_role_is_refused_what_is_not_theirs(client: TestClient, other: Test
                                                              "csrf_token": page_csrf(other.get("/appeals").text)})
     assert early.headers["location"].endswith("error=waits_for_school")
     assert "该申诉正等待学校审核" in other.get(early.headers["location"]).text
+
+
+def _form_of(html: str, testid: str) -> str:
+    return html.split(f'data-testid="{testid}"', 1)[1].split("</details>", 1)[0]
+
+
+@pytest.mark.parametrize("page", ["month", "list"])
+def test_a_refused_appeal_comes_back_with_its_reason_as_typed(client: TestClient, region: Region, page: str) -> None:
+    sign_in(client, "teacher1")
+    month_path = f"/teachers/t1/months/{region.last_month}"
+    fields = _file_form(client.get(month_path if page == "month" else "/appeals").text)
+    spaces = client.post("/appeals", data={**fields, "reason": "     "})  # the browser's minlength lets it through
+    assert spaces.status_code == 422
+    assert (f"{region.last_month} 积分说明" if page == "month" else "可申诉的上报") in spaces.text, "the page it was on"
+    form = _form_of(spaces.text, f"appeal-{fields['external_id']}")
+    assert form.startswith(" open>"), "the form is open"
+    assert 'data-testid="appeal-form-error">申诉理由需 5 至 500 字' in form and ">\n     </textarea>" in form
+    assert 'data-testid="appeal-error"' not in spaces.text, "the refusal is beside the form, not at the top"
+    long = "很长的理由" * 101
+    again = client.post("/appeals", data={**fields, "reason": long})
+    assert again.status_code == 422 and long in _form_of(again.text, f"appeal-{fields['external_id']}")
+    filed = client.post("/appeals", data={**fields, "reason": REASON})
+    assert filed.status_code == 303 and filed.headers["location"].startswith("/appeals?done=filed")
+    held = client.post("/appeals", data={**fields, "reason": REASON})
+    assert held.status_code == 303, "no form for the report any more: the page says why at its top"
+    assert "这条上报已有申诉" in client.get(held.headers["location"]).text
+
+
+def test_the_county_reviews_note_stays_when_the_month_is_not_settled(client: TestClient, other: TestClient,
+                                                                     region: Region, runtime: Runtime) -> None:
+    now = datetime.now(UTC)
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    when = max(region.this_month.start(runtime.tz), now - timedelta(minutes=5))  # this month: not settled
+    missed = op("courseware.sync", teacher="t1", when=when.isoformat(), sync_count=1)
+    assert [r.status for r in ingest.submit("seewo-easinote5", [missed], now)] == ["not_qualified"]
+    sign_in(client, "teacher1")
+    listing = client.get("/appeals").text
+    form = listing.split(f'data-testid="appeal-{missed["id"]}"', 1)[1]
+    fields = _file_form(form)
+    filed = client.post("/appeals", data={**fields, "reason": REASON})
+    appeal_id = filed.headers["location"].rsplit("-", 1)[1]
+    sign_in(other, "school1")
+    token = page_csrf(other.get("/appeals/review").text)
+    assert "done=forwarded" in other.post(f"/appeals/{appeal_id}/review", data={
+        "decision": "approve", "note": "属实", "csrf_token": token}).headers["location"]
+    other.cookies.clear()
+    sign_in(other, "county1")
+    token = page_csrf(other.get("/appeals/review").text)
+    note = "核实无误，同意补计\n（已电话确认）"
+    early = other.post(f"/appeals/{appeal_id}/review", data={"decision": "approve", "note": note,
+                                                             "csrf_token": token})
+    assert early.status_code == 409
+    row = early.text.split(f'id="appeal-{appeal_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="review-error">该月尚未结算' in row and f">\n{note}</textarea>" in row
+    assert 'data-testid="appeal-error"' not in early.text, "the refusal is beside the form, not at the top"

@@ -52,6 +52,28 @@ def test_this_months_operations_come_twenty_a_page(client: TestClient, region: R
     assert "线上备课" in second and "鸿合π6" in second
 
 
+def test_a_page_past_the_last_says_so_and_links_to_the_first(client: TestClient, region: Region) -> None:
+    sign_in(client, "teacher1")
+    past = client.get("/?page=3")
+    assert past.status_code == 200
+    section = past.text.split("本月达标操作", 1)[1].split("</section>", 1)[0]
+    assert f"共 {THIS_MONTH_OPERATIONS} 条" in section
+    assert "还没有达标操作" not in section, "the month has operations: the page is only past the end"
+    assert 'data-testid="past-the-end"' in section and "第 3 页超出范围" in section and "共 2 页" in section
+    assert 'href="?page=1"' in section
+
+
+def test_a_month_without_reports_says_there_were_none(client: TestClient, region: Region) -> None:
+    sign_in(client, "teacher2")
+    page = client.get(f"/teachers/t2/months/{region.before}")  # t2 sent nothing that month
+    assert page.status_code == 200
+    section = page.text.split("未计分的上报", 1)[1].split("</section>", 1)[0]
+    assert "均已达标计分" not in section and "全部上报 0 条" not in section
+    assert 'data-testid="no-reports"' in section and "没有收到上报" in section
+    counted = client.get(f"/teachers/t2/months/{region.last_month}").text  # one report, and it counted
+    assert "本月所有上报均已达标计分" in counted.split("未计分的上报", 1)[1]
+
+
 def test_the_history_api_gives_the_settled_months(client: TestClient, region: Region) -> None:
     sign_in(client, "teacher1")
     history = client.get("/api/v1/histories/teachers/t1?months=12").json()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from jifen.store.tables import counties, schools, teachers
+from jifen.store.tables import cities, counties, schools, teachers
 
 _CHUNK = 900
 
@@ -58,3 +58,24 @@ def lineages(connection: Connection, level: str, codes: Iterable[str], region_co
         else:
             raise ValueError(f"lineages of level {level!r}")
     return found
+
+
+def named_lineage(connection: Connection, level: str, code: str, region_code: str
+                  ) -> tuple[str, dict[str, str]] | None:
+    """A school's, county's or city's name on the roster and its chain of codes up to the region; None when it is
+    not on the roster."""
+    if level == "school":
+        query = (select(schools.c.name, schools.c.code.label("school"), schools.c.county_code.label("county"),
+                        counties.c.city_code.label("city"))
+                 .join(counties, counties.c.code == schools.c.county_code).where(schools.c.code == code))
+    elif level == "county":
+        query = (select(counties.c.name, counties.c.code.label("county"), counties.c.city_code.label("city"))
+                 .where(counties.c.code == code))
+    elif level == "city":
+        query = select(cities.c.name, cities.c.code.label("city")).where(cities.c.code == code)
+    else:
+        raise ValueError(f"named_lineage of level {level!r}")
+    row = connection.execute(query).mappings().first()
+    if row is None:
+        return None
+    return row["name"], {**{k: v for k, v in row.items() if k != "name"}, "region": region_code}

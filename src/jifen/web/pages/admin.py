@@ -21,7 +21,7 @@ from jifen.reports import charts, datasets, sheet_data
 from jifen.reports.sheet import school_makeup
 from jifen.reports.table import version_label
 from jifen.runtime import Runtime
-from jifen.store import desk_queries
+from jifen.store import desk_queries, units
 from jifen.web.pages import admin_table
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
 from jifen.web.scoping import MAX_VERSION, month_query
@@ -79,18 +79,31 @@ def report_page(request: Request, signed: SignedIn, level: str, code: str, month
         shown = str(month_query(month)) if month else latest
         months = charts.settled_months(connection, latest)
         if shown is None:
-            return render(request, "admin/report.html", {**base, "data": None, "month": None, "months": months},
-                          signed=signed)
+            return render(request, "admin/report.html", {**base, "data": None, "month": None, "months": months,
+                                                         "unit_name": _roster_name(connection, runtime, signed,
+                                                                                   level, code)}, signed=signed)
         try:
             record = datasets.settlement_for(connection, shown, version)
         except NotSettled:
             return render(request, "admin/report.html", {**base, "data": None, "month": shown, "months": months,
-                                                         "version": version}, signed=signed)
+                                                         "version": version,
+                                                         "unit_name": _roster_name(connection, runtime, signed,
+                                                                                   level, code)}, signed=signed)
         require_seen(connection, signed, record.id, shown, level, code)
         data = sheet_data.dataset(connection, level, code, shown, version)
     return render(request, "admin/report.html", {**base, **_report_context(request, signed, data, level, code,
                                                                             version, query, months)},
                   signed=signed)
+
+
+def _roster_name(connection: Connection, runtime: Runtime, signed: SignedIn, level: str, code: str) -> str:
+    """The unit's name on the roster, for a month with no settlement to name it; only a unit the user may read."""
+    settings = runtime.settings
+    if level == "region":
+        found = (settings.region_name, {"region": code}) if code == settings.region_code else None
+    else:
+        found = units.named_lineage(connection, level, code, settings.region_code)
+    return found[0] if found is not None and sees(signed.user, found[1]) else ""
 
 
 def _report_context(request: Request, signed: SignedIn, data: dict[str, Any], level: str, code: str,

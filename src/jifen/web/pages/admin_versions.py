@@ -4,7 +4,7 @@ GET  /settlements[?month=YYYY-MM]          to the month's versions (default: the
 GET  /settlements/{month}[?from=N&to=M&level=L]  the month's versions, draft or published, and what changed between
      two of them within the user's scope: who moved, by how much, and why
 POST /settlements/{month}/versions/{n}/publish   csrf_token, confirm=yes: publish the latest draft (region admins
-     only, as in the API); back to the versions page
+     only, as in the API); back to the versions page, or the page again with the form and why when not confirmed
 """
 
 from __future__ import annotations
@@ -59,18 +59,30 @@ def versions_page(request: Request, signed: PageUser, month: str = Path(pattern=
                   to_version: int | None = Query(default=None, alias="to", ge=1, le=MAX_VERSION),
                   level: str | None = Query(default=None, pattern=r"^(teacher|school|county|city|region)$"),
                   published: int | None = Query(default=None, ge=1, le=MAX_NUMBER)) -> HTMLResponse:
+    return _versions(request, signed, str(month_path(month)), from_version, to_version, level, published)
+
+
+def _versions(request: Request, signed: SignedIn, parsed: str, from_version: int | None = None,
+              to_version: int | None = None, level: str | None = None, published: int | None = None,
+              refused: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+    """The month's versions and diff; ``refused``: a publication the server refused ({version, error}), the form
+    shown again with the refusal beside it."""
     _require_reader(signed)
     runtime = runtime_of(request)
-    parsed = str(month_path(month))
     with runtime.database.read() as connection:
         months = charts.settled_months(connection, desk_queries.latest_settled_month(connection))
     context: dict[str, Any] = {"title": "结算版本", "month": parsed, "months": months, "published": published,
-                               "may_publish": signed.user.role in PUBLISHERS}
+                               "may_publish": signed.user.role in PUBLISHERS, "refused": refused}
     try:
         listing = versions_data.versions_data(
             publication.list_versions(runtime.database, parsed, runtime.rulebook.for_month))
     except NotSettled:
-        return render(request, "admin/versions.html", {**context, "listing": None}, signed=signed)
+        return render(request, "admin/versions.html", {**context, "listing": None,
+                                                       "error": refused and refused["error"]},
+                      status=status, signed=signed)
+    latest = listing["versions"][-1]
+    if refused and not (latest["version"] == refused["version"] and latest["state"] == "draft"):
+        context["error"] = refused["error"]  # its form is not on this page: say it at the top
     diff, diff_problem = None, None
     if len(listing["versions"]) > 1 or from_version or to_version:
         try:
@@ -81,7 +93,8 @@ def versions_page(request: Request, signed: PageUser, month: str = Path(pattern=
             diff_problem = exc.message
     return render(request, "admin/versions.html", {**context, "listing": listing, "diff": diff and _shown(diff),
                                                    "diff_problem": diff_problem, "level": level,
-                                                   "states": STATES, "level_names": LEVEL_NAMES}, signed=signed)
+                                                   "states": STATES, "level_names": LEVEL_NAMES},
+                  status=status, signed=signed)
 
 
 @router.post("/settlements/{month}/versions/{version}/publish")
@@ -93,7 +106,8 @@ async def publish(request: Request, signed: PageUser, month: str = Path(pattern=
         raise Forbidden(f"只有自治区管理员可以发布结算；您是{signed.role_name}。")
     parsed = str(month_path(month))
     if fields.get("confirm") != "yes":
-        raise InvalidInput(f"请勾选“确认发布第{version}版”后再提交。")
+        return _versions(request, signed, parsed, status=422, refused={
+            "version": version, "error": f"请勾选“确认发布第{version}版”后再提交。"})
     publication.publish(runtime_of(request).database, parsed, version, signed.user.name, datetime.now(UTC),
                         runtime_of(request).tz)
     return RedirectResponse(f"/settlements/{parsed}?published={version}", status_code=303)

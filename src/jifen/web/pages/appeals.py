@@ -8,10 +8,14 @@ POST /appeals/{id}/withdraw       the teacher takes back an appeal that is not d
 GET  /appeals/review              a school admin: the appeals waiting for the school; a county admin: those the
                                   schools forwarded to the county; each with approve and reject forms and a note
 POST /appeals/{id}/review         decision (approve or reject), note
+
+A refused form whose report or appeal is still waiting comes back (the page it was sent from: the list, or the
+month's explanation) with what was typed and the refusal beside it; otherwise the page says why at its top.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,27 +30,16 @@ from jifen.runtime import Runtime
 from jifen.settle import appeals as service
 from jifen.store import appeals as repo
 from jifen.web import sessions
+from jifen.web.pages import desk
+from jifen.web.pages.appeal_messages import DONE, GONE, PROBLEMS
 from jifen.web.pages.auth import form_fields, safe_next
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
+from jifen.web.scoping import month_path
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 REVIEWS = {"school_admin": State.SUBMITTED, "county_admin": State.SCHOOL_APPROVED}
-PROBLEMS = {
-    "reason": f"申诉理由需 {REASON_MIN} 至 {REASON_MAX} 字。",
-    "note": "驳回申诉须填写审核意见（不超过 500 字）。",
-    "held": "这条上报已有申诉在审核中或已通过，不能重复申诉。",
-    "withdrawn_report": "这条上报已被其来源应用撤回，不能申诉。",
-    "counted": "这条上报已计分，无需申诉。",
-    "missing": "没有找到这条上报或申诉。",
-    "decided": "该申诉已有结论或已撤回，不能再执行此操作。",
-    "waits_for_school": "该申诉正等待学校审核，学校审核通过后才转区县审核。",
-    "with_county": "学校已审核通过，该申诉已转区县审核，学校不能再审核。",
-    "not_settled": "该月尚未结算：补计的分值按当月结算折算，请待该月结算后再作决定（或驳回）。",
-    "other": "无法完成此操作，请刷新页面后重试。",
-}
-DONE = {"filed": "申诉已提交，等待学校审核。", "withdrawn": "申诉已撤回。", "approved": "已审核通过。",
-        "forwarded": "已审核通过，转区县审核。", "rejected": "已驳回。"}
+MONTH_PAGE = re.compile(r"^/teachers/([^/?#]+)/months/(\d{4}-\d{2})$")  # a month's explanation, filed from
 
 
 def _runtime(request: Request) -> Runtime:
@@ -57,6 +50,11 @@ def _runtime(request: Request) -> Runtime:
 @router.get("/appeals")
 def appeals_page(request: Request, signed: PageUser, state: str | None = Query(default=None),
                  done: str | None = Query(default=None), error: str | None = Query(default=None)) -> HTMLResponse:
+    return _listing(request, signed, state, DONE.get(done or ""), PROBLEMS.get(error or ""))
+
+
+def _listing(request: Request, signed: SignedIn, state: str | None, done: str | None, error: str | None,
+             filing: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
     runtime = _runtime(request)
     if signed.user.role not in ("teacher", "school_admin", "county_admin", "city_admin", "region_admin"):
         raise Forbidden(f"您（{signed.role_name} {signed.user.name}）无权查看申诉。")
@@ -70,10 +68,13 @@ def appeals_page(request: Request, signed: PageUser, state: str | None = Query(d
         months = [str(this), str(this.previous())]
         uncounted = [_uncounted(runtime, row, held) for row, held in
                      service.appealable(runtime.database, signed.user, months)]
+    if filing and not any((op["app_code"], op["external_id"]) == (filing["app_code"], filing["external_id"])
+                          for op in uncounted if not op["held"]):
+        error = error or filing["error"]  # its form is not on this page: say it at the top
     return render(request, "appeals/list.html", {
         "title": "申诉", "appeals": _rows(runtime, found), "uncounted": uncounted, "state": state,
-        "states": STATE_NAMES, "done": DONE.get(done or ""), "error": PROBLEMS.get(error or ""),
-        "reason_min": REASON_MIN, "reason_max": REASON_MAX}, signed=signed)
+        "states": STATE_NAMES, "done": done, "error": error, "filing": filing,
+        "reason_min": REASON_MIN, "reason_max": REASON_MAX}, status=status, signed=signed)
 
 
 @router.post("/appeals")
@@ -81,16 +82,31 @@ async def file(request: Request, signed: PageUser) -> Response:
     fields = await _checked_form(request, signed)
     runtime = _runtime(request)
     back = safe_next(fields.get("next") or "/appeals", default="/appeals")  # the page that shows what happened
-    reason = fields.get("reason", "").strip()
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        return _back(back, "reason")
+    typed = fields.get("reason", "")
+    reason = typed.strip()
     ref = service.OperationRef(app_code=fields.get("app_code", ""), external_id=fields.get("external_id", ""))
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        return _file_again(request, signed, back, ref, typed, "reason", 422)
     try:
         appeal = service.file_appeal(runtime.database, signed.user, ref, reason, now=datetime.now(UTC),
                                      region_code=runtime.settings.region_code)
     except (Conflict, NotFound, InvalidInput) as exc:
-        return _back(back, _problem(exc))
+        problem = _problem(exc)
+        if problem in GONE:
+            return _back(back, problem)
+        return _file_again(request, signed, back, ref, typed, problem, exc.status)
     return RedirectResponse(f"/appeals?done=filed#appeal-{appeal.id}", status_code=303)
+
+
+def _file_again(request: Request, signed: SignedIn, back: str, ref: service.OperationRef, typed: str, problem: str,
+                status: int) -> HTMLResponse:
+    """The page the appeal was filed from, its form open with the reason as typed and the refusal beside it."""
+    filing = {"app_code": ref.app_code, "external_id": ref.external_id, "reason": typed, "error": PROBLEMS[problem]}
+    month_page = MONTH_PAGE.match(back)
+    if month_page:
+        return desk.month_page(request, signed, month_page.group(1), month_path(month_page.group(2)),
+                               filing=filing, status=status)
+    return _listing(request, signed, None, None, None, filing=filing, status=status)
 
 
 @router.post("/appeals/{appeal_id}/withdraw")
@@ -108,15 +124,22 @@ async def withdraw(request: Request, signed: PageUser, appeal_id: int) -> Respon
 @router.get("/appeals/review")
 def review_page(request: Request, signed: PageUser, done: str | None = Query(default=None),
                 error: str | None = Query(default=None)) -> HTMLResponse:
+    return _queue(request, signed, DONE.get(done or ""), PROBLEMS.get(error or ""))
+
+
+def _queue(request: Request, signed: SignedIn, done: str | None, error: str | None,
+           reviewing: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
     runtime = _runtime(request)
     waiting = REVIEWS.get(signed.user.role)
     if waiting is None:
         raise Forbidden(f"您（{signed.role_name} {signed.user.name}）无权审核申诉：申诉由学校管理员初审，区县管理员复审。")
     found = service.list_appeals(runtime.database, signed.user, [waiting.value],
                                  region_code=runtime.settings.region_code)
+    if reviewing and not any(a.id == reviewing["id"] for a in found):
+        error = error or reviewing["error"]  # its form is not on this page: say it at the top
     return render(request, "appeals/review.html", {
         "title": "申诉审核", "appeals": _rows(runtime, found), "county": waiting == State.SCHOOL_APPROVED,
-        "done": DONE.get(done or ""), "error": PROBLEMS.get(error or "")}, signed=signed)
+        "done": done, "error": error, "reviewing": reviewing}, status=status, signed=signed)
 
 
 @router.post("/appeals/{appeal_id}/review")
@@ -124,16 +147,27 @@ async def review(request: Request, signed: PageUser, appeal_id: int) -> Response
     fields = await _checked_form(request, signed)
     runtime = _runtime(request)
     decision = fields.get("decision", "")
-    note = fields.get("note", "").strip()
+    typed = fields.get("note", "")
+    note = typed.strip()
     if decision == "reject" and not note:
-        return _back("/appeals/review", "note")
+        return _review_again(request, signed, appeal_id, typed, "note", 422)
     try:
         appeal = service.review_appeal(runtime.database, signed.user, appeal_id, decision, note or None,
                                        now=datetime.now(UTC), region_code=runtime.settings.region_code, tz=runtime.tz)
     except (Conflict, InvalidInput) as exc:
-        return _back("/appeals/review", _problem(exc))
+        problem = _problem(exc)
+        if problem in GONE:
+            return _back("/appeals/review", problem)
+        return _review_again(request, signed, appeal_id, typed, problem, exc.status)
     done = {State.SCHOOL_APPROVED: "forwarded", State.APPROVED: "approved"}.get(State(appeal.state), "rejected")
     return RedirectResponse(f"/appeals/review?done={done}", status_code=303)
+
+
+def _review_again(request: Request, signed: SignedIn, appeal_id: int, typed: str, problem: str,
+                  status: int) -> HTMLResponse:
+    """The review list again, the appeal's note as typed and the refusal beside its form."""
+    return _queue(request, signed, None, None, {"id": appeal_id, "note": typed, "error": PROBLEMS[problem]},
+                  status=status)
 
 
 async def _checked_form(request: Request, signed: SignedIn) -> dict[str, str]:

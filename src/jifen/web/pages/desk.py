@@ -28,6 +28,7 @@ from jifen.settle.appeals import appealable
 from jifen.store import units
 from jifen.store.school_figures import school_names
 from jifen.web.pages import admin
+from jifen.web.pages.appeal_messages import PROBLEMS
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
 from jifen.web.scoping import MAX_NUMBER, month_path
 
@@ -67,23 +68,32 @@ def teacher_desk(request: Request, signed: PageUser, teacher_id: str,
     return render(request, "desk.html", {"title": "工作桌面", "card": card, "operations": operations,
                                          "school_name": school_name,
                                          "teacher_id": teacher_id, "own": teacher_id == signed.user.scope_code,
+                                         "requested_page": page,
                                          "last_month": str(this_month.previous())}, signed=signed)
 
 
 @router.get("/teachers/{teacher_id}/months/{month}")
-def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: str) -> HTMLResponse:
+def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: str,
+                  error: str | None = Query(default=None)) -> HTMLResponse:
+    return month_page(request, signed, teacher_id, month_path(month), error=PROBLEMS.get(error or ""))
+
+
+def month_page(request: Request, signed: SignedIn, teacher_id: str, month: Month, *, error: str | None = None,
+               filing: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    """The month's explanation; ``filing``: an appeal the server refused, its form open again with the reason as
+    typed and the refusal beside it."""
     runtime = _runtime(request)
-    parsed = month_path(month)
     with runtime.database.read() as connection:
         _require_teacher(connection, runtime, signed, teacher_id)
         try:
-            data = explanation(connection, teacher_id, str(parsed), tz=runtime.tz)
+            data = explanation(connection, teacher_id, str(month), tz=runtime.tz)
         except NotFound as exc:
-            return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": None,
-                                                    "teacher_id": teacher_id, "missing": _chinese(exc)},
-                          signed=signed)
+            return render(request, "explain.html", {"title": "积分说明", "month": str(month), "data": None,
+                                                    "teacher_id": teacher_id, "missing": _chinese(exc),
+                                                    "error": error or (filing or {}).get("error")},
+                          status=status, signed=signed)
     indicators = {i["code"]: i["name"] for i in data["indicators"]}
-    catalog = {app.code: app for app in runtime.rulebook.rules_for(parsed).apps}
+    catalog = {app.code: app for app in runtime.rulebook.rules_for(month).apps}
     for op in data["operations"]:
         app = catalog.get(op["app"])
         rule = app.action(op["action"]) if app else None
@@ -95,14 +105,20 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
             "%Y-%m-%d %H:%M")
     refused = [op for op in data["operations"]
                if op["status"] != "qualified" or op["withdrawn_at"] or op.get("over_cap")]
-    appealed = _appealed(runtime, signed, teacher_id, str(parsed))
+    appealed = _appealed(runtime, signed, teacher_id, str(month))
+    own = signed.user.role == "teacher" and signed.user.scope_code == teacher_id
     for op in refused:
         op["appeal"] = appealed.get((op["app"], op["id"]))
-    return render(request, "explain.html", {"title": "积分说明", "month": str(parsed), "data": data,
+        op["may_appeal"] = (own and not op["appeal"] and op["status"] in ("not_qualified", "pending")
+                            and not op["withdrawn_at"])
+    if filing and not any((op["app"], op["id"]) == (filing["app_code"], filing["external_id"])
+                          for op in refused if op["may_appeal"]):
+        error = error or filing["error"]  # its form is not on this page: say it at the top
+    return render(request, "explain.html", {"title": "积分说明", "month": str(month), "data": data,
                                             "teacher_id": teacher_id, "refused": refused,
-                                            "indicator_names": indicators,
-                                            "previous": str(parsed.previous()), "next": str(parsed.next())},
-                  signed=signed)
+                                            "indicator_names": indicators, "error": error, "filing": filing,
+                                            "previous": str(month.previous()), "next": str(month.next())},
+                  status=status, signed=signed)
 
 
 def _appealed(runtime: Runtime, signed: SignedIn, teacher_id: str, month: str) -> dict[tuple[str, str], str]:

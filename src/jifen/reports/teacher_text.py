@@ -48,7 +48,7 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         elif op.get("withdrawn_at"):
             reason += f"（{_local(op['withdrawn_at'], tz)} 撤回，在本版结算之后：本版仍计入，下次结算起不计分）"
         if op.get("over_cap"):
-            reason += "（超出次数上限，不计分）"
+            reason += f"（{over_cap_text(op.get('cap'))}）"
         if not op.get("before_version", True):
             reason += "（本版结算之后收到，未计入本版，下次结算计入）"
         lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "
@@ -114,11 +114,52 @@ def _arithmetic(item: dict[str, Any], full_at: str) -> str:
         over = "，超出上限的不计分" if item["capped"] == "caps" else ""
         text = (f"达标次数 {count}，每次 {plain(item['per_action'])} 分" + (f"（{caps}）" if caps else "")
                 + f"{over}，得分 {fixed(item['points'], 2)}（{cap}）")
+        text += "".join(f"；{note}" for note in period_notes(item))
     else:
         text = f"活跃 {count} 天，得分 {fixed(item['points'], 2)}（{cap}）"
+        text += "".join(f"；{note}" for note in period_notes(item))
     if item["adjustment"]:
         text += f"；人工调整 {signed(item['adjustment'])}，计 {fixed(item['total'], 2)}"
     return text
+
+
+def period_name(period: dict[str, Any]) -> str:
+    """A cap's period in words: the week of its dates, the year, the month, the day."""
+    kind, first, last = period["period"], period["from"], period["to"]
+    if kind == "week":
+        return f"{first}至{last}这一周"
+    if kind == "year":
+        return f"{first[:4]}年"
+    if kind == "month":
+        return f"{first[:7]}这个月"
+    return first
+
+
+def over_cap_text(cap: dict[str, Any] | None) -> str:
+    """Why a qualifying report earned nothing; when actions of other months used some of its period's cap, the
+    period and the earlier actions that used it (a cap used up within the month needs no more words)."""
+    if not cap or not cap["used_before_month"]:
+        return "超出次数上限，不计分"
+    used = [f"此前月份的 {cap['used_before_month']} 次" if cap["used_before_month"] else "",
+            f"本月较早的 {cap['used_in_month']} 次" if cap["used_in_month"] else ""]
+    return (f"超出次数上限，不计分：{period_name(cap)}最多 {cap['count']} 次，已被"
+            f"{'和'.join(u for u in used if u)}达标操作用满")
+
+
+def period_notes(item: dict[str, Any]) -> list[str]:
+    """What reaches into the month from other months: cap periods begun before it whose earlier actions used some
+    of the cap; a streak's runs of days, with their first day and the days carried in."""
+    notes = [f"{period_name(p)}此前月份已有 {p['used_before_month']} 次达标操作计分（上限 {p['count']} 次）"
+             for p in item.get("carried_in", [])]
+    for run in item.get("streaks", []):
+        note = f"自 {run['from']} 起连续活跃 {run['days']} 天"
+        if run["days_before_month"]:
+            note += f"（其中此前月份带入 {run['days_before_month']} 天）"
+        if run["raised_from"]:
+            day = (datetime.fromisoformat(run["raised_from"]) - datetime.fromisoformat(run["from"])).days + 1
+            note += f"，{run['raised_from']} 起为连续第 {day} 天及以后"
+        notes.append(note)
+    return notes
 
 
 def _local(instant: str, tz: ZoneInfo) -> str:

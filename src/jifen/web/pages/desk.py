@@ -22,7 +22,7 @@ from jifen.errors import Forbidden, NotFound, NotSettled
 from jifen.reports.card import card as card_data
 from jifen.reports.desk import operations_page, rules_table
 from jifen.reports.explain import explanation, methods
-from jifen.reports.teacher_text import PERIODS, STATUS
+from jifen.reports.teacher_text import PERIODS, STATUS, over_cap_text, period_notes
 from jifen.runtime import Runtime
 from jifen.settle.appeals import appealable
 from jifen.store import units
@@ -93,6 +93,9 @@ def teacher_month(request: Request, signed: PageUser, teacher_id: str, month: st
         op["indicator_name"] = indicators.get(op["indicator"], op["indicator"])
         op["occurred_local"] = datetime.fromisoformat(op["occurred_at"]).astimezone(runtime.tz).strftime(
             "%Y-%m-%d %H:%M")
+        op["cap_text"] = over_cap_text(op.get("cap")) if op.get("over_cap") else ""
+    for item in data["indicators"]:
+        item["notes"] = period_notes(item)  # cap periods and runs of days reaching in from other months
     refused = [op for op in data["operations"]
                if op["status"] != "qualified" or op["withdrawn_at"] or op.get("over_cap")]
     appealed = _appealed(runtime, signed, teacher_id, str(parsed))

@@ -311,6 +311,20 @@ def test_api_errors(region: Region) -> None:
 
 
 
+def test_a_report_received_and_withdrawn_after_the_version_was_never_counted_in_it(
+        region: Region, cli_env: dict[str, str]) -> None:
+    later = datetime(2026, 10, 3, 9, 0, tzinfo=CST)
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(9), id="s-gone")], later)
+    withdraw(region.runtime.database, "hite-pi6", "s-gone", later)
+    gone = {o["id"]: o for o in _explain(region.runtime, "T1", 1)["operations"]}["s-gone"]
+    assert (gone["before_version"], gone["withdrawn_before_version"]) == (False, False)
+    [line] = [line for line in _cli(cli_env, "explain", "T1", "--month", MONTH).stdout.splitlines()
+              if " s-gone " in line]
+    assert line.endswith("达标（本版结算之后收到，未计入本版；2026-10-03 09:00 已撤回，不计分）"), line
+    assert "本版仍计入" not in line and "下次结算计入" not in line
+
+
 # --- Shihe: caps and runs of days that reach into other months ------------------------------------------------
 
 def test_what_capped_a_month_from_other_months_of_its_week_and_where_a_streak_began(

@@ -43,14 +43,17 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
     for op in data["operations"]:
         outcome = STATUS.get(op["status"], op["status"])
         reason = f"：{in_chinese(op['reason'])}" if op["reason"] and op["status"] != "qualified" else ""
-        if op.get("withdrawn_at") and op.get("withdrawn_before_version", True):
+        received_after = not op.get("before_version", True)
+        if op.get("withdrawn_at") and received_after:  # never counted by this version: no "still counted"
+            reason += f"（本版结算之后收到，未计入本版；{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
+        elif op.get("withdrawn_at") and op.get("withdrawn_before_version", True):
             reason += f"（{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
         elif op.get("withdrawn_at"):
             reason += f"（{_local(op['withdrawn_at'], tz)} 撤回，在本版结算之后：本版仍计入，下次结算起不计分）"
+        elif received_after:
+            reason += "（本版结算之后收到，未计入本版，下次结算计入）"
         if op.get("over_cap"):
             reason += f"（{over_cap_text(op.get('cap'))}）"
-        if not op.get("before_version", True):
-            reason += "（本版结算之后收到，未计入本版，下次结算计入）"
         lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "
                      f"{names.get(op['indicator'], op['indicator'])} {outcome}{reason}")
     return lines

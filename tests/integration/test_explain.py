@@ -46,6 +46,7 @@ from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.ingest.withdrawal import withdraw
 from jifen.reports.explain import explanation
+from jifen.reports.month_so_far import month_explanation
 from jifen.runtime import Runtime
 from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
 from jifen.settle.service import settle_month
@@ -379,3 +380,51 @@ def test_a_run_of_days_is_followed_back_to_its_first_day(runtime: Runtime) -> No
         login = _by_code(explanation(connection, "T1", "2026-01", tz=runtime.tz))["login"]
     assert login["streaks"] == [{"from": "2025-11-25", "to": "2026-01-03", "days": 40, "days_before_month": 37,
                                  "days_in_month": 3, "raised_from": "2025-12-02"}]
+
+
+# --- a month not settled yet ------------------------------------------------------------------------------------
+
+def test_a_month_not_settled_yet_shows_its_reports_so_far_with_the_reason_each_did_not_qualify(
+        region: Region, cli_env: dict[str, str]) -> None:
+    """October, with September settled (2 October): its reports so far and their outcomes, no points yet. A month
+    neither running nor awaiting its first settlement (August here) is still not settled."""
+    runtime = region.runtime
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    [short] = ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=300, id="s-short",
+                                            when=datetime(2026, 10, 2, 8, 30, tzinfo=CST).isoformat())], NOW)
+    assert str(short.status) == "not_qualified"
+    with runtime.database.read() as connection:
+        data = month_explanation(connection, "T1", "2026-10", None, rules_for=runtime.rulebook.rules_for,
+                                 now=NOW, tz=runtime.tz)
+        with pytest.raises(NotSettled, match="2026-08"):
+            month_explanation(connection, "T1", "2026-08", None, rules_for=runtime.rulebook.rules_for, now=NOW,
+                              tz=runtime.tz)
+        with pytest.raises(NotSettled, match="version 1"):
+            month_explanation(connection, "T1", "2026-10", 1, rules_for=runtime.rulebook.rules_for, now=NOW,
+                              tz=runtime.tz)
+        settled = month_explanation(connection, "T1", MONTH, None, rules_for=runtime.rulebook.rules_for, now=NOW,
+                                    tz=runtime.tz)
+    assert settled == {**_explain(runtime, "T1")} and settled["settled"] is True
+    assert (data["settled"], data["running"], data["version"], data["total"], data["state"]) == (
+        False, True, None, None, "not_settled")
+    assert (data["teacher_name"], data["school_code"]) == ("张伟", S1)
+    assert [(o["id"], o["status"], o["reason"]) for o in data["operations"]] == [
+        ("s-oct", "qualified", None), ("s-short", "not_qualified", "duration_s 300 < 900")]
+    counts = _by_code(data)
+    assert (counts["interactive_teaching"]["count"], counts["interactive_teaching"]["points"]) == (1, None)
+
+    # the CLI and the API, on the clock of today: this month, with a report of a minute ago that did not qualify
+    now = datetime.now(CST)
+    this = Month(now.year, now.month)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=60, id="s-now",
+                                  when=max(now - timedelta(minutes=1), this.start(CST)).isoformat())], now)
+    text = _cli(cli_env, "explain", "T1", "--month", str(this)).stdout
+    assert f"{this} 积分说明（尚未结算，本月进行中，规则 ningxia-2022 v1）张伟 T1，学校 {S1}" in text
+    assert "得分待该月结算后给出" in text and "- 互动授课（interactive_teaching）：达标次数 0" in text
+    assert "s-now teaching.session → 互动授课 不达标：" in text
+    served = region.get("teacher", "T1", month=str(this))
+    assert served.status_code == 200, served.text
+    assert [(o["id"], o["status"]) for o in served.json()["operations"]] == [("s-now", "not_qualified")]
+    _error(region.get("teacher", "T2", month=str(this)), 403, "forbidden")
+    assert "version 1" in _error(region.get("teacher", "T1", month=str(this), version=1), 404, "not_settled")[
+        "message"]

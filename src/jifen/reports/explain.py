@@ -8,6 +8,7 @@ the full-marks line are worked out from the published figures.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -56,19 +57,25 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         "indicators": indicators,
         "methods": methods(rules, [ind for ind in rules.indicators if ind.code in rows]),
         "adjustments": adjustment_entries.entries(connection, record, "teacher", teacher_id),
-        # the month's reports as they stand now; ``before_version`` and ``withdrawn_before_version`` say which of
-        # them this version was settled with, so that a version's explanation reads the same however late it is read
-        "operations": [
-            {"app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
-             "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
-             "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
-             "before_version": op.received_at <= record.created_at,
-             "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= record.created_at,
-             **({"over_cap": True, "cap": caps.over_cap[(op.app_code, op.external_id)]}
-                if (op.app_code, op.external_id) in caps.over_cap else {})}
-            for op in reports
-        ],
+        # the month's reports as they stand now, each saying whether this version was settled with it, so that a
+        # version's explanation reads the same however late it is read
+        "operations": [operation_json(op, record.created_at, caps) for op in reports],
+        "settled": True,
     }
+
+
+def operation_json(op: teacher_operations.TeacherOperation, settled_at: datetime, caps: CapDetails
+                   ) -> dict[str, Any]:
+    """A report with its outcome; ``before_version`` and ``withdrawn_before_version``: whether it was received,
+    and withdrawn, by ``settled_at``; ``cap``: the full cap period of a qualified report that earned nothing."""
+    return {
+        "app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
+        "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
+        "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
+        "before_version": op.received_at <= settled_at,
+        "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= settled_at,
+        **({"over_cap": True, "cap": caps.over_cap[(op.app_code, op.external_id)]}
+           if (op.app_code, op.external_id) in caps.over_cap else {})}
 
 
 def methods(rules: RuleSet, indicators: list[Indicator]) -> list[str]:
@@ -100,6 +107,16 @@ def _score(ind: Indicator, counted: list[Any]) -> Any:
     return next((op.attributes.get(ind.assessment_attribute) for op in counted if op.indicator == ind.code), None)
 
 
+def fixed_extras(ind: Indicator, caps: CapDetails) -> dict[str, Any]:
+    """What reaches in from other months: cap periods begun before the month, whose earlier actions used some of
+    the cap; the runs of active days with their first day and the days carried in."""
+    if ind.scoring == "fixed":
+        return {"carried_in": caps.carried_in.get(ind.code, [])}
+    if ind.scoring == "streak":
+        return {"streaks": caps.streaks.get(ind.code, [])}
+    return {}
+
+
 def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet, score: Any = None,
                caps: CapDetails | None = None) -> dict[str, Any]:
     maximum = None if ind.monthly_max is None else Decimal(ind.monthly_max)
@@ -119,8 +136,5 @@ def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet, score: Any = N
         "adjustment": number(row.adjustment), "total": number(row.points + row.adjustment),
         "per_action": number(ind.points), "caps": [{"period": c.period, "count": c.count} for c in ind.caps],
         **({"score": score, "full_score": number(ind.assessment_full_score)} if ind.scoring == "assessment" else {}),
-        # what reaches in from other months: cap periods begun before the month, whose earlier actions used some
-        # of the cap; the runs of active days with their first day and the days carried in
-        **({"carried_in": (caps or CapDetails()).carried_in.get(ind.code, [])} if ind.scoring == "fixed" else {}),
-        **({"streaks": (caps or CapDetails()).streaks.get(ind.code, [])} if ind.scoring == "streak" else {}),
+        **fixed_extras(ind, caps or CapDetails()),
     }

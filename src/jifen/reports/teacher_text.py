@@ -18,6 +18,40 @@ PERIODS = {"day": "每天", "week": "每周", "month": "每月", "year": "每年
 def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
     rules = data["ruleset"]
     full_at = plain(rules["full_at"])
+    if data.get("settled") is False:
+        lines = _so_far_lines(data, tz)
+    else:
+        lines = _settled_lines(data, full_at)
+    lines += ["", "人工调整"]
+    if not data["adjustments"]:
+        lines.append("- 无")
+    names = {item["code"]: item["name"] for item in data["indicators"]}
+    for entry in data["adjustments"]:
+        pending = "" if entry["in_settlement"] else (
+            "（本版之后录入，下次结算计入）" if data.get("settled", True) else "（结算时计入）")
+        lines.append(f"- {_local(entry['created_at'], tz)} {names.get(entry['indicator'], entry['indicator'])} "
+                     f"{signed(entry['points'])}：{entry['reason']}（录入人 {entry['author']}）{pending}")
+    return lines + _operation_lines(data, names, tz)
+
+
+def _so_far_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
+    """A month not settled yet: no points, the qualifying counts so far."""
+    rules = data["ruleset"]
+    when = "本月进行中" if data.get("running") else "待结算"
+    return [
+        f"{data['month']} 积分说明（尚未结算，{when}，规则 {rules['name']} v{rules['version']}）"
+        f"{data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}",
+        f"得分待该月结算后给出；以下为截至 {_local(data['as_of'], tz)} 的达标次数和上报记录",
+        *(f"计分方法：{method}" for method in data["methods"]),
+        "",
+        "指标明细（截至目前）",
+        *(f"- {item['name']}（{item['code']}）：达标次数 {plain(item['count'])}"
+          + "".join(f"；{note}" for note in period_notes(item)) for item in data["indicators"]),
+    ]
+
+
+def _settled_lines(data: dict[str, Any], full_at: str) -> list[str]:
+    rules = data["ruleset"]
     lines = [
         f"{data['month']} 积分说明（第{data['version']}版{'，草稿 未发布' if data.get('state') == 'draft' else ''}"
         f"，规则 {rules['name']} v{rules['version']}）"
@@ -29,15 +63,11 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         "指标明细",
     ]
     lines += [f"- {item['name']}（{item['code']}）：{_arithmetic(item, full_at)}" for item in data["indicators"]]
-    lines += ["", "人工调整"]
-    if not data["adjustments"]:
-        lines.append("- 无")
-    names = {item["code"]: item["name"] for item in data["indicators"]}
-    for entry in data["adjustments"]:
-        pending = "" if entry["in_settlement"] else "（本版之后录入，下次结算计入）"
-        lines.append(f"- {_local(entry['created_at'], tz)} {names.get(entry['indicator'], entry['indicator'])} "
-                     f"{signed(entry['points'])}：{entry['reason']}（录入人 {entry['author']}）{pending}")
-    lines += ["", f"{data['month']} 上报记录（按接收顺序，共 {len(data['operations'])} 条）"]
+    return lines
+
+
+def _operation_lines(data: dict[str, Any], names: dict[str, str], tz: ZoneInfo) -> list[str]:
+    lines = ["", f"{data['month']} 上报记录（按接收顺序，共 {len(data['operations'])} 条）"]
     if not data["operations"]:
         lines.append("- 无")
     for op in data["operations"]:

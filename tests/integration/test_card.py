@@ -290,3 +290,27 @@ def test_api_card_errors(region: Region) -> None:
         error = _error(region.get("region", "T1", on=on), 422, "invalid")
         assert error["details"][0]["path"] == "query.on" and error["message"].startswith("query.on: ")
     _error(region.client.get("/api/v1/cards/teachers/T1"), 401, "unauthorized")
+
+
+def test_credits_under_a_rule_set_without_an_annual_maximum_are_none_with_or_without_a_settled_month(
+        runtime: Runtime, cli_env: dict[str, str]) -> None:
+    """Shihe scores fixed points with no annual maximum: no credits, before any month is settled as after."""
+    runtime.rulebook.use("shihe-2022", Month(2025, 10), datetime(2025, 10, 1, tzinfo=CST))
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True,
+                now=datetime(2025, 10, 1, tzinfo=CST))
+    rules = runtime.rulebook.rules_for(Month(2025, 10))
+    with runtime.database.read() as connection:
+        before = card(connection, "T1", date(2025, 10, 15), runtime.tz, rules)
+    assert (before["credits"]["credits"], before["months"]) == (None, [])
+    text = _cli(cli_env, "card", "T1", "--on", "2025-10-15").stdout
+    assert "继续教育学分 -（本规则无年度满分，不折算学分）" in text, text
+    ingest.submit("space", [op("login", teacher="T1", when=at(2, month="2025-10"))],
+                  datetime(2025, 10, 2, 11, tzinfo=CST))
+    october = Month(2025, 10)
+    settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION,
+                 datetime(2025, 11, 1, 10, tzinfo=CST), runtime.tz)
+    with runtime.database.read() as connection:
+        after = card(connection, "T1", date(2025, 11, 15), runtime.tz, runtime.rulebook.rules_for(Month(2025, 11)))
+    assert (after["credits"]["credits"], after["annual_points"]) == (None, 1)
+    assert "继续教育学分 -（本规则无年度满分，不折算学分）" in _cli(cli_env, "card", "T1", "--on", "2025-11-15").stdout

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -46,6 +46,7 @@ from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.ingest.withdrawal import withdraw
 from jifen.reports.explain import explanation
+from jifen.reports.month_so_far import month_explanation
 from jifen.runtime import Runtime
 from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
 from jifen.settle.service import settle_month
@@ -309,3 +310,121 @@ def test_api_errors(region: Region) -> None:
         assert error["details"][0]["path"] == path and error["message"].startswith(f"{path}: ")
     _error(region.client.get("/api/v1/explanations/teachers/T1", params={"month": MONTH}), 401, "unauthorized")
 
+
+
+def test_a_report_received_and_withdrawn_after_the_version_was_never_counted_in_it(
+        region: Region, cli_env: dict[str, str]) -> None:
+    later = datetime(2026, 10, 3, 9, 0, tzinfo=CST)
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(9), id="s-gone")], later)
+    withdraw(region.runtime.database, "hite-pi6", "s-gone", later)
+    gone = {o["id"]: o for o in _explain(region.runtime, "T1", 1)["operations"]}["s-gone"]
+    assert (gone["before_version"], gone["withdrawn_before_version"]) == (False, False)
+    [line] = [line for line in _cli(cli_env, "explain", "T1", "--month", MONTH).stdout.splitlines()
+              if " s-gone " in line]
+    assert line.endswith("达标（本版结算之后收到，未计入本版；2026-10-03 09:00 已撤回，不计分）"), line
+    assert "本版仍计入" not in line and "下次结算计入" not in line
+
+
+# --- Shihe: caps and runs of days that reach into other months ------------------------------------------------
+
+def test_what_capped_a_month_from_other_months_of_its_week_and_where_a_streak_began(
+        runtime: Runtime, cli_env: dict[str, str]) -> None:
+    """Two sessions on 28-29 September use the weekly cap of 2 of the week 28 September - 4 October, so those of
+    1-2 October earn nothing; logins every day from 24 September make October's ten days all of the raised kind."""
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), NOW)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    late = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
+    ingest.submit("space", [
+        *[op("teaching.session", teacher="T1", duration=900, when=when, id=f"s-{when[:10]}")
+          for when in (at(28, month="2026-09"), at(29, month="2026-09"), at(1, month="2026-10"),
+                       at(2, month="2026-10"))],
+        *[op("login", teacher="T1", when=at(day, 8, month="2026-09")) for day in range(24, 31)],
+        *[op("login", teacher="T1", when=at(day, 8, month="2026-10")) for day in range(1, 11)],
+    ], late)
+    october = Month(2026, 10)
+    settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION, late, runtime.tz)
+    with runtime.database.read() as connection:
+        data = explanation(connection, "T1", "2026-10", tz=runtime.tz)
+    items = _by_code(data)
+    session, login = items["teaching.session"], items["login"]
+    assert (session["count"], session["points"], login["count"], login["points"]) == (2, 0, 10, 20)
+    week = {"period": "week", "from": "2026-09-28", "to": "2026-10-04", "count": 2}
+    assert session["carried_in"] == [{**week, "used_before_month": 2}]
+    assert login["streaks"] == [{"from": "2026-09-24", "to": "2026-10-10", "days": 17, "days_before_month": 7,
+                                 "days_in_month": 10, "raised_from": "2026-10-01"}]
+    capped = {o["id"]: o.get("cap") for o in data["operations"] if o.get("over_cap")}
+    assert capped == {"s-2026-10-01": {**week, "used_before_month": 2, "used_in_month": 0},
+                      "s-2026-10-02": {**week, "used_before_month": 2, "used_in_month": 0}}
+
+    text = _cli(cli_env, "explain", "T1", "--month", "2026-10").stdout
+    assert ("互动授课（teaching.session）：达标次数 2，每次 5 分（每周最多 2 次），超出上限的不计分，得分 0.00（月度不设满分）；"
+            "2026-09-28至2026-10-04这一周此前月份已有 2 次达标操作计分（上限 2 次）") in text
+    assert ("空间登录（login）：活跃 10 天，得分 20.00（月度不设满分）；自 2026-09-24 起连续活跃 17 天"
+            "（其中此前月份带入 7 天），2026-10-01 起为连续第 8 天及以后") in text
+    assert ("s-2026-10-01 teaching.session → 互动授课 达标（超出次数上限，不计分：2026-09-28至2026-10-04这一周最多 2 次，"
+            "已被此前月份的 2 次达标操作用满）") in text
+
+
+def test_a_run_of_days_is_followed_back_to_its_first_day(runtime: Runtime) -> None:
+    """A run from 25 November 2025 into January 2026: January's window reaches back to December only."""
+    runtime.rulebook.use("shihe-2022", Month(2025, 11), NOW)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    days = [datetime(2025, 11, 25, 8, tzinfo=CST) + timedelta(days=n) for n in range(40)]  # to 3 January
+    ingest.submit("space", [op("login", teacher="T1", when=d.isoformat()) for d in days], NOW)
+    january = Month(2026, 1)
+    settle_month(runtime.database, runtime.rulebook.for_month(january), january, REGION, NOW, runtime.tz)
+    with runtime.database.read() as connection:
+        login = _by_code(explanation(connection, "T1", "2026-01", tz=runtime.tz))["login"]
+    assert login["streaks"] == [{"from": "2025-11-25", "to": "2026-01-03", "days": 40, "days_before_month": 37,
+                                 "days_in_month": 3, "raised_from": "2025-12-02"}]
+
+
+# --- a month not settled yet ------------------------------------------------------------------------------------
+
+def test_a_month_not_settled_yet_shows_its_reports_so_far_with_the_reason_each_did_not_qualify(
+        region: Region, cli_env: dict[str, str]) -> None:
+    """October, with September settled (2 October): its reports so far and their outcomes, no points yet. A month
+    neither running nor awaiting its first settlement (August here) is still not settled."""
+    runtime = region.runtime
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    [short] = ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=300, id="s-short",
+                                            when=datetime(2026, 10, 2, 8, 30, tzinfo=CST).isoformat())], NOW)
+    assert str(short.status) == "not_qualified"
+    with runtime.database.read() as connection:
+        data = month_explanation(connection, "T1", "2026-10", None, rules_for=runtime.rulebook.rules_for,
+                                 now=NOW, tz=runtime.tz)
+        with pytest.raises(NotSettled, match="2026-08"):
+            month_explanation(connection, "T1", "2026-08", None, rules_for=runtime.rulebook.rules_for, now=NOW,
+                              tz=runtime.tz)
+        with pytest.raises(NotSettled, match="version 1"):
+            month_explanation(connection, "T1", "2026-10", 1, rules_for=runtime.rulebook.rules_for, now=NOW,
+                              tz=runtime.tz)
+        settled = month_explanation(connection, "T1", MONTH, None, rules_for=runtime.rulebook.rules_for, now=NOW,
+                                    tz=runtime.tz)
+    assert settled == {**_explain(runtime, "T1")} and settled["settled"] is True
+    assert (data["settled"], data["running"], data["version"], data["total"], data["state"]) == (
+        False, True, None, None, "not_settled")
+    assert (data["teacher_name"], data["school_code"]) == ("张伟", S1)
+    assert [(o["id"], o["status"], o["reason"]) for o in data["operations"]] == [
+        ("s-oct", "qualified", None), ("s-short", "not_qualified", "duration_s 300 < 900")]
+    counts = _by_code(data)
+    assert (counts["interactive_teaching"]["count"], counts["interactive_teaching"]["points"]) == (1, None)
+
+    # the CLI and the API, on the clock of today: this month, with a report of a minute ago that did not qualify
+    now = datetime.now(CST)
+    this = Month(now.year, now.month)
+    ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=60, id="s-now",
+                                  when=max(now - timedelta(minutes=1), this.start(CST)).isoformat())], now)
+    text = _cli(cli_env, "explain", "T1", "--month", str(this)).stdout
+    assert f"{this} 积分说明（尚未结算，本月进行中，规则 ningxia-2022 v1）张伟 T1，学校 {S1}" in text
+    assert "得分待该月结算后给出" in text and "- 互动授课（interactive_teaching）：达标次数 0" in text
+    assert "s-now teaching.session → 互动授课 不达标：" in text
+    served = region.get("teacher", "T1", month=str(this))
+    assert served.status_code == 200, served.text
+    assert [(o["id"], o["status"]) for o in served.json()["operations"]] == [("s-now", "not_qualified")]
+    _error(region.get("teacher", "T2", month=str(this)), 403, "forbidden")
+    assert "version 1" in _error(region.get("teacher", "T1", month=str(this), version=1), 404, "not_settled")[
+        "message"]

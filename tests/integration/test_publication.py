@@ -395,3 +395,56 @@ def test_two_schedulers_at_once_settle_a_month_once(runtime: Runtime) -> None:
     assert [v.version for v in list_versions(runtime.database, MONTH).versions] == [1]
     assert sum(1 for o in outcomes if o.summary is not None) == 1
     assert all("settled again meanwhile" in o.skipped for o in outcomes if o.summary is None)
+
+
+def _shihe_october(runtime: Runtime) -> tuple[Ingest, Month]:
+    """Shihe in force all year; T1 and T2 at S1; T1 two sessions on 1-2 October (Thursday, Friday: the week of
+    Monday 28 September) and a profile completed in January and again in October; October settled once."""
+    october = Month(2026, 10)
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), NOW)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1), row("T2", S1, county_code=C1, city_code=Y1)],
+                full=True, now=NOW)
+    first = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
+    ingest.submit("space", [
+        op("teaching.session", teacher="T1", duration=900, when=at(day, month="2026-10"), id=f"oct-{day}")
+        for day in (1, 2)] + [
+        op("teaching.session", teacher="T2", duration=900, when=at(5, month="2026-10"), id="t2-oct-5"),
+        op("profile.complete", teacher="T1", when=at(10, month="2026-01"), id="profile-jan"),
+        op("profile.complete", teacher="T1", when=at(10, month="2026-10"), id="profile-oct"),
+    ], first)
+    settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION, first, runtime.tz)
+    return ingest, october
+
+
+def test_points_moved_by_other_months_of_a_cap_period_say_so_with_those_months_reports(runtime: Runtime) -> None:
+    """Late September sessions of the week of 28 September use October's weekly cap, and a January profile
+    withdrawn frees October's yearly one: the rules did not change, so neither is 'the rules'; the average of a
+    fixed indicator (which moved too: T2's late October session) is no cause either."""
+    ingest, october = _shihe_october(runtime)
+    later = datetime(2026, 11, 3, 9, 0, tzinfo=CST)
+    ingest.submit("space", [
+        op("teaching.session", teacher="T1", duration=900, when=at(day, month="2026-09"), id=f"sep-{day}")
+        for day in (28, 29)] + [
+        op("teaching.session", teacher="T2", duration=900, when=at(6, month="2026-10"), id="t2-oct-6")], later)
+    withdraw(runtime.database, "space", "profile-jan", later)
+    settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION,
+                 later + timedelta(hours=1), runtime.tz)
+    with runtime.database.read() as connection:
+        data = diff_data(connection, "2026-10", level="teacher")
+    assert data["ruleset"]["changed"] is False
+    t1 = next(c for c in data["changes"] if c["code"] == "T1")
+    causes = {r["indicator"]: r["causes"] for r in t1["reasons"] if r["kind"] == "indicator"}
+    assert causes == {"teaching.session": ["period"], "profile.complete": ["period"]}
+    session = next(r for r in t1["reasons"] if r.get("indicator") == "teaching.session")
+    assert (session["old"]["points"], session["new"]["points"]) == (10, 0)
+    assert session["old"]["average"] != session["new"]["average"], "the average moved, yet is no cause"
+    assert sorted((e["kind"], e["id"], e["month"]) for e in t1["events"]) == [
+        ("received", "sep-28", "2026-09"), ("received", "sep-29", "2026-09"), ("withdrawn", "profile-jan", "2026-01")]
+    text = why(t1)
+    assert "计分规则变化" not in text and "全区平均" not in text
+    assert "互动授课：同一上限周期或连续登录中其他月份的上报有变化，得分 10→0" in text
+    assert "两版之间收到 2026-09 的上报 2 条（sep-28、sep-29）" in text
+    assert "两版之间撤回 2026-01 的上报 1 条（profile-jan）" in text
+    t2 = next(c for c in data["changes"] if c["code"] == "T2")
+    assert [r["causes"] for r in t2["reasons"] if r["kind"] == "indicator"] == [["count"]]

@@ -172,3 +172,29 @@ def test_a_new_rule_set_is_a_reason_of_every_unit() -> None:
 def test_changed_keys_ignore_a_new_name() -> None:
     renamed = {**V1_UNITS, ("school", "S2"): unit("C", "0", 2, name="新名字")}
     assert changed_keys(V1_UNITS, renamed) == set()
+
+
+def test_fixed_points_moved_under_the_same_rules_are_moved_by_other_months_of_their_period() -> None:
+    """Under unchanged rules a fixed or streak indicator whose count and adjustment stayed moved with the other
+    months of its cap period or run of days; the region average is no cause where the scoring does not read it.
+    A relatively scored indicator keeps its causes; a rule set that changed stays 'rules'."""
+    scoring = {"teaching.session": "fixed", "login": "streak", "interactive_teaching": "relative"}
+    units = {("teacher", "t1"): unit("S1", "30")}
+    before = {("teacher", "t1"): {"teaching.session": ind("2", "0.25", "10"), "login": ind("10", "3", "20"),
+                                  "interactive_teaching": ind("2", "0.4", "20")}}
+    after_units = {("teacher", "t1"): unit("S1", "24")}
+    after = {("teacher", "t1"): {"teaching.session": ind("2", "0.2222", "0"), "login": ind("10", "3", "24"),
+                                 "interactive_teaching": ind("2", "0.6", "20")}}
+
+    def figures(number: int, units_: dict, indicators: dict,  # type: ignore[type-arg]
+                sha: str = "a") -> VersionFigures:
+        return VersionFigures(number, "shihe-2022 v1", sha, units_, indicators, scoring)
+
+    [change] = diff(figures(1, units, before), figures(2, after_units, after)).changes
+    assert [(r.indicator, r.causes) for r in change.reasons if isinstance(r, IndicatorChange)] == [
+        ("login", ("period",)), ("teaching.session", ("period",))]
+    [changed_rules] = diff(figures(1, units, before), figures(2, after_units, after, sha="b")).changes
+    assert [r.causes for r in changed_rules.reasons if isinstance(r, IndicatorChange)] == [("rules",), ("rules",)]
+    # without the scoring (figures of old callers), the average stays a cause as it was
+    [unknown] = diff(version(1, units, before), version(2, after_units, after)).changes
+    assert [r.causes for r in unknown.reasons if isinstance(r, IndicatorChange)] == [("rules",), ("average",)]

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from jifen.domain.periods import Month
 from jifen.rules.loader import load_shipped
-from jifen.settle.fixed import admissions, score, window_start
+from jifen.settle.fixed import admissions, period_days, refusals, runs, score, window_start
 
 SHIHE = load_shipped("shihe-2022").rules
 NOV = Month(2026, 11)  # 2026-11-01 is a Sunday; Monday 2026-11-02 starts a week
@@ -70,3 +70,19 @@ def test_a_run_that_began_last_month_keeps_its_length() -> None:
     result = score(login, days("2026-10-26", 9), NOV)
     assert (result.count, result.points) == (3, 5)
     assert window_start(NOV, [login]) <= date(2026, 10, 25)
+
+
+def test_which_cap_refused_an_action_and_the_days_of_its_period() -> None:
+    session = SHIHE.indicator("teaching.session")  # 5 points, 2 a week
+    actions = [at("2026-11-02"), at("2026-10-27"), at("2026-11-01"), at("2026-10-26")]
+    assert refusals(session, actions) == [None, None, 0, None]  # Nov 1 closes the week the 26th opened
+    assert admissions(session, actions) == [True, True, False, True]
+    [week] = session.caps
+    assert period_days(week, date(2026, 11, 1)) == (date(2026, 10, 26), date(2026, 11, 1))
+    [year] = SHIHE.indicator("profile.complete").caps
+    assert period_days(year, date(2026, 11, 1)) == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_runs_of_days() -> None:
+    found = runs([date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 3), date(2026, 11, 1)])
+    assert found == [(date(2026, 10, 31), date(2026, 11, 1)), (date(2026, 11, 3), date(2026, 11, 3))]

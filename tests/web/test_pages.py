@@ -118,6 +118,20 @@ def test_a_months_explanation_shows_the_arithmetic_and_the_reports_that_did_not_
     assert missing.status_code == 200 and "尚未结算" in missing.text
 
 
+def test_a_month_still_running_shows_its_reports_so_far_and_links_to_the_months_beside_it(
+        client: TestClient, region: Region) -> None:
+    sign_in(client, "teacher1")
+    page = client.get(f"/teachers/t1/months/{region.this_month}").text
+    assert "该月尚未结算（本月进行中），得分待结算后给出" in page
+    table = page.split('data-testid="indicators"', 1)[1].split("</table>", 1)[0].replace("\n", "")
+    assert "<td>线上备课</td><td class=\"num\">12</td>" in table.replace("        ", "") and "待结算" in table
+    assert "全部上报 22 条" in page and "目前所有上报均已达标" in page
+    assert f'href="/teachers/t1/months/{region.last_month}">上个月</a>' in page
+    assert f'href="/teachers/t1/months/{region.this_month.next()}">下个月</a>' in page
+    future = client.get(f"/teachers/t1/months/{region.this_month.next()}").text
+    assert "尚未结算" in future and f'href="/teachers/t1/months/{region.this_month}">上个月</a>' in future
+
+
 def test_a_teacher_is_refused_another_teachers_pages_and_the_admin_pages(client: TestClient,
                                                                         region: Region) -> None:
     sign_in(client, "teacher1")

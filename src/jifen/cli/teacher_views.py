@@ -31,11 +31,12 @@ def explain(
     format: Annotated[Output, typer.Option("--format", help="table (Chinese text) or json")] = Output.table,
 ) -> None:
     """Explain a teacher's points of a month: each indicator's arithmetic, adjustments, and the month's reports."""
-    from jifen.reports.explain import explanation
+    from jifen.reports.month_so_far import month_explanation
     from jifen.reports.teacher_text import explanation_lines
 
     with opened() as runtime, runtime.database.read() as connection:
-        data = explanation(connection, teacher_id, month, version, tz=runtime.tz)
+        data = month_explanation(connection, teacher_id, month, version, rules_for=runtime.rulebook.rules_for,
+                                 now=datetime.now(UTC), tz=runtime.tz)
     _print(data, format, lambda: explanation_lines(data, runtime.tz))
 
 

@@ -59,7 +59,10 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
                                                                  tzinfo=tz)).items() if code in own}
     maximum = credit_rules.annual_max((m.monthly_max for m in settled),
                                       settled[-1].assessment_max if settled else Decimal(0))
-    earned = credit_rules.credits(annual, maximum) if settled else Decimal(0)
+    # with no month settled yet, credits are 0 of what the rules in force can earn, or none at all when they have
+    # no annual maximum to prorate against (fixed points): what the card says once a month is settled
+    earned = (credit_rules.credits(annual, maximum) if settled
+              else Decimal(0) if _monthly_teacher_max(rules) + _yearly_assessment_max(rules) > 0 else None)
     return {
         "teacher_id": teacher.id, "teacher_name": teacher.name, "school_code": teacher.school_code,
         "on": on.isoformat(), "year": on.year,

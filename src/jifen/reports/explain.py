@@ -16,14 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from jifen.domain.operations import Status
 from jifen.domain.periods import Month
 from jifen.domain.scores import AVERAGE_PLACES
 from jifen.errors import NotFound
 from jifen.reports import adjustment_entries, datasets
 from jifen.reports.numbers import number, plain, rounded
 from jifen.rules.schema import Indicator, RuleSet
-from jifen.settle import fixed
+from jifen.reports.cap_periods import CapDetails, cap_details, counted_by
 from jifen.store import settlements as repo
 from jifen.store import teacher_operations
 from jifen.store.settlements import IndicatorRow
@@ -39,9 +38,9 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         raise NotFound(f"教师 {teacher_id!r} is not in the settlement of {record.month} (version {record.version})")
     rows = {r.indicator: r for r in repo.indicators(connection, record.id, "teacher", teacher_id)}
     reports = teacher_operations.of_month(connection, teacher_id, record.month)
-    counted = [op for op in reports if _counted_by(op, record.created_at)]  # what this version counted
-    over_cap = _over_cap(connection, teacher_id, Month.parse(record.month), rules, set(rows), record.created_at, tz)
-    indicators = [_indicator(ind, rows[ind.code], rules, _score(ind, counted))
+    counted = [op for op in reports if counted_by(op, record.created_at)]  # what this version counted
+    caps = cap_details(connection, teacher_id, Month.parse(record.month), rules, set(rows), record.created_at, tz)
+    indicators = [_indicator(ind, rows[ind.code], rules, _score(ind, counted), caps)
                   for ind in rules.indicators if ind.code in rows]
     adjustment = sum((Decimal(str(i["adjustment"])) for i in indicators), Decimal(0))
     # the total is rounded once from unrounded points, so the points are read off it, not summed from
@@ -58,47 +57,25 @@ def explanation(connection: Connection, teacher_id: str, month: str, version: in
         "indicators": indicators,
         "methods": methods(rules, [ind for ind in rules.indicators if ind.code in rows]),
         "adjustments": adjustment_entries.entries(connection, record, "teacher", teacher_id),
-        # the month's reports as they stand now; ``before_version`` and ``withdrawn_before_version`` say which of
-        # them this version was settled with, so that a version's explanation reads the same however late it is read
-        "operations": [
-            {"app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
-             "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
-             "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
-             "before_version": op.received_at <= record.created_at,
-             "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= record.created_at,
-             **({"over_cap": True} if (op.app_code, op.external_id) in over_cap else {})}
-            for op in reports
-        ],
+        # the month's reports as they stand now, each saying whether this version was settled with it, so that a
+        # version's explanation reads the same however late it is read
+        "operations": [operation_json(op, record.created_at, caps) for op in reports],
+        "settled": True,
     }
 
 
-def _counted_by(op: teacher_operations.TeacherOperation, settled_at: datetime) -> bool:
-    """Whether a version settled at ``settled_at`` counted the report: qualified, received before, not withdrawn."""
-    return (op.status == Status.QUALIFIED and op.received_at <= settled_at
-            and (op.withdrawn_at is None or op.withdrawn_at > settled_at))
-
-
-def _over_cap(connection: Connection, teacher_id: str, month: Month, rules: RuleSet, shown: set[str],
-              settled_at: datetime, tz: ZoneInfo) -> set[tuple[str, str]]:
-    """(app, id) of the month's qualified reports that a fixed indicator's caps left without points: the caps admit
-    the earliest actions of each period, which may begin before the month (jifen.settle.fixed)."""
-    found: set[tuple[str, str]] = set()
-    capped = [ind for ind in rules.indicators if ind.scoring == "fixed" and ind.caps and ind.code in shown]
-    if not capped:
-        return found
-    start = fixed.window_start(month, capped)  # as far back as the caps of any of them reach
-    months = [Month(start.year, start.month)]
-    while months[-1] != month:
-        months.append(months[-1].next())
-    counted = [op for op in teacher_operations.of_months(connection, teacher_id, [str(m) for m in months])
-               if _counted_by(op, settled_at)]
-    for ind in capped:  # the actions of a period before an indicator's own window fill none of its caps
-        actions = [op for op in counted if op.indicator == ind.code]
-        local = [op.occurred_at.astimezone(tz) for op in actions]
-        for op, when, fits in zip(actions, local, fixed.admissions(ind, local), strict=True):
-            if not fits and (when.year, when.month) == (month.year, month.month):
-                found.add((op.app_code, op.external_id))
-    return found
+def operation_json(op: teacher_operations.TeacherOperation, settled_at: datetime, caps: CapDetails
+                   ) -> dict[str, Any]:
+    """A report with its outcome; ``before_version`` and ``withdrawn_before_version``: whether it was received,
+    and withdrawn, by ``settled_at``; ``cap``: the full cap period of a qualified report that earned nothing."""
+    return {
+        "app": op.app_code, "id": op.external_id, "action": op.action, "occurred_at": op.occurred_at.isoformat(),
+        "received_at": op.received_at.isoformat(), "indicator": op.indicator, "status": op.status,
+        "reason": op.reason, "withdrawn_at": op.withdrawn_at.isoformat() if op.withdrawn_at else None,
+        "before_version": op.received_at <= settled_at,
+        "withdrawn_before_version": op.withdrawn_at is not None and op.withdrawn_at <= settled_at,
+        **({"over_cap": True, "cap": caps.over_cap[(op.app_code, op.external_id)]}
+           if (op.app_code, op.external_id) in caps.over_cap else {})}
 
 
 def methods(rules: RuleSet, indicators: list[Indicator]) -> list[str]:
@@ -130,7 +107,18 @@ def _score(ind: Indicator, counted: list[Any]) -> Any:
     return next((op.attributes.get(ind.assessment_attribute) for op in counted if op.indicator == ind.code), None)
 
 
-def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet, score: Any = None) -> dict[str, Any]:
+def fixed_extras(ind: Indicator, caps: CapDetails) -> dict[str, Any]:
+    """What reaches in from other months: cap periods begun before the month, whose earlier actions used some of
+    the cap; the runs of active days with their first day and the days carried in."""
+    if ind.scoring == "fixed":
+        return {"carried_in": caps.carried_in.get(ind.code, [])}
+    if ind.scoring == "streak":
+        return {"streaks": caps.streaks.get(ind.code, [])}
+    return {}
+
+
+def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet, score: Any = None,
+               caps: CapDetails | None = None) -> dict[str, Any]:
     maximum = None if ind.monthly_max is None else Decimal(ind.monthly_max)
     ratio = full_at_count = None
     capped = "max" if maximum is not None and row.points >= maximum else None
@@ -148,4 +136,5 @@ def _indicator(ind: Indicator, row: IndicatorRow, rules: RuleSet, score: Any = N
         "adjustment": number(row.adjustment), "total": number(row.points + row.adjustment),
         "per_action": number(ind.points), "caps": [{"period": c.period, "count": c.count} for c in ind.caps],
         **({"score": score, "full_score": number(ind.assessment_full_score)} if ind.scoring == "assessment" else {}),
+        **fixed_extras(ind, caps or CapDetails()),
     }

@@ -18,6 +18,40 @@ PERIODS = {"day": "每天", "week": "每周", "month": "每月", "year": "每年
 def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
     rules = data["ruleset"]
     full_at = plain(rules["full_at"])
+    if data.get("settled") is False:
+        lines = _so_far_lines(data, tz)
+    else:
+        lines = _settled_lines(data, full_at)
+    lines += ["", "人工调整"]
+    if not data["adjustments"]:
+        lines.append("- 无")
+    names = {item["code"]: item["name"] for item in data["indicators"]}
+    for entry in data["adjustments"]:
+        pending = "" if entry["in_settlement"] else (
+            "（本版之后录入，下次结算计入）" if data.get("settled", True) else "（结算时计入）")
+        lines.append(f"- {_local(entry['created_at'], tz)} {names.get(entry['indicator'], entry['indicator'])} "
+                     f"{signed(entry['points'])}：{entry['reason']}（录入人 {entry['author']}）{pending}")
+    return lines + _operation_lines(data, names, tz)
+
+
+def _so_far_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
+    """A month not settled yet: no points, the qualifying counts so far."""
+    rules = data["ruleset"]
+    when = "本月进行中" if data.get("running") else "待结算"
+    return [
+        f"{data['month']} 积分说明（尚未结算，{when}，规则 {rules['name']} v{rules['version']}）"
+        f"{data['teacher_name']} {data['teacher_id']}，学校 {data['school_code']}",
+        f"得分待该月结算后给出；以下为截至 {_local(data['as_of'], tz)} 的达标次数和上报记录",
+        *(f"计分方法：{method}" for method in data["methods"]),
+        "",
+        "指标明细（截至目前）",
+        *(f"- {item['name']}（{item['code']}）：达标次数 {plain(item['count'])}"
+          + "".join(f"；{note}" for note in period_notes(item)) for item in data["indicators"]),
+    ]
+
+
+def _settled_lines(data: dict[str, Any], full_at: str) -> list[str]:
+    rules = data["ruleset"]
     lines = [
         f"{data['month']} 积分说明（第{data['version']}版{'，草稿 未发布' if data.get('state') == 'draft' else ''}"
         f"，规则 {rules['name']} v{rules['version']}）"
@@ -29,28 +63,27 @@ def explanation_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         "指标明细",
     ]
     lines += [f"- {item['name']}（{item['code']}）：{_arithmetic(item, full_at)}" for item in data["indicators"]]
-    lines += ["", "人工调整"]
-    if not data["adjustments"]:
-        lines.append("- 无")
-    names = {item["code"]: item["name"] for item in data["indicators"]}
-    for entry in data["adjustments"]:
-        pending = "" if entry["in_settlement"] else "（本版之后录入，下次结算计入）"
-        lines.append(f"- {_local(entry['created_at'], tz)} {names.get(entry['indicator'], entry['indicator'])} "
-                     f"{signed(entry['points'])}：{entry['reason']}（录入人 {entry['author']}）{pending}")
-    lines += ["", f"{data['month']} 上报记录（按接收顺序，共 {len(data['operations'])} 条）"]
+    return lines
+
+
+def _operation_lines(data: dict[str, Any], names: dict[str, str], tz: ZoneInfo) -> list[str]:
+    lines = ["", f"{data['month']} 上报记录（按接收顺序，共 {len(data['operations'])} 条）"]
     if not data["operations"]:
         lines.append("- 无")
     for op in data["operations"]:
         outcome = STATUS.get(op["status"], op["status"])
         reason = f"：{in_chinese(op['reason'])}" if op["reason"] and op["status"] != "qualified" else ""
-        if op.get("withdrawn_at") and op.get("withdrawn_before_version", True):
+        received_after = not op.get("before_version", True)
+        if op.get("withdrawn_at") and received_after:  # never counted by this version: no "still counted"
+            reason += f"（本版结算之后收到，未计入本版；{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
+        elif op.get("withdrawn_at") and op.get("withdrawn_before_version", True):
             reason += f"（{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
         elif op.get("withdrawn_at"):
             reason += f"（{_local(op['withdrawn_at'], tz)} 撤回，在本版结算之后：本版仍计入，下次结算起不计分）"
-        if op.get("over_cap"):
-            reason += "（超出次数上限，不计分）"
-        if not op.get("before_version", True):
+        elif received_after:
             reason += "（本版结算之后收到，未计入本版，下次结算计入）"
+        if op.get("over_cap"):
+            reason += f"（{over_cap_text(op.get('cap'))}）"
         lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "
                      f"{names.get(op['indicator'], op['indicator'])} {outcome}{reason}")
     return lines
@@ -114,11 +147,52 @@ def _arithmetic(item: dict[str, Any], full_at: str) -> str:
         over = "，超出上限的不计分" if item["capped"] == "caps" else ""
         text = (f"达标次数 {count}，每次 {plain(item['per_action'])} 分" + (f"（{caps}）" if caps else "")
                 + f"{over}，得分 {fixed(item['points'], 2)}（{cap}）")
+        text += "".join(f"；{note}" for note in period_notes(item))
     else:
         text = f"活跃 {count} 天，得分 {fixed(item['points'], 2)}（{cap}）"
+        text += "".join(f"；{note}" for note in period_notes(item))
     if item["adjustment"]:
         text += f"；人工调整 {signed(item['adjustment'])}，计 {fixed(item['total'], 2)}"
     return text
+
+
+def period_name(period: dict[str, Any]) -> str:
+    """A cap's period in words: the week of its dates, the year, the month, the day."""
+    kind, first, last = period["period"], period["from"], period["to"]
+    if kind == "week":
+        return f"{first}至{last}这一周"
+    if kind == "year":
+        return f"{first[:4]}年"
+    if kind == "month":
+        return f"{first[:7]}这个月"
+    return first
+
+
+def over_cap_text(cap: dict[str, Any] | None) -> str:
+    """Why a qualifying report earned nothing; when actions of other months used some of its period's cap, the
+    period and the earlier actions that used it (a cap used up within the month needs no more words)."""
+    if not cap or not cap["used_before_month"]:
+        return "超出次数上限，不计分"
+    used = [f"此前月份的 {cap['used_before_month']} 次" if cap["used_before_month"] else "",
+            f"本月较早的 {cap['used_in_month']} 次" if cap["used_in_month"] else ""]
+    return (f"超出次数上限，不计分：{period_name(cap)}最多 {cap['count']} 次，已被"
+            f"{'和'.join(u for u in used if u)}达标操作用满")
+
+
+def period_notes(item: dict[str, Any]) -> list[str]:
+    """What reaches into the month from other months: cap periods begun before it whose earlier actions used some
+    of the cap; a streak's runs of days, with their first day and the days carried in."""
+    notes = [f"{period_name(p)}此前月份已有 {p['used_before_month']} 次达标操作计分（上限 {p['count']} 次）"
+             for p in item.get("carried_in", [])]
+    for run in item.get("streaks", []):
+        note = f"自 {run['from']} 起连续活跃 {run['days']} 天"
+        if run["days_before_month"]:
+            note += f"（其中此前月份带入 {run['days_before_month']} 天）"
+        if run["raised_from"]:
+            day = (datetime.fromisoformat(run["raised_from"]) - datetime.fromisoformat(run["from"])).days + 1
+            note += f"，{run['raised_from']} 起为连续第 {day} 天及以后"
+        notes.append(note)
+    return notes
 
 
 def _local(instant: str, tz: ZoneInfo) -> str:

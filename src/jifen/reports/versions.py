@@ -11,7 +11,9 @@ from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, NotSettled
 from jifen.reports.datasets import settlement_rules
 from jifen.reports.numbers import number
+from jifen.rules.schema import RuleSet
 from jifen.settle import diff as d
+from jifen.settle import fixed
 from jifen.settle.publication import MonthVersions
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import operations as operations_repo
@@ -47,18 +49,21 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
         raise InvalidInput(f"level {level!r} is not one of {', '.join(reversed(d.LEVELS))}",
                            details=[{"path": "level", "message": f"{level!r} is not a level"}])
     old_record, new_record = _pair(connection, str(Month.parse(month)), from_version, to_version)
-    old, new = _figures(connection, old_record), _figures(connection, new_record)
+    old_rules, new_rules = settlement_rules(connection, old_record), settlement_rules(connection, new_record)
+    old, new = _figures(connection, old_record, old_rules), _figures(connection, new_record, new_rules)
     keys = d.changed_keys(old.units, new.units)
     old, new = _with_indicators(connection, old_record, old, keys), _with_indicators(connection, new_record, new, keys)
     result = d.diff(old, new)
-    names = {i.code: i.name for record in (old_record, new_record)
-             for i in settlement_rules(connection, record).indicators}
+    names = {i.code: i.name for rules in (old_rules, new_rules) for i in rules.indicators}
     changes = [c for c in result.changes if covers is None or covers(_lineage(c, new.units, old.units))]
     counts = {lv: sum(1 for c in changes if c.level == lv) for lv in reversed(d.LEVELS)}
     if level is not None:
         changes = [c for c in changes if c.level == level]
     listed = changes if limit is None else changes[:limit]
     events = _events(connection, new_record.month, old_record, new_record)
+    for key, found in period_events(connection, new_record.month, old_record, new_record, new_rules,
+                                    _period_indicators(listed)).items():
+        events.setdefault(key, []).extend(found)
     roster = _roster_events(connection, new_record.month, old_record, new_record)
     return {
         "month": new_record.month,
@@ -125,6 +130,56 @@ def _events(connection: Connection, month: str, old: SettlementRecord, new: Sett
     return found
 
 
+def _period_indicators(changes: list[d.UnitChange]) -> dict[d.Key, set[str]]:
+    """For each listed teacher or school, the indicators whose points moved with other months of their period."""
+    found: dict[d.Key, set[str]] = {}
+    for change in changes:
+        for reason in change.reasons:
+            if isinstance(reason, d.IndicatorChange) and "period" in reason.causes:
+                found.setdefault((change.level, change.code), set()).add(reason.indicator)
+    return found
+
+
+def period_events(connection: Connection, month: str, old: SettlementRecord, new: SettlementRecord,
+                  rules: RuleSet, wanted: dict[d.Key, set[str]]) -> dict[d.Key, list[dict[str, Any]]]:
+    """Reports of the months before ``month`` that share a cap period or a login streak with it (a week across
+    the month's start, the year, the run of days before it), received or withdrawn between the two versions, for
+    the units and indicators of ``wanted``: each names its ``month``. Empty when the versions are compared
+    backwards."""
+    found: dict[d.Key, list[dict[str, Any]]] = {}
+    if old.created_at >= new.created_at or not wanted:
+        return found
+    start, end = old.created_at, new.created_at
+    parsed = Month.parse(month)
+    indicators = {i.code: i for i in rules.indicators}
+    reach: dict[str, Month] = {}  # indicator -> the first month of its period or run
+    for code in set().union(*wanted.values()):
+        if code in indicators:
+            first = fixed.window_start(parsed, [indicators[code]])
+            reach[code] = Month(first.year, first.month)
+    earlier = [m for m in _months_between(min(reach.values(), default=parsed), parsed) if m != parsed]
+    for other in earlier:
+        for event in operations_repo.events_between(connection, str(other), start, end):
+            key = ("teacher", event.teacher_id) if event.teacher_id else ("school", event.school_code or "")
+            if event.indicator not in wanted.get(key, ()) or reach.get(event.indicator, parsed) > other:
+                continue
+            report = {"app": event.app_code, "id": event.external_id, "indicator": event.indicator,
+                      "status": event.status, "month": str(other)}
+            if start < event.received_at <= end:
+                found.setdefault(key, []).append({"kind": "received", **report, "at": event.received_at.isoformat()})
+            if event.withdrawn_at is not None and start < event.withdrawn_at <= end:
+                found.setdefault(key, []).append(
+                    {"kind": "withdrawn", **report, "at": event.withdrawn_at.isoformat()})
+    return found
+
+
+def _months_between(first: Month, last: Month) -> list[Month]:
+    months = [first]
+    while months[-1] < last:
+        months.append(months[-1].next())
+    return months
+
+
 def _pair(connection: Connection, month: str, from_version: int | None,
           to_version: int | None) -> tuple[SettlementRecord, SettlementRecord]:
     versions = {v.version: v for v in repo.versions(connection, month)}
@@ -145,11 +200,11 @@ def _pair(connection: Connection, month: str, from_version: int | None,
     return old, new
 
 
-def _figures(connection: Connection, record: SettlementRecord) -> d.VersionFigures:
+def _figures(connection: Connection, record: SettlementRecord, rules: RuleSet) -> d.VersionFigures:
     units = {(level, u.code): d.UnitFigures(u.name, u.parent_code, u.total, u.rank)
              for level, u in repo.all_units(connection, record.id)}
     return d.VersionFigures(record.version, f"{record.ruleset_name} v{record.ruleset_version}",
-                            record.ruleset_sha256, units)
+                            record.ruleset_sha256, units, scoring={i.code: i.scoring for i in rules.indicators})
 
 
 def _with_indicators(connection: Connection, record: SettlementRecord, figures: d.VersionFigures,
@@ -161,7 +216,8 @@ def _with_indicators(connection: Connection, record: SettlementRecord, figures: 
         for code, rows in repo.indicators_of(connection, record.id, level, codes).items():
             indicators[(level, code)] = {r.indicator: d.IndicatorFigures(r.count, r.average, r.points, r.adjustment)
                                          for r in rows}
-    return d.VersionFigures(figures.version, figures.ruleset, figures.ruleset_sha256, figures.units, indicators)
+    return d.VersionFigures(figures.version, figures.ruleset, figures.ruleset_sha256, figures.units, indicators,
+                            figures.scoring)
 
 
 def _lineage(change: d.UnitChange, *versions: Mapping[d.Key, d.UnitFigures]) -> dict[str, str]:

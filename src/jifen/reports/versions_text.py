@@ -15,6 +15,7 @@ from jifen.reports.numbers import fixed, plain, signed
 
 STATES = {"draft": "草稿", "published": "已发布"}
 CAUSES = {"count": "达标次数", "average": "全区平均", "adjustment": "人工调整"}
+PERIOD = "同一上限周期或连续登录中其他月份的上报有变化"
 LEVEL_ORDER = ("region", "city", "county", "school", "teacher")
 
 
@@ -74,12 +75,16 @@ def why(change: dict[str, Any]) -> str:
 
 
 def _events(events: list[dict[str, Any]]) -> list[str]:
-    """What happened between the versions: reports received or withdrawn (their ids, a few), adjustments."""
+    """What happened between the versions: reports received or withdrawn (their ids, a few; those of another month
+    of the same cap period or streak with their month), adjustments."""
     said = []
-    for kind, label in (("received", "两版之间收到上报"), ("withdrawn", "两版之间撤回上报")):
-        ids = [e["id"] for e in events if e["kind"] == kind]
-        if ids:
-            said.append(f"{label} {len(ids)} 条（{'、'.join(ids[:3])}{'等' if len(ids) > 3 else ''}）")
+    months = sorted({e.get("month") for e in events if e.get("month")})
+    for of in ["", *months]:
+        for kind, label in (("received", "两版之间收到"), ("withdrawn", "两版之间撤回")):
+            ids = [e["id"] for e in events if e["kind"] == kind and (e.get("month") or "") == of]
+            if ids:
+                said.append(f"{label}{f' {of} 的' if of else ''}上报 {len(ids)} 条"
+                            f"（{'、'.join(ids[:3])}{'等' if len(ids) > 3 else ''}）")
     said += [f"人工调整 {signed(e['points'])}：{e['reason']}（录入人 {e['author']}）"
              for e in events if e["kind"] == "adjustment"]
     said += [_roster(e) for e in events if e["kind"] == "roster"]
@@ -105,6 +110,8 @@ def _reason(reason: dict[str, Any], level: str) -> str:
                 if c in reason["causes"]]
         if "rules" in reason["causes"]:
             bits.append("计分规则变化")
+        if "period" in reason["causes"]:
+            bits.append(PERIOD)
         said = f"{reason['name']}：{'，'.join(bits)}，得分 {plain(old.get('points'))}→{plain(new.get('points'))}"
         if old.get("points") == new.get("points") and old.get("adjustment") == new.get("adjustment"):
             said += "（保留两位小数未变，总分由未舍入的得分相加，变动在尾数）"

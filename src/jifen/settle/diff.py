@@ -2,8 +2,9 @@
 
 Pure: it compares the stored figures of two versions (totals, ranks and parents of every unit; the indicator rows
 of the teachers and schools that moved) and says, per unit, the old and new total and rank, the change, and the
-reasons: an indicator whose own count, region average, adjustment or rules changed; a move to another school or
-county; members that joined, left or moved; a different rule set. Changes are ordered by the size of the move.
+reasons: an indicator whose own count, region average (for scoring that reads it), adjustment or rules changed,
+or, under the same rules, the other months of its cap period or login streak; a move to another school or county;
+members that joined, left or moved; a different rule set. Changes are ordered by the size of the move.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ LEVELS = ("region", "city", "county", "school", "teacher")  # top down: the orde
 CHILD = {"region": "city", "city": "county", "county": "school", "school": "teacher"}
 PARENT = {child: parent for parent, child in CHILD.items()}
 LARGEST = 3  # members named in a "members moved" reason
+USES_AVERAGE = frozenset({"relative"})  # scoring whose points follow the region average
+READS_OTHER_MONTHS = frozenset({"fixed", "streak"})  # caps and runs of days that begin before the month
 
 Key = tuple[str, str]  # (level, code)
 
@@ -48,11 +51,13 @@ class VersionFigures:
     ruleset_sha256: str
     units: Mapping[Key, UnitFigures]
     indicators: Mapping[Key, Mapping[str, IndicatorFigures]] = field(default_factory=dict)
+    scoring: Mapping[str, str] = field(default_factory=dict)  # indicator -> how the rule set scores it
 
 
 @dataclass(frozen=True)
 class IndicatorChange:
-    """An indicator whose figures differ; ``causes`` among count, average, adjustment, rules."""
+    """An indicator whose figures differ; ``causes`` among count, average, adjustment, rules, period (under the
+    same rules, the points moved with the reports of other months in the same cap period or login streak)."""
 
     indicator: str
     old: IndicatorFigures | None
@@ -158,11 +163,12 @@ def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: Ruleset
         if before.parent_code != after.parent_code:
             reasons.append(_moved(level, before.parent_code, after.parent_code, old.units, new.units))
         indicators = old.indicators.get(key, {}), new.indicators.get(key, {})
-        found = _indicator_changes(*indicators, ruleset)
+        scoring = {**old.scoring, **new.scoring}
+        found = _indicator_changes(*indicators, ruleset, scoring)
         if not found and not reasons and before.total != after.total:
             # each indicator's points, as stored (to the cent), are the same, yet the total, summed from the
             # exact points, moved by a cent: the indicators whose figures moved are the reason
-            found = _indicator_changes(*indicators, ruleset, same_points=True)
+            found = _indicator_changes(*indicators, ruleset, scoring, same_points=True)
         reasons.extend(found)
     if level in CHILD:
         members = _members(key, old.units, new.units, moved_members.get(key, []))
@@ -186,9 +192,11 @@ def _moved(level: str, old_parent: str | None, new_parent: str | None, old: Mapp
 
 
 def _indicator_changes(old: Mapping[str, IndicatorFigures], new: Mapping[str, IndicatorFigures],
-                       ruleset: RulesetChanged | None, *, same_points: bool = False) -> list[IndicatorChange]:
+                       ruleset: RulesetChanged | None, scoring: Mapping[str, str], *,
+                       same_points: bool = False) -> list[IndicatorChange]:
     """The indicators whose points moved; with ``same_points``, those whose figures moved though their points,
-    to the cent, did not."""
+    to the cent, did not. ``scoring``: how each indicator is scored (an indicator it does not name is taken to
+    read the region average, and not to read other months)."""
     found = []
     for indicator in sorted(old.keys() | new.keys()):
         before, after = old.get(indicator), new.get(indicator)
@@ -199,13 +207,16 @@ def _indicator_changes(old: Mapping[str, IndicatorFigures], new: Mapping[str, In
         if before is None or after is None:
             causes.append("rules")
         else:
+            how = scoring.get(indicator)
             if before.count != after.count:
                 causes.append("count")
-            if before.average != after.average:
+            if before.average != after.average and (how is None or how in USES_AVERAGE):
                 causes.append("average")
             if before.adjustment != after.adjustment:
                 causes.append("adjustment")
-            if not causes or (ruleset is not None and before.points != after.points):
+            if not causes and ruleset is None and how in READS_OTHER_MONTHS:
+                causes.append("period")  # a late report or a withdrawal of September or January moved October
+            elif not causes or (ruleset is not None and before.points != after.points):
                 causes.append("rules")
         found.append(IndicatorChange(indicator, before, after, tuple(causes)))
     return found

@@ -44,18 +44,50 @@ def _period(cap: Cap, day: date) -> tuple[int, ...]:
     return (day.year,)
 
 
+def period_days(cap: Cap, day: date) -> tuple[date, date]:
+    """The first and last local day of the cap's period that holds ``day``."""
+    if cap.period == "day":
+        return day, day
+    if cap.period == "week":
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=6)
+    if cap.period == "month":
+        following = Month(day.year, day.month).next()
+        return date(day.year, day.month, 1), date(following.year, following.month, 1) - timedelta(days=1)
+    return date(day.year, 1, 1), date(day.year, 12, 31)
+
+
 def admissions(indicator: Indicator, actions: list[datetime]) -> list[bool]:
     """Whether each action (a local time, any order) fits the indicator's caps, in the order given: the earliest
     actions of each period are admitted; ties keep the order given."""
+    return [refused is None for refused in refusals(indicator, actions)]
+
+
+def refusals(indicator: Indicator, actions: list[datetime]) -> list[int | None]:
+    """For each action (a local time, any order), the index of the first of the indicator's caps whose period was
+    full when it came, or None when the caps admitted it: the earliest actions of each period are admitted; ties
+    keep the order given."""
     used: Counter[tuple[int, tuple[int, ...]]] = Counter()
-    admitted = [False] * len(actions)
+    refused: list[int | None] = [None] * len(actions)
     for index in sorted(range(len(actions)), key=actions.__getitem__):
         day = actions[index].date()
         keys = [(i, _period(cap, day)) for i, cap in enumerate(indicator.caps)]
-        if all(used[key] < indicator.caps[i].count for i, key in enumerate(keys)):
+        full = next((i for i, key in enumerate(keys) if used[key] >= indicator.caps[i].count), None)
+        if full is None:
             used.update(keys)
-            admitted[index] = True
-    return admitted
+        refused[index] = full
+    return refused
+
+
+def runs(days: list[date]) -> list[tuple[date, date]]:
+    """The unbroken runs of days (first, last) among these days, in order."""
+    found: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if found and day - found[-1][1] == timedelta(days=1):
+            found[-1] = (found[-1][0], day)
+        else:
+            found.append((day, day))
+    return found
 
 
 def fixed_score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:

@@ -1,6 +1,7 @@
 """A teacher's views, for users whose scope covers the teacher:
 
-GET /api/v1/explanations/teachers/{teacher_id}?month=YYYY-MM[&version=N]: why the teacher has a month's points.
+GET /api/v1/explanations/teachers/{teacher_id}?month=YYYY-MM[&version=N]: why the teacher has a month's points
+    (this month, or last month before its settlement: the reports so far, ``settled`` false).
 GET /api/v1/cards/teachers/{teacher_id}[?on=YYYY-MM-DD]: the points card (年度积分, 上月增加, 本月积分操作, 学分).
 """
 
@@ -12,10 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from jifen.domain.periods import Month
-from jifen.errors import NotFound
+from jifen.errors import NotFound, NotSettled
 from jifen.reports import datasets
 from jifen.reports.card import card as card_data
 from jifen.reports.explain import explanation
+from jifen.reports.month_so_far import awaiting, so_far
 from jifen.store import units
 from jifen.web.deps import CurrentUser, RuntimeDep
 from jifen.web.scoping import MAX_VERSION, day_query, month_query, require_covered
@@ -27,9 +29,19 @@ router = APIRouter(prefix="/api/v1")
 def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
             month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
             version: int | None = Query(default=None, ge=1, le=MAX_VERSION)) -> dict[str, Any]:
-    month_query(month)
+    parsed = month_query(month)
     with runtime.database.read() as connection:
-        record = datasets.settlement_for(connection, month, version)
+        try:
+            record = datasets.settlement_for(connection, month, version)
+        except NotSettled:
+            now = datetime.now(UTC)
+            if version is not None or not awaiting(parsed, now, runtime.tz):
+                raise
+            # a month awaiting its settlement: the teacher as the roster has them now
+            roster = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)
+            require_covered(user, roster, "teacher", teacher_id, f"教师 {teacher_id!r} is not on the roster",
+                            reading=True)
+            return so_far(connection, teacher_id, parsed, runtime.rulebook.rules_for(parsed), now, runtime.tz)
         try:
             chain: dict[str, str] | None = datasets.lineage(connection, record.id, "teacher", teacher_id)
         except NotFound:

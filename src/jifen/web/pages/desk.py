@@ -21,8 +21,9 @@ from jifen.domain.appeals import STATE_NAMES, State
 from jifen.errors import Forbidden, NotFound, NotSettled
 from jifen.reports.card import card as card_data
 from jifen.reports.desk import operations_page, rules_table
-from jifen.reports.explain import explanation, methods
-from jifen.reports.teacher_text import PERIODS, STATUS
+from jifen.reports.explain import methods
+from jifen.reports.month_so_far import month_explanation
+from jifen.reports.teacher_text import PERIODS, STATUS, over_cap_text, period_notes
 from jifen.runtime import Runtime
 from jifen.settle.appeals import appealable
 from jifen.store import units
@@ -86,11 +87,13 @@ def month_page(request: Request, signed: SignedIn, teacher_id: str, month: Month
     with runtime.database.read() as connection:
         _require_teacher(connection, runtime, signed, teacher_id)
         try:
-            data = explanation(connection, teacher_id, str(month), tz=runtime.tz)
+            data = month_explanation(connection, teacher_id, str(month), None, rules_for=runtime.rulebook.rules_for,
+                                     now=datetime.now(UTC), tz=runtime.tz)
         except NotFound as exc:
             return render(request, "explain.html", {"title": "积分说明", "month": str(month), "data": None,
                                                     "teacher_id": teacher_id, "missing": _chinese(exc),
-                                                    "error": error or (filing or {}).get("error")},
+                                                    "error": error or (filing or {}).get("error"),
+                                                    "previous": str(month.previous()), "next": str(month.next())},
                           status=status, signed=signed)
     indicators = {i["code"]: i["name"] for i in data["indicators"]}
     catalog = {app.code: app for app in runtime.rulebook.rules_for(month).apps}
@@ -103,6 +106,11 @@ def month_page(request: Request, signed: SignedIn, teacher_id: str, month: Month
         op["indicator_name"] = indicators.get(op["indicator"], op["indicator"])
         op["occurred_local"] = datetime.fromisoformat(op["occurred_at"]).astimezone(runtime.tz).strftime(
             "%Y-%m-%d %H:%M")
+        op["cap_text"] = over_cap_text(op.get("cap")) if op.get("over_cap") else ""
+    for item in data["indicators"]:
+        item["notes"] = period_notes(item)  # cap periods and runs of days reaching in from other months
+    if data.get("as_of"):  # a month not settled yet: its reports as they stand now
+        data["as_of_local"] = datetime.fromisoformat(data["as_of"]).astimezone(runtime.tz).strftime("%Y-%m-%d %H:%M")
     refused = [op for op in data["operations"]
                if op["status"] != "qualified" or op["withdrawn_at"] or op.get("over_cap")]
     appealed = _appealed(runtime, signed, teacher_id, str(month))

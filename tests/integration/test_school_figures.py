@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -333,6 +333,17 @@ def test_a_month_reads_the_roster_at_its_end_not_a_later_one(ctx: Ctx) -> None:
     assert [r["school_code"] for r in may["registration"]["rows"]] == [S1, S2, S3, S4]
     assert [(r["school_code"], r["teachers"], r["microlectures"]) for r in may["digital_school"]["rows"]] == [
         (S2, 2, 3), (S1, 1, 0), (S3, 1, 0), (S4, 1, 0)]
+
+
+def test_a_run_of_weeks_is_told_at_its_whole_length(ctx: Ctx) -> None:
+    """S3's reading room unused for the 8 weeks from 6 March to 24 April: April's flag says 8 weeks, not the
+    weeks that the flag needs at the least."""
+    for n in range(8):
+        week = (date(2023, 3, 6) + timedelta(days=7 * n)).isoformat()
+        assert ctx.put("county", S3, week, {"reading": {"rooms": 1, "uses": 0}}).status_code == 200
+    flags = _dataset(ctx)["classroom_usage"]["flags"]
+    assert [(f["school_code"], f["kind"], f["weeks"]) for f in flags] == [(S3, "zero", 8)]
+    assert "连续8周" in flags[0]["message"]
 
 
 def test_read_on_a_day_of_the_month_the_weeks_end_with_that_day(ctx: Ctx) -> None:

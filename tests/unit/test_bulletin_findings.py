@@ -107,6 +107,16 @@ def test_schools_without_management_points_and_the_eleven_with_full_marks(
     assert "有11所学校在校务管理、教务管理分值为满分" in management["text"]
 
 
+def test_the_problems_count_the_adjustments_on_each_indicator() -> None:
+    """贺兰一中 has no management points, but an adjustment (an approved appeal, say) credits it 2.5 on 校务管理:
+    it earned those points, and is not named as without any."""
+    schools = seed.schools()
+    yizhong = next(s for s in schools if s["name"] == "贺兰一中")
+    yizhong["earned"] = {**yizhong["points"], "school_affairs": 2.5}
+    management = _kind(problems(schools, seed.INDICATORS, seed.previous(), None, Thresholds()), "no_management")
+    assert yizhong["code"] not in management["schools"] and len(management["schools"]) == 5
+
+
 def test_online_class_points_that_fell_or_stayed_at_zero(found_problems: list[dict[str, Any]]) -> None:
     fell = _kind(found_problems, "fell", "three_classrooms")
     assert [(f["name"], f["before"], f["now"]) for f in fell["schools"]] == [

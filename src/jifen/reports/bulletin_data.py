@@ -54,7 +54,8 @@ def compose(*, county_code: str, county_name: str, month: str, version: int | No
             indicators: list[Row], schools: list[Row], previous: list[Row] | None, previous_month: str | None,
             usage: Row | None, issued_on: date, thresholds: Thresholds) -> Row:
     """The bulletin's dataset from plain rows: ``indicators`` ``{code, name, category, subject, max, annual_max}``,
-    ``schools`` (and last month's ``previous``) ``{code, name, total, points: {indicator: points}}``, ``usage``
+    ``schools`` (and last month's ``previous``) ``{code, name, total, points: {indicator: points}}`` (and
+    ``earned``, the points with each indicator's adjustments, which the problems judge by), ``usage``
     as ``usage_data.county_usage`` answers it (None when there is none)."""
     scored = [i for i in indicators if monthly(i)]
     yearly = [i for i in indicators if i.get("max") is not None and not monthly(i)]
@@ -111,6 +112,7 @@ def _schools(connection: Connection, settlement_id: int, county_code: str) -> li
     points = repo.indicators_of(connection, settlement_id, "school", [m.code for m in members])
     return [{"code": m.code, "name": m.name, "total": number(m.total),
              "points": {r.indicator: number(r.points) for r in points.get(m.code, [])},
+             "earned": {r.indicator: number(r.points + r.adjustment) for r in points.get(m.code, [])},
              "adjustment": number(sum((r.adjustment for r in points.get(m.code, [])), Decimal(0)))}
             for m in members]
 

@@ -84,7 +84,15 @@ def problems(schools: list[Row], indicators: list[Row], previous: list[Row] | No
 
 
 def _points(school: Row, code: str) -> float:
-    return float(school.get("points", {}).get(code) or 0)
+    """A school's points on an indicator with its adjustments there (an approved appeal's credit among them):
+    what it earned, as the problems judge it."""
+    return float(_earned(school).get(code) or 0)
+
+
+def _earned(school: Row) -> dict[str, Any]:
+    """Points per indicator with the adjustments on each (``earned``), or the points alone when not given."""
+    earned: dict[str, Any] = school.get("earned", school.get("points", {}))
+    return earned
 
 
 def _names(schools: list[Row]) -> str:
@@ -170,7 +178,7 @@ def _fell(schools: list[Row], scored: list[Row], previous: list[Row] | None, thr
         top = float(ind["max"])
         falls = []
         for school in ranked(schools):
-            last = before.get(school["code"], {}).get("points", {}).get(ind["code"])
+            last = _earned(before.get(school["code"], {})).get(ind["code"])
             if last is None:
                 continue
             now = _points(school, ind["code"])
@@ -195,8 +203,8 @@ def _zero_streak(schools: list[Row], scored: list[Row], previous: list[Row] | No
         if not schools or len(zero_now) >= thresholds.systemic_zero_share * len(schools):
             continue
         streak = [s for s in zero_now
-                  if before.get(s["code"], {}).get("points", {}).get(ind["code"]) is not None
-                  and float(before[s["code"]]["points"][ind["code"]]) == 0]
+                  if _earned(before.get(s["code"], {})).get(ind["code"]) is not None
+                  and float(_earned(before[s["code"]])[ind["code"]]) == 0]
         if streak:
             suggestion = ("学校须要关注上直播课时在区平台是否能看到直播并和区平台做好对接。" if ind["code"] == ONLINE_CLASSES
                           else f"学校要查明{ind['name']}没有得分的原因，尽快开展相关应用。")

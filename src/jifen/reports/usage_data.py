@@ -159,13 +159,16 @@ def _digital_school(connection: sqlalchemy.Connection, county_code: str, schools
     return {"term_start": start.isoformat(), "rows": rows}
 
 
+RUN_WEEKS = 26  # how far back a run of repeated or unused weeks is followed: about a term
+
+
 def _classroom_usage(connection: sqlalchemy.Connection, schools: list[repo.RosterSchool], month: Month,
                      thresholds: usage.Thresholds) -> dict[str, Any]:
     """The month's weeks (by their Monday) averaged per school and room type; flags from runs of weeks that reach
-    into the month, read back as far as the longest run a flag needs."""
+    into the month, read back a term (RUN_WEEKS), so that a run is told at its whole length."""
     names = {s.code: s.name for s in schools}
     month_weeks = usage.weeks_of_month(month.year, month.month)
-    reach = max(thresholds.repeat_weeks, thresholds.zero_weeks, 1) - 1
+    reach = max(thresholds.repeat_weeks, thresholds.zero_weeks, RUN_WEEKS) - 1
     stored = repo.usage(connection, list(names), month_weeks[0] - timedelta(days=7 * reach), month_weeks[-1])
     figures = [s.figure for s in stored]
     with_data = sorted({f.week for f in figures if f.week in set(month_weeks)})

@@ -320,7 +320,8 @@ def test_the_operator_lists_appeals_at_the_command_line(region: Region, cli_env:
     assert f"#{second['id']}" not in text
     assert "没有申诉" in jifen_ok(cli_env, "appeals", "list", "--state", "rejected").stdout
     refused = jifen(cli_env, "appeals", "list", "--state", "lost")
-    assert refused.exit_code == 2 and "query.state" in refused.stderr
+    assert refused.exit_code == 2 and "--state: 'lost' is not one of submitted" in refused.stderr
+    assert "query" not in refused.stderr, "the command's option is named, not the API's parameter"
 
 
 def test_the_store_holds_one_open_or_approved_appeal_per_operation(region: Region) -> None:

@@ -90,3 +90,11 @@ def test_a_broken_lookup_connection_is_made_again(runtime: Runtime) -> None:
             connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
         assert client.post(URL, json={"operations": []}, headers=headers).status_code == 200
         assert runtime.database.point_read("SELECT pg_backend_pid()", ()) != backend
+
+
+def test_jifen_apps_list_shows_when_each_app_registered_in_local_time(runtime: Runtime,
+                                                                      cli_env: dict[str, str]) -> None:
+    register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", datetime(2026, 9, 30, 16, 30, tzinfo=UTC))
+    listed = CliRunner().invoke(cli, ["apps", "list"], env=cli_env)
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.split() == ["hite-pi6", "鸿合π6", "2026-10-01", "00:30"]  # Asia/Shanghai

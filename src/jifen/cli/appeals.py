@@ -28,7 +28,7 @@ def appeals_list(
 
     with opened() as runtime:
         found = list_appeals(runtime.database, None, state or None, region_code=runtime.settings.region_code,
-                             limit=limit)
+                             limit=limit, states_named="--state")
         steps = appeal_steps(runtime.database, [a.id for a in found])
     if format is Output.json:
         sys.stdout.write(json.dumps({"appeals": [as_json(a, steps[a.id]) for a in found]}, ensure_ascii=False) + "\n")

@@ -174,7 +174,7 @@ def apps_list() -> None:
 
     with opened() as runtime, runtime.database.read() as connection:
         for code, name, registered_at in registered_apps(connection):
-            console.print(f"{code}\t{name}\t{registered_at:%Y-%m-%d %H:%M}")
+            console.print(f"{code}\t{name}\t{registered_at.astimezone(runtime.tz):%Y-%m-%d %H:%M}")  # local time
 
 
 @users_app.command("add")

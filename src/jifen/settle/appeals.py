@@ -152,14 +152,15 @@ def review_appeal(database: Database, user: User, appeal_id: int, decision: Any,
 
 
 def list_appeals(database: Database, user: User | None, states: list[str] | None, *, region_code: str,
-                 limit: int = 500) -> list[repo.Appeal]:
+                 limit: int = 500, states_named: str = "query.state") -> list[repo.Appeal]:
     """The appeals the user may see, newest first: a teacher's own, a school's, a county's, a city's, all (the
-    region's admins, and the operator at the command line: ``user`` None)."""
+    region's admins, and the operator at the command line: ``user`` None). ``states_named``: where the states
+    were given, as a refusal names it (the API's query parameter, the command's option)."""
     if states is not None:
         unknown = [s for s in states if s not in State.__members__.values()]
         if unknown:
             raise _invalid("state", f"{unknown[0]!r} is not one of {', '.join(s.value for s in State)}",
-                           path="query.state")
+                           path=states_named)
     with database.read() as connection:
         if user is None:
             return repo.listing(connection, states=states, limit=limit)

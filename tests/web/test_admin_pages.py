@@ -288,7 +288,8 @@ def test_only_the_region_admin_publishes_with_the_csrf_token_and_a_confirmation(
     assert 'data-testid="publish-error">请勾选“确认发布第2版”后再提交' in form, "the refusal beside the box"
     old = client.post(f"/settlements/{month}/versions/1/publish", data={"csrf_token": token, "confirm": "yes"})
     assert old.status_code == 409  # only the latest version is published
-    assert "当前状态下无法完成此操作" in old.text and "详细信息：version 1 of" in old.text, "Chinese, then the details"
+    assert f"第1版不是 {month} 的最新版本，最新为第2版" in old.text, "the refusal in its own Chinese words"
+    assert "详细信息：version 1 of" in old.text, "then the details"
     done = client.post(f"/settlements/{month}/versions/2/publish", data={"csrf_token": token, "confirm": "yes"})
     assert done.status_code == 303 and done.headers["location"] == f"/settlements/{month}?published=2"
     after = client.get(done.headers["location"]).text

@@ -27,6 +27,7 @@ from jifen.reports import reasons
 from jifen.store.access import User
 from jifen.web import sessions
 from jifen.web.pages import vendor
+from jifen.web.pages.error_sentences import sentence_for
 
 # Pages load scripts and styles from this server only; ECharts and the page script set styles from script.
 SECURITY_HEADERS = {
@@ -107,7 +108,8 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     title = ERROR_TITLES.get(status, "出错了")
     details = None
     if not any("\u4e00" <= ch <= "\u9fff" for ch in message):
-        message, details = ERROR_SENTENCES.get(status, "服务器未能完成请求，请稍后重试。"), message
+        sentence = sentence_for(message) or ERROR_SENTENCES.get(status, "服务器未能完成请求，请稍后重试。")
+        message, details = sentence, message
     return render(request, "error.html", {"title": title, "status": status, "message": message, "details": details},
                   status, signed)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -162,20 +163,13 @@ def _attributes_fault(attributes: Any) -> str | None:
 
 
 def _value_fault(value: Any) -> str | None:
-    stack = [value]  # iterative: attributes may nest as deep as the JSON parser allows
-    while stack:
-        item = stack.pop()
+    for item in _leaves(value):
         if isinstance(item, str):
             if not (item.isascii() or storable(item)):
                 return "must not contain lone surrogates"
         elif isinstance(item, int) and not isinstance(item, bool):
             if not _INT64_MIN <= item <= _INT64_MAX:
                 return f"is out of range: whole numbers go up to {_INT64_MAX:,} either way"
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
     return None
 
 
@@ -183,20 +177,24 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):  # most are: no stack for them
+    if isinstance(value, str):  # most are: no walk for them
         return "\x00" in value
-    stack = [value]  # iterative: attributes may nest as deep as the JSON parser allows
+    return any(isinstance(item, str) and "\x00" in item for item in _leaves(value))
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    """Every key and value inside a JSON value that is not an object or array, at any depth (iterative: attributes
+    may nest as deep as the JSON parser allows)."""
+    stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
+        if isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+        else:
+            yield item
 
 
 def _instant(value: Any) -> datetime | str:

@@ -230,8 +230,8 @@ def _supply_april(ctx: Ctx) -> None:
 
     classes = [online(S1, 10, 9, "2023-03"), online(S1, 25, 9), online(S1, 25, 11),
                *(online(S2, 26, h) for h in (8, 9, 10, 11, 14)), online(S2, 2, 9, "2023-05")]
-    resources = [op("microlecture.upload", teacher="T1", when=at(d, month="2023-04"), content_sha256=sha(f"m{d}"))
-                 for d in (3, 4, 5)]
+    resources = [op("microlecture.upload", teacher="T1", when=at(d, month="2023-04"), content_sha256=sha(f"m{d}"),
+                    id=f"t1-lecture-{d - 2}") for d in (3, 4, 5)]
     resources += [op("mooc.add", teacher="T1", when=at(6, month="2023-03"), content_sha256=sha("mooc")),
                   op("microlecture.upload", teacher="T3", when=at(20, month="2023-02"), content_sha256=sha("old"))]
     results = ingest.submit("online-classroom", classes, NOW) + ingest.submit("digital-school", resources, NOW)
@@ -333,6 +333,30 @@ def test_a_month_reads_the_roster_at_its_end_not_a_later_one(ctx: Ctx) -> None:
     assert [r["school_code"] for r in may["registration"]["rows"]] == [S1, S2, S3, S4]
     assert [(r["school_code"], r["teachers"], r["microlectures"]) for r in may["digital_school"]["rows"]] == [
         (S2, 2, 3), (S1, 1, 0), (S3, 1, 0), (S4, 1, 0)]
+
+
+def test_figures_read_as_of_a_settlement_leave_out_later_reports_and_withdrawals(ctx: Ctx) -> None:
+    """A bulletin of a version reads the reports as the version did: one received later is not counted, and one
+    withdrawn later still is."""
+    _supply_april(ctx)
+    settled = NOW + timedelta(minutes=1)
+    ingest = Ingest(ctx.runtime.database, ctx.runtime.ruleset.rules, ctx.runtime.tz)
+    late = op("class.session", school=S3, duration=1200, when=at(27, 9, month="2023-04"), classroom_id="R1",
+              id="late")
+    assert str(ingest.submit("online-classroom", [late], NOW + timedelta(hours=1))[0].status) == "qualified"
+    withdraw(ctx.runtime.database, "digital-school", "t1-lecture-3", NOW + timedelta(hours=1))
+
+    def classes(data: dict[str, Any]) -> dict[str, int]:
+        return {r["school_code"]: r["classes"] for r in data["online_classes"]["rows"]}
+
+    def lectures(data: dict[str, Any]) -> dict[str, int]:
+        return {r["school_code"]: r["microlectures"] for r in data["digital_school"]["rows"]}
+
+    now = _dataset(ctx)
+    assert classes(now)[S3] == 1 and lectures(now)[S1] == 2
+    then = _dataset(ctx, received_by=settled)
+    assert classes(then)[S3] == 0 and lectures(then)[S1] == 3
+    assert classes(_dataset(ctx, received_by=NOW - timedelta(minutes=1))) == {S1: 0, S2: 0, S3: 0}
 
 
 def test_a_run_of_weeks_is_told_at_its_whole_length(ctx: Ctx) -> None:

@@ -7,7 +7,7 @@ dataset with no database, so a fixture can drive it directly.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -103,7 +103,7 @@ def dataset(connection: Connection, county_code: str, month: str, settings: Sett
         state=record.status, indicators=indicators, schools=_schools(connection, record.id, county_code),
         previous=_schools(connection, before.id, county_code) if before else None,
         previous_month=before.month if before else None,
-        usage=county_usage(connection, county_code, record.month, settings, issued_on),
+        usage=county_usage(connection, county_code, record.month, settings, issued_on, record.created_at),
         issued_on=issued_on, thresholds=thresholds(settings))
 
 
@@ -118,7 +118,8 @@ def _schools(connection: Connection, settlement_id: int, county_code: str) -> li
 
 
 def county_usage(connection: Connection, county_code: str, month: str,
-                 settings: Settings | None = None, as_of: date | None = None) -> Row | None:
+                 settings: Settings | None = None, as_of: date | None = None,
+                 received_by: datetime | None = None) -> Row | None:
     """The schools' usage figures of the month (registration, online classes, digital school, classrooms), or
     None where there are none to read (no usage module, or the county is no longer on the roster); each section
     of the bulletin then says it has no data."""
@@ -127,6 +128,8 @@ def county_usage(connection: Connection, county_code: str, month: str,
     except ImportError:
         return None
     options: dict[str, Any] = {"as_of": as_of} if as_of is not None else {}
+    if received_by is not None:  # the reports as the version read them
+        options["received_by"] = received_by
     if settings is not None and hasattr(usage_data, "FigureSettings"):
         options["figures"] = usage_data.FigureSettings.from_settings(settings)
     try:

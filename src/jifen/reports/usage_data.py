@@ -9,7 +9,7 @@ zeros (and rates of None) where nothing was supplied.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
@@ -64,10 +64,11 @@ def default_term_start(month: Month) -> date:
 
 def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str, *,
                  term_start: date | None = None, figures: FigureSettings | None = None,
-                 as_of: date | None = None) -> dict[str, Any]:
+                 as_of: date | None = None, received_by: datetime | None = None) -> dict[str, Any]:
     """The county's figures for the month (``YYYY-MM``); ``term_start`` defaults to ``default_term_start``.
     ``as_of``: the day the figures are read on; in a month still running, the weeks of online classes end with it,
-    not with the month's last day."""
+    not with the month's last day. ``received_by``: the reports counted as they stood then (a settlement's time,
+    so that a bulletin of a version reads what the version read)."""
     parsed = Month.parse(month)
     settings = figures or FigureSettings()
     if connection.scalar(select(counties.c.code).where(counties.c.code == county_code)) is None:
@@ -87,8 +88,9 @@ def county_usage(connection: sqlalchemy.Connection, county_code: str, month: str
         "registration": _registration(connection, schools, end, settings.registration_threshold, as_of),
         "online_classes": _online_classes(connection, county_code, schools, start, end,
                                           settings.online_standard_per_week,
-                                          min(end, as_of + timedelta(days=1)) if as_of else end, str(parsed)),
-        "digital_school": _digital_school(connection, county_code, schools, start, end, str(parsed)),
+                                          min(end, as_of + timedelta(days=1)) if as_of else end, str(parsed),
+                                          received_by),
+        "digital_school": _digital_school(connection, county_code, schools, start, end, str(parsed), received_by),
         "classroom_usage": _classroom_usage(connection, schools, parsed, settings.usage),
     }
 
@@ -117,18 +119,21 @@ def _registration(connection: sqlalchemy.Connection, schools: list[repo.RosterSc
 
 
 def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],
-                    start: date, end: date, standard: float, weeks_end: date, month: str) -> dict[str, Any]:
+                    start: date, end: date, standard: float, weeks_end: date, month: str,
+                    received_by: datetime | None) -> dict[str, Any]:
     """Qualifying online classes per online classroom since the term began (a school with none on the roster
     counts as one, as in scoring), and per week up to ``weeks_end``: the weeks are counted from the term's
     start, or from the week of the region's first reported class of the term when the platform began reporting
     later (a school is not held to classes from before anyone could report them)."""
     first = repo.first_operation_day(connection, indicator=ONLINE_CLASS_INDICATOR, app_code=ONLINE_CLASS_APP,
-                                     actions=ONLINE_CLASS_ACTIONS, first_day=start, end_day=end)
+                                     actions=ONLINE_CLASS_ACTIONS, first_day=start, end_day=end,
+                                     received_by=received_by)
     counted_from = max(start, usage.monday_of(first)) if first else start  # from the week of that class
     weeks = max(1, (weeks_end - counted_from).days) / 7  # at least a day, so that a first day divides
     classes = repo.school_operation_counts(connection, county_code, indicator=ONLINE_CLASS_INDICATOR,
                                            app_code=ONLINE_CLASS_APP, actions=ONLINE_CLASS_ACTIONS,
-                                           first_day=start, end_day=weeks_end, month=month)  # in the weeks counted
+                                           first_day=start, end_day=weeks_end, month=month,  # in the weeks counted
+                                           received_by=received_by)
     rows = []
     for s in schools:
         count = classes.get(s.code, 0)
@@ -143,11 +148,11 @@ def _online_classes(connection: sqlalchemy.Connection, county_code: str, schools
 
 
 def _digital_school(connection: sqlalchemy.Connection, county_code: str, schools: list[repo.RosterSchool],
-                    start: date, end: date, month: str) -> dict[str, Any]:
+                    start: date, end: date, month: str, received_by: datetime | None) -> dict[str, Any]:
     """Qualifying micro-lectures and MOOCs since the term began, per school of the teacher at the month's end."""
     counts = repo.teacher_operation_counts(connection, county_code, indicator=DIGITAL_SCHOOL_INDICATOR,
                                            app_code=DIGITAL_SCHOOL_APP, actions=(MICROLECTURE, MOOC),
-                                           first_day=start, end_day=end, month=month)
+                                           first_day=start, end_day=end, month=month, received_by=received_by)
     rows = []
     for s in schools:
         lectures, moocs = counts.get((s.code, MICROLECTURE), 0), counts.get((s.code, MOOC), 0)

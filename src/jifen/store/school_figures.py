@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Table, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jifen.domain.classroom_usage import Figure
@@ -149,28 +149,30 @@ def schools_by_name(connection: Connection) -> dict[str, list[str]]:
 
 
 def school_operation_counts(connection: Connection, county_code: str, *, indicator: str, app_code: str,
-                            actions: Sequence[str], first_day: date, end_day: date, month: str) -> dict[str, int]:
+                            actions: Sequence[str], first_day: date, end_day: date, month: str,
+                            received_by: datetime | None = None) -> dict[str, int]:
     """Qualified, not withdrawn operations of an app's school-scored actions per school of the county at the end
     of ``month``, on local days from ``first_day`` up to (not including) ``end_day``."""
     at = roster_history.schools_at(month).subquery()
     query = (select(operations.c.school_code, func.count())
              .select_from(operations.join(at, at.c.school_code == operations.c.school_code))
-             .where(*_counted(indicator, app_code, actions, first_day, end_day), at.c.county_code == county_code)
+             .where(*_counted(indicator, app_code, actions, first_day, end_day, received_by),
+                    at.c.county_code == county_code)
              .group_by(operations.c.school_code))
     return {r[0]: int(r[1]) for r in connection.execute(query)}
 
 
 def first_operation_day(connection: Connection, *, indicator: str, app_code: str, actions: Sequence[str],
-                        first_day: date, end_day: date) -> date | None:
+                        first_day: date, end_day: date, received_by: datetime | None = None) -> date | None:
     """The first local day, region-wide, with a qualified operation of the app's actions in the period."""
     day = connection.scalar(select(func.min(operations.c.day))
-                            .where(*_counted(indicator, app_code, actions, first_day, end_day)))
+                            .where(*_counted(indicator, app_code, actions, first_day, end_day, received_by)))
     return date.fromisoformat(day) if day else None
 
 
 def teacher_operation_counts(connection: Connection, county_code: str, *, indicator: str, app_code: str,
                              actions: Sequence[str], first_day: date, end_day: date,
-                             month: str) -> dict[tuple[str, str], int]:
+                             month: str, received_by: datetime | None = None) -> dict[tuple[str, str], int]:
     """Qualified, not withdrawn operations of an app's teacher actions per (school of the teacher at the end of
     ``month``, action), for the schools of the county then."""
     on, at = roster_history.teachers_at(month).subquery(), roster_history.schools_at(month).subquery()
@@ -178,16 +180,21 @@ def teacher_operation_counts(connection: Connection, county_code: str, *, indica
              .select_from(operations
                           .join(on, on.c.teacher_id == operations.c.teacher_id)
                           .join(at, at.c.school_code == on.c.school_code))
-             .where(*_counted(indicator, app_code, actions, first_day, end_day), at.c.county_code == county_code)
+             .where(*_counted(indicator, app_code, actions, first_day, end_day, received_by),
+                    at.c.county_code == county_code)
              .group_by(on.c.school_code, operations.c.action))
     return {(r[0], r[1]): int(r[2]) for r in connection.execute(query)}
 
 
-def _counted(indicator: str, app_code: str, actions: Sequence[str], first_day: date, end_day: date) -> list[Any]:
-    """The conditions of a count; month, status and indicator first, as the operations index has them."""
+def _counted(indicator: str, app_code: str, actions: Sequence[str], first_day: date, end_day: date,
+             received_by: datetime | None = None) -> list[Any]:
+    """The conditions of a count; month, status and indicator first, as the operations index has them. With
+    ``received_by``, the operations as they stood then: received by then, and not withdrawn by then."""
     last_day = end_day - timedelta(days=1)
+    kept = (operations.c.withdrawn_at.is_(None) if received_by is None else
+            or_(operations.c.withdrawn_at.is_(None), operations.c.withdrawn_at > received_by))
     return [and_(operations.c.month >= f"{first_day:%Y-%m}", operations.c.month <= f"{last_day:%Y-%m}",
                  operations.c.status == "qualified", operations.c.indicator == indicator,
-                 operations.c.app_code == app_code, operations.c.action.in_(list(actions)),
-                 operations.c.withdrawn_at.is_(None),
-                 operations.c.day >= first_day.isoformat(), operations.c.day < end_day.isoformat())]
+                 operations.c.app_code == app_code, operations.c.action.in_(list(actions)), kept,
+                 operations.c.day >= first_day.isoformat(), operations.c.day < end_day.isoformat(),
+                 *([operations.c.received_at <= received_by] if received_by is not None else []))]

@@ -191,9 +191,10 @@ def test_a_versions_explanation_says_which_reports_came_or_went_after_it(region:
     later = datetime(2026, 10, 3, 9, 0, tzinfo=CST)
     withdraw(region.runtime.database, "hite-pi6", "s-1", later)
     ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
-    [late] = ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(9), id="s-late")],
-                           later)
-    assert str(late.status) == "qualified"
+    late, short = ingest.submit("hite-pi6", [
+        op("teaching.session", teacher="T1", duration=900, when=at(9), id="s-late"),
+        op("teaching.session", teacher="T1", duration=600, when=at(10), id="s-short")], later)
+    assert (str(late.status), str(short.status)) == ("qualified", "not_qualified")
     first = {o["id"]: o for o in _explain(region.runtime, "T1", 1)["operations"]}
     assert (first["s-1"]["before_version"], first["s-1"]["withdrawn_before_version"]) == (True, False)
     assert (first["s-late"]["before_version"], first["s-late"]["withdrawn_before_version"]) == (False, False)
@@ -201,6 +202,8 @@ def test_a_versions_explanation_says_which_reports_came_or_went_after_it(region:
     text = _cli(cli_env, "explain", "T1", "--month", MONTH, "--version", "1").stdout
     assert "s-1 teaching.session → 互动授课 达标（2026-10-03 09:00 撤回，在本版结算之后：本版仍计入，下次结算起不计分）" in text
     assert "s-late teaching.session → 互动授课 达标（本版结算之后收到，未计入本版，下次结算计入）" in text
+    short_line = next(line for line in text.splitlines() if "s-short" in line)
+    assert short_line.endswith("（本版结算之后收到，未计入本版）"), "one that did not qualify is counted at no settlement"
 
     assert _settle(region.runtime, datetime(2026, 10, 4, 9, 0, tzinfo=CST)) == 2
     second = {o["id"]: o for o in _explain(region.runtime, "T1", 2)["operations"]}

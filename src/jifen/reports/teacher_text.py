@@ -80,8 +80,9 @@ def _operation_lines(data: dict[str, Any], names: dict[str, str], tz: ZoneInfo) 
             reason += f"（{_local(op['withdrawn_at'], tz)} 已撤回，不计分）"
         elif op.get("withdrawn_at"):
             reason += f"（{_local(op['withdrawn_at'], tz)} 撤回，在本版结算之后：本版仍计入，下次结算起不计分）"
-        elif received_after:
-            reason += "（本版结算之后收到，未计入本版，下次结算计入）"
+        elif received_after:  # only what qualified is counted at the next settlement
+            reason += ("（本版结算之后收到，未计入本版，下次结算计入）" if op["status"] == "qualified"
+                       else "（本版结算之后收到，未计入本版）")
         if op.get("over_cap"):
             reason += f"（{over_cap_text(op.get('cap'))}）"
         lines.append(f"- {_local(op['occurred_at'], tz)} {op['app']} {op['id']} {op['action']} → "

@@ -62,6 +62,15 @@ class Month:
     def next(self) -> Month:
         return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
 
+    def through(self, last: Month) -> list[Month]:
+        """This month and every month after it up to ``last``, in order (none when ``last`` is earlier)."""
+        months: list[Month] = []
+        month = self
+        while month <= last:
+            months.append(month)
+            month = month.next()
+        return months
+
     def start(self, tz: ZoneInfo) -> datetime:
         return datetime(self.year, self.month, 1, tzinfo=tz)
 

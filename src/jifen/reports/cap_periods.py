@@ -48,9 +48,7 @@ def cap_details(connection: Connection, teacher_id: str, month: Month, rules: Ru
     if not capped and not streaks:
         return details
     start = fixed.window_start(month, capped + streaks)  # as far back as the caps and runs of any of them reach
-    months = [Month(start.year, start.month)]
-    while months[-1] != month:
-        months.append(months[-1].next())
+    months = Month(start.year, start.month).through(month)
     counted = [op for op in teacher_operations.of_months(connection, teacher_id, [str(m) for m in months])
                if counted_by(op, settled_at)]
     first_day = date(month.year, month.month, 1)

@@ -46,7 +46,7 @@ def _so_far_lines(data: dict[str, Any], tz: ZoneInfo) -> list[str]:
         "",
         "指标明细（截至目前）",
         *(f"- {item['name']}（{item['code']}）：达标次数 {plain(item['count'])}"
-          + "".join(f"；{note}" for note in period_notes(item)) for item in data["indicators"]),
+          + _notes(item) for item in data["indicators"]),
     ]
 
 
@@ -147,11 +147,9 @@ def _arithmetic(item: dict[str, Any], full_at: str) -> str:
         caps = "，".join(f"{PERIODS.get(c['period'], c['period'])}最多 {c['count']} 次" for c in item["caps"])
         over = "，超出上限的不计分" if item["capped"] == "caps" else ""
         text = (f"达标次数 {count}，每次 {plain(item['per_action'])} 分" + (f"（{caps}）" if caps else "")
-                + f"{over}，得分 {fixed(item['points'], 2)}（{cap}）")
-        text += "".join(f"；{note}" for note in period_notes(item))
+                + f"{over}，得分 {fixed(item['points'], 2)}（{cap}）{_notes(item)}")
     else:
-        text = f"活跃 {count} 天，得分 {fixed(item['points'], 2)}（{cap}）"
-        text += "".join(f"；{note}" for note in period_notes(item))
+        text = f"活跃 {count} 天，得分 {fixed(item['points'], 2)}（{cap}）{_notes(item)}"
     if item["adjustment"]:
         text += f"；人工调整 {signed(item['adjustment'])}，计 {fixed(item['total'], 2)}"
     return text
@@ -178,6 +176,10 @@ def over_cap_text(cap: dict[str, Any] | None) -> str:
             f"本月较早的 {cap['used_in_month']} 次" if cap["used_in_month"] else ""]
     return (f"超出次数上限，不计分：{period_name(cap)}最多 {cap['count']} 次，已被"
             f"{'和'.join(u for u in used if u)}达标操作用满")
+
+
+def _notes(item: dict[str, Any]) -> str:
+    return "".join(f"；{note}" for note in period_notes(item))
 
 
 def period_notes(item: dict[str, Any]) -> list[str]:

@@ -157,7 +157,7 @@ def period_events(connection: Connection, month: str, old: SettlementRecord, new
         if code in indicators:
             first = fixed.window_start(parsed, [indicators[code]])
             reach[code] = Month(first.year, first.month)
-    earlier = [m for m in _months_between(min(reach.values(), default=parsed), parsed) if m != parsed]
+    earlier = min(reach.values(), default=parsed).through(parsed)[:-1]
     for other in earlier:
         for event in operations_repo.events_between(connection, str(other), start, end):
             key = ("teacher", event.teacher_id) if event.teacher_id else ("school", event.school_code or "")
@@ -171,13 +171,6 @@ def period_events(connection: Connection, month: str, old: SettlementRecord, new
                 found.setdefault(key, []).append(
                     {"kind": "withdrawn", **report, "at": event.withdrawn_at.isoformat()})
     return found
-
-
-def _months_between(first: Month, last: Month) -> list[Month]:
-    months = [first]
-    while months[-1] < last:
-        months.append(months[-1].next())
-    return months
 
 
 def _pair(connection: Connection, month: str, from_version: int | None,

@@ -104,18 +104,15 @@ def fixed_score(indicator: Indicator, actions: list[datetime], month: Month) -> 
 def streak_score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:
     """Points of a streak indicator: one scoring per active day, raised within long runs."""
     assert indicator.points is not None and indicator.streak is not None
-    days = sorted({moment.date() for moment in actions})
     points = Fraction(0)
     count = 0
-    run = 0
-    previous: date | None = None
-    for day in days:
-        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
-        previous = day
-        if (day.year, day.month) == (month.year, month.month):
-            count += 1
-            raised = run >= indicator.streak.raise_from
-            points += Fraction(indicator.streak.raised if raised else indicator.points)
+    for first, last in runs([moment.date() for moment in actions]):
+        for n in range((last - first).days + 1):  # the run's day n + 1
+            day = first + timedelta(days=n)
+            if (day.year, day.month) == (month.year, month.month):
+                count += 1
+                raised = n + 1 >= indicator.streak.raise_from
+                points += Fraction(indicator.streak.raised if raised else indicator.points)
     return FixedScore(count, count, points)
 
 

@@ -25,10 +25,7 @@ def months_read(rules: RuleSet, month: Month) -> list[Month]:
     if not indicators:
         return [month]
     first = fixed.window_start(month, indicators)
-    months = [Month(first.year, first.month)]
-    while months[-1] < month:
-        months.append(months[-1].next())
-    return months
+    return Month(first.year, first.month).through(month)
 
 
 def revision(connection: Connection, rules: RuleSet, month: Month) -> int:

@@ -390,3 +390,25 @@ def test_an_appeal_whose_report_counts_now_cannot_be_approved(region: Region) ->
     assert region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"] == []
     closed = region.review("county1", appeal["id"], "reject", "该报告已计入，无需补计").json()
     assert closed["state"] == "rejected"
+
+
+def test_an_assessment_credit_keeps_the_year_to_one_assessment(region: Region) -> None:
+    """T2 scored 40 in August (4 points of 10 for the year); September's 90 did not count, a second of the year.
+    Its appeal, approved, credits what the better assessment adds to the year: 9 - 4 = 5, never 9 on top of 4."""
+    from datetime import datetime
+
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    now = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+    august = op("assessment.complete", teacher="T2", when=at(10, month="2026-08"), id="lit-aug", score=40,
+                role="teacher")
+    september = op("assessment.complete", teacher="T2", when=at(10), id="lit-sep", score=90, role="teacher")
+    assert [str(r.status) for r in ingest.submit("literacy-assessment", [august, september], now)] == [
+        "qualified", "not_qualified"]
+    region.settle("2026-08")
+    appeal = region.call("POST", "t2", "/appeals", json={
+        "operation": {"app_code": "literacy-assessment", "id": "lit-sep"}, "reason": REASON}).json()
+    region.review("school1", appeal["id"], "approve")
+    credited = region.review("county1", appeal["id"], "approve").json()
+    assert credited["credit"]["points"] == 5
+    entries = region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"]
+    assert [(e["code"], e["indicator"], e["points"]) for e in entries] == [("T2", "literacy_assessment", 5)]

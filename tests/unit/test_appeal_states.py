@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -101,3 +102,6 @@ def test_credit_on_an_assessment_scores_the_appealed_one() -> None:
     assert credit(assessment, assessment_score=Fraction(85)) == Decimal("8.50")
     assert credit(assessment, assessment_score=None) == Decimal("0.00")
     assert credit(assessment, [Decimal("8.5")], Fraction(90)) == Decimal("0.00"), "one assessment a year"
+    earlier_month = replace(assessment, year_elsewhere=Fraction(4))  # scored 40 in an earlier month
+    assert credit(earlier_month, assessment_score=Fraction(90)) == Decimal("5.00"), "the better one, not both"
+    assert credit(earlier_month, assessment_score=Fraction(30)) == Decimal("0.00")

@@ -109,6 +109,7 @@ class Standing:
     per_action: Fraction | None  # fixed and streak: points per qualifying action
     full_at: Fraction  # relative: full marks at this many times the average
     assessment_full: Fraction = Fraction(100)
+    year_elsewhere: Fraction = Fraction(0)  # assessment: its points (adjustments included) in the year's other months
 
 
 def credit(standing: Standing, earlier: Sequence[Decimal] = (), assessment_score: Fraction | None = None) -> Decimal:
@@ -119,7 +120,8 @@ def credit(standing: Standing, earlier: Sequence[Decimal] = (), assessment_score
     - relative: ``p(count + k + 1) - p(count + k)`` with ``p`` the scoring rule at the settlement's average;
     - fixed and streak: the points of one action, up to what is left under the monthly maximum (weekly and
       yearly caps are not replayed: the reviewers judged this report as one that should have counted);
-    - assessment: the appealed assessment scored (``max * score / full score``) less the points already had.
+    - assessment: the appealed assessment scored (``max * score / full score``) less the points already had that
+      year, in this month and the others (one assessment a year counts: the better one, never two).
     """
     k = Fraction(len(earlier))
     if standing.scoring == "relative":
@@ -132,7 +134,7 @@ def credit(standing: Standing, earlier: Sequence[Decimal] = (), assessment_score
             value = Fraction(0)  # once a year: one assessment counts
         else:
             score = min(max(assessment_score, Fraction(0)), standing.assessment_full)
-            value = standing.maximum * score / standing.assessment_full - standing.points
+            value = standing.maximum * score / standing.assessment_full - standing.points - standing.year_elsewhere
     else:
         value = standing.per_action or Fraction(0)
         if standing.maximum is not None:

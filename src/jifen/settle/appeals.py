@@ -26,7 +26,7 @@ appeal whose report has qualified since cannot be approved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -39,6 +39,7 @@ from jifen.access.scopes import covers
 from jifen.domain import appeals as domain
 from jifen.domain.appeals import REASON_MAX, REASON_MIN, Standing, State, Step
 from jifen.domain.operations import Status
+from jifen.domain.periods import Month
 from jifen.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jifen.rules.loader import load_shipped
 from jifen.rules.schema import RuleSet
@@ -244,6 +245,7 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
         full_at=Fraction(rules.scoring.full_at), assessment_full=Fraction(indicator.assessment_full_score))
     score = None
     if indicator.scoring == "assessment":
+        standing = replace(standing, year_elsewhere=_year_elsewhere(connection, appeal))
         stored = operations_repo.get(connection, appeal.app_code, appeal.external_id)
         raw = stored.attributes.get(indicator.assessment_attribute) if stored is not None else None
         score = Fraction(str(raw)) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
@@ -262,6 +264,19 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
         })
         values["adjustment_id"] = entry.id
     return values
+
+
+def _year_elsewhere(connection: Connection, appeal: repo.Appeal) -> Fraction:
+    """The teacher's points on the appeal's indicator in the other months of its year: each month's latest
+    settlement, with the adjustments made on it since (an appeal approved there among them)."""
+    month = Month.parse(appeal.month)
+    others = [str(m) for m in Month(month.year, 1).through(Month(month.year, 12)) if m != month]
+    total = Fraction(0)
+    for other, record in settlements_repo.latest_per_month(connection, others).items():
+        rows = settlements_repo.indicators(connection, record.id, "teacher", appeal.teacher_id)
+        total += sum((Fraction(r.points) for r in rows if r.indicator == appeal.indicator), Fraction(0))
+        total += Fraction(adjustments_repo.unit_total(connection, other, "teacher", appeal.teacher_id, appeal.indicator))
+    return total
 
 
 def _rules(connection: Connection, record: settlements_repo.SettlementRecord) -> RuleSet:

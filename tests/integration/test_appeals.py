@@ -412,3 +412,25 @@ def test_an_assessment_credit_keeps_the_year_to_one_assessment(region: Region) -
     assert credited["credit"]["points"] == 5
     entries = region.call("GET", "county1", "/adjustments", params={"month": MONTH}).json()["adjustments"]
     assert [(e["code"], e["indicator"], e["points"]) for e in entries] == [("T2", "literacy_assessment", 5)]
+
+
+def test_a_school_report_naming_a_teacher_is_the_schools_alone(region: Region) -> None:
+    """An app that adds a teacher_id to a school-scored report (校务管理) does not make it the teacher's: it is in
+    no list, count or appeal of the teacher's, and counts for the school."""
+    from datetime import datetime
+
+    from jifen.store import operation_counts, teacher_operations
+
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    affairs = [op("affair.record", school="S1", teacher="T2", when=at(12), id="aff-notice", kind="notice"),
+               op("affair.record", school="S1", teacher="T2", when=at(12), id="aff-exam", kind="exam")]
+    assert [str(r.status) for r in ingest.submit("school-affairs", affairs, datetime(2026, 10, 2, tzinfo=CST))] == [
+        "qualified", "not_qualified"]
+    with region.runtime.database.read() as connection:
+        assert {o.external_id for o in teacher_operations.of_month(connection, "T2", MONTH)}.isdisjoint(
+            {"aff-notice", "aff-exam"})
+        assert "school_affairs" not in {i for _c, i, _n in operation_counts.of_month(connection, "teacher", MONTH, "T2")}
+        assert ("S1", "school_affairs", 1) in set(operation_counts.of_month(connection, "school", MONTH, "S1"))
+    refused = region.call("POST", "t2", "/appeals", json={
+        "operation": {"app_code": "school-affairs", "id": "aff-exam"}, "reason": REASON})
+    assert "not one of the reports of teacher T2" in api_error(refused, 403, "forbidden")["message"]

@@ -326,13 +326,15 @@ class Ingest:
         }
 
     def _row(self, candidate: _Candidate, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        """The operation as stored. A school's report keeps no teacher_id its app added: the report is the
+        school's, so it is in no teacher's list, counts or appeals."""
         report = candidate.report
         return {
             "app_code": candidate.app_code,
             "external_id": report.id,
             "action": report.action,
             "indicator": outcome.indicator,
-            "teacher_id": report.teacher_id,
+            "teacher_id": report.teacher_id if candidate.indicator.subject == "teacher" else None,
             "school_code": report.school_id,
             "occurred_at": report.occurred_at,
             "month": candidate.day[:7],  # 'YYYY-MM' of the local 'YYYY-MM-DD'

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -210,6 +210,8 @@ def test_the_day_of_a_card() -> None:
     assert day_of(2026, None, today) == today
     assert day_of(2025, None, today) == date(2025, 12, 31)
     assert day_of(None, date(2026, 3, 1), today) == date(2026, 3, 1)
+    with pytest.raises(InvalidInput, match="^on: 2026-11-24 is after today, 2026-11-23"):
+        day_of(None, date(2026, 11, 24), today)
     for year in (2027, 1999):
         with pytest.raises(InvalidInput, match="^year: "):
             day_of(year, None, today)
@@ -247,7 +249,7 @@ def test_cli_card_in_chinese_and_json(region: Region, cli_env: dict[str, str]) -
     now = json.loads(_cli(cli_env, "card", "T1", "--format", "json").stdout)
     assert now["year"] == datetime.now(UTC).astimezone(region.runtime.tz).year
     text = _cli(cli_env, "card", "T1", "--year", "2025").stdout
-    assert "上月增加 -（2025-11 尚未结算）" in text and "继续教育学分 0.00 / 10" in text
+    assert "上月增加 -（2025-11 尚未结算）" in text and "继续教育学分 0.00 / 10（本年尚无结算月份）" in text
 
 
 @pytest.mark.parametrize("args, message", [
@@ -286,7 +288,8 @@ def test_api_card_refused_outside_the_scope(region: Region, who: str, teacher: s
 
 def test_api_card_errors(region: Region) -> None:
     assert "T9" in _error(region.get("region", "T9"), 404, "not_found")["message"]
-    for on in ("2026-13-01", "2026-1-1", "today", "9999-12-31", "0001-01-01"):
+    tomorrow = (datetime.now(UTC).astimezone(region.runtime.tz) + timedelta(days=1)).date().isoformat()
+    for on in ("2026-13-01", "2026-1-1", "today", "9999-12-31", "0001-01-01", tomorrow):
         error = _error(region.get("region", "T1", on=on), 422, "invalid")
         assert error["details"][0]["path"] == "query.on" and error["message"].startswith("query.on: ")
     _error(region.client.get("/api/v1/cards/teachers/T1"), 401, "unauthorized")

@@ -80,9 +80,13 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     }
 
 
-def day_of(year: int | None, on: date | None, today: date) -> date:
-    """The day a card is for: ``on``; else the last day of ``year`` (today in the current year); else today."""
+def day_of(year: int | None, on: date | None, today: date, path: str = "on") -> date:
+    """The day a card is for: ``on`` (not after today); else the last day of ``year`` (today in the current
+    year); else today."""
     if on is not None:
+        if on > today:
+            message = f"{on.isoformat()} is after today, {today.isoformat()}: a card counts the months ended by its day"
+            raise InvalidInput(f"{path}: {message}", details=[{"path": path, "message": message}])
         return on
     if year is None or year == today.year:
         return today

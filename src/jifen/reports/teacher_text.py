@@ -102,6 +102,8 @@ def card_lines(data: dict[str, Any]) -> list[str]:
                        for m in data["months"]) or "无"
     if credit["credits"] is None:
         credit_text = "-（本规则无年度满分，不折算学分）"
+    elif not credit["months_on_roster"]:
+        credit_text = f"{fixed(credit['credits'], 2)} / {plain(credit['full'])}（本年尚无结算月份）"
     else:
         credit_text = (f"{fixed(credit['credits'], 2)} / {plain(credit['full'])}"
                        f"（年度积分 {fixed(credit['annual_points'], 2)} ÷ 年度满分 {plain(credit['annual_max'])}，"

@@ -16,6 +16,7 @@ from jifen.domain.periods import Month
 from jifen.errors import NotFound, NotSettled
 from jifen.reports import datasets
 from jifen.reports.card import card as card_data
+from jifen.reports.card import day_of
 from jifen.reports.explain import explanation
 from jifen.reports.month_so_far import awaiting, so_far
 from jifen.store import units
@@ -56,7 +57,8 @@ def explain(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
 def card(teacher_id: str, user: CurrentUser, runtime: RuntimeDep,
          on: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
          ) -> dict[str, Any]:
-    day = day_query(on) if on is not None else datetime.now(UTC).astimezone(runtime.tz).date()
+    today = datetime.now(UTC).astimezone(runtime.tz).date()
+    day = day_of(None, day_query(on) if on is not None else None, today, "query.on")
     rules = runtime.rulebook.rules_for(Month(day.year, day.month))
     with runtime.database.read() as connection:
         chain = units.lineages(connection, "teacher", [teacher_id], runtime.settings.region_code).get(teacher_id)

@@ -5,7 +5,7 @@ PostgreSQL). Region: school S1 (T1, T2); T1's two sessions in version 1 (avg 1, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -123,6 +123,15 @@ def test_settle_due_settles_last_month_and_the_months_whose_inputs_changed(regio
     assert lines[0].startswith(f"{before}: 输入已变化 inputs changed since v1; settled as draft version 2 草稿第2版")
     assert lines[1].startswith(f"{last}: 首次结算 first settlement; settled as draft version 1 草稿第1版: 2 teachers")
     assert ok(env, "settle", "--due").strip() == "no month is due: nothing settled 没有需要结算的月份"
+
+
+def test_settle_due_says_when_last_month_falls_due(region: Runtime, cli_env: dict[str, str]) -> None:
+    # the 28th at 23:00 plus 100 days of grace: after any day the test runs on
+    env = {**cli_env, "JIFEN_SETTLE_DAY": "28", "JIFEN_SETTLE_HOUR": "23", "JIFEN_SETTLE_GRACE_HOURS": "2400"}
+    last = Month.of(datetime.now(UTC), region.tz).previous()
+    at = datetime(last.next().year, last.next().month, 28, 23) + timedelta(hours=2400)
+    assert ok(env, "settle", "--due").strip() == (
+        f"no month is due: nothing settled 没有需要结算的月份; {last} falls due at {at:%Y-%m-%d %H:%M} Asia/Shanghai 届时结算")
 
 
 def test_orgs_import_says_when_a_report_it_qualifies_is_of_a_published_month(region: Runtime, cli_env: dict[str, str],

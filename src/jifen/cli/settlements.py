@@ -16,6 +16,7 @@ from rich.table import Table
 from jifen.cli.adjust import default_author
 from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.teacher_views import Output
+from jifen.domain.periods import Month
 from jifen.errors import InvalidInput
 from jifen.runtime import Runtime
 from jifen.store.tables import MAX_STORED_VERSION
@@ -95,7 +96,6 @@ def recount(
 ) -> None:
     """Audit a month's counts: recount its qualifying operations from the raw reports and compare them with the
     counts kept as reports came in (which settlements read). Exits 1 when they differ."""
-    from jifen.domain.periods import Month
     from jifen.settle.verify import check_month
 
     parsed = Month.parse(month)
@@ -136,10 +136,14 @@ def settle_due() -> None:
     with opened() as runtime:
         s = runtime.settings
         schedule = schedule_of(s, runtime.tz)
+        now = datetime.now(UTC)
         outcomes = run_due(runtime.database, runtime.rulebook.for_month, (s.region_code, s.region_name), schedule,
-                           datetime.now(UTC), engine=s.settle_engine, master=s.spark_master)
+                           now, engine=s.settle_engine, master=s.spark_master)
     if not outcomes:
-        console.print("no month is due: nothing settled 没有需要结算的月份", highlight=False)
+        last = Month.of(now, runtime.tz).previous()
+        when = schedule.due_at(last)
+        upcoming = f"; {last} falls due at {when:%Y-%m-%d %H:%M} {runtime.tz.key} 届时结算" if now < when else ""
+        console.print(f"no month is due: nothing settled 没有需要结算的月份{upcoming}", highlight=False)
     for outcome in outcomes:
         console.print(describe(outcome), highlight=False, markup=False)
 

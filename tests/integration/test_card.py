@@ -317,3 +317,65 @@ def test_credits_under_a_rule_set_without_an_annual_maximum_are_none_with_or_wit
         after = card(connection, "T1", date(2025, 11, 15), runtime.tz, runtime.rulebook.rules_for(Month(2025, 11)))
     assert (after["credits"]["credits"], after["annual_points"]) == (None, 1)
     assert "继续教育学分 -（本规则无年度满分，不折算学分）" in _cli(cli_env, "card", "T1", "--on", "2025-11-15").stdout
+
+
+# --- the list of a unit's credits (继续教育学分) ----------------------------------------------------------------
+
+def _credits(region: Region, level: str, code: str, on: date = ON) -> dict[str, Any]:
+    from jifen.reports.credits_list import credits_list
+
+    with region.runtime.database.read() as connection:
+        return credits_list(connection, level, code, on)
+
+
+def test_a_units_credits_list_gives_each_teacher_what_the_card_gives(region: Region) -> None:
+    listed = _credits(region, "region", REGION[0])
+    assert [(t["teacher_id"], t["school_code"], t["months_on_roster"], t["annual_points"], t["annual_max"],
+             t["credits"]) for t in listed["teachers"]] == [
+        ("T1", S1, 2, 48, 210, 2.29), ("T2", S1, 2, 35, 210, 1.67), ("T6", S1, 1, 15, 110, 1.36),
+        ("T3", S2, 2, 0, 210, 0), ("T4", S3, 2, 0, 210, 0), ("T5", S4, 2, 0, 210, 0)]
+    for teacher in listed["teachers"]:
+        assert teacher["credits"] == region.card(teacher["teacher_id"])["credits"]["credits"]
+    assert [m["month"] for m in listed["months"]] == ["2026-08", "2026-09"] and listed["full"] == 10
+    assert [t["teacher_id"] for t in _credits(region, "county", C1)["teachers"]] == ["T1", "T2", "T6", "T3"]
+    assert [t["teacher_id"] for t in _credits(region, "city", Y2)["teachers"]] == ["T5"]
+    assert [t["teacher_id"] for t in _credits(region, "school", S1, date(2026, 9, 15))["teachers"]] == ["T1", "T2"]
+    assert _credits(region, "school", S1, date(2026, 8, 30))["teachers"] == [], "no month ended yet"
+
+
+def test_the_credits_list_at_the_command_line(region: Region, cli_env: dict[str, str], tmp_path: Any) -> None:
+    from openpyxl import load_workbook
+
+    table = _cli(cli_env, "credits", "school", S1, "--on", "2026-10-15")
+    assert table.exit_code == 0, table.stderr
+    assert "2026 年继续教育学分" in table.stdout and "2.29" in table.stdout and "T6" in table.stdout
+    as_json = json.loads(_cli(cli_env, "credits", "county", C1, "--on", "2026-10-15", "--format", "json").stdout)
+    assert as_json == _credits(region, "county", C1)
+    book = tmp_path / "credits.xlsx"
+    written = _cli(cli_env, "credits", "region", REGION[0], "--on", "2026-10-15", "--format", "xlsx", "-o", str(book))
+    assert written.exit_code == 0 and "6 teachers written" in written.stdout
+    sheet = load_workbook(book).active
+    assert [c.value for c in sheet[2]] == ["教师编号", "姓名", "学校代码", "学校", "县区", "在册月数", "年度积分",
+                                           "年度满分", "继续教育学分"]
+    assert [c.value for c in sheet[3]][0:2] == ["T1", "张伟"] and sheet[3][8].value == 2.29
+    refused = _cli(cli_env, "credits", "school", S1, "--format", "xlsx")
+    assert refused.exit_code != 0 and "-o FILE.xlsx" in refused.stderr
+
+
+def test_the_credits_list_through_the_api_within_scope(region: Region) -> None:
+    def get(who: str, path: str, **params: Any) -> Any:
+        return region.client.get(f"/api/v1/credits/{path}", params=params,
+                                 headers={"Authorization": f"Bearer {region.tokens[who]}"})
+
+    school = get("school", f"schools/{S1}", on="2026-10-15")
+    assert school.status_code == 200, school.text
+    assert school.json() == _credits(region, "school", S1)
+    download = get("region", f"regions/{REGION[0]}", on="2026-10-15", format="csv")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    assert "T5" in download.content.decode("utf-8-sig")
+    _error(get("county2", f"counties/{C1}"), 403, "forbidden")
+    _error(get("school", f"counties/{C1}"), 403, "forbidden")
+    _error(get("teacher", f"schools/{S1}"), 403, "forbidden")
+    _error(get("region", "schools/NOPE"), 404, "not_found")
+    _error(get("region", "teachers/T1"), 404, "not_found")
+    assert _error(get("region", f"schools/{S1}", year=2999), 422, "invalid")["details"][0]["path"] == "query.year"

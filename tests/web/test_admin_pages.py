@@ -125,6 +125,10 @@ def test_the_download_buttons_give_the_report_files_with_the_session_cookie(clie
     assert "attachment" in workbook.headers["content-disposition"]
     text = client.get(csv.group(1).replace("&amp;", "&"))
     assert text.status_code == 200 and "学校S1" in text.text and "线上备课" in text.text
+    credits = re.search(r'href="([^"]+)" data-testid="download-credits" download>(\d{4}) 年继续教育学分', page)
+    assert credits, "the year's continuing-education credits of the unit's teachers"
+    book = client.get(credits.group(1).replace("&amp;", "&"))
+    assert book.status_code == 200 and book.content[:2] == b"PK" and "attachment" in book.headers["content-disposition"]
 
 
 def test_an_expert_reads_the_report_and_its_files_of_their_county_only(client: TestClient, region: Region) -> None:

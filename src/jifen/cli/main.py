@@ -346,10 +346,12 @@ def _report_file(level: str, code: str, month: str, version: int | None, kind: s
 
 
 from jifen.cli import adjust as adjust_command  # noqa: E402
+from jifen.cli import credits as credits_command  # noqa: E402
 from jifen.cli import teacher_views  # noqa: E402
 
 app.command(name="explain")(teacher_views.explain)
 app.command(name="card")(teacher_views.card)
+app.command(name="credits")(credits_command.credits)
 app.command(name="adjust")(adjust_command.adjust)
 from jifen.cli.appeals import appeals_app  # noqa: E402
 app.add_typer(appeals_app, name="appeals")

@@ -28,3 +28,12 @@ def credits(annual_points: Decimal, maximum: Decimal) -> Decimal | None:
         return None
     share = min(Fraction(1), max(Fraction(0), Fraction(annual_points) / Fraction(maximum)))
     return round_half_up(Fraction(FULL_CREDITS) * share, POINTS_PLACES)
+
+
+def of_year(month_points: Iterable[Decimal], monthly_maxima: Iterable[Decimal], assessment_max: Decimal
+            ) -> tuple[Decimal, Decimal, Decimal | None]:
+    """(annual points, prorated annual maximum, credits) of a teacher's settled months of a year: their points,
+    the teacher maximum of each, and the yearly assessment's maximum (that of the latest month's rules)."""
+    annual = sum(month_points, Decimal(0))
+    maximum = annual_max(monthly_maxima, assessment_max)
+    return annual, maximum, credits(annual, maximum)

@@ -45,24 +45,23 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     next_day = on + timedelta(days=1)
     # the year's months ended by the end of ``on``: the month of ``on`` is still under way then, whenever it was
     # settled, unless ``on`` is its last day (a past year's card, of 31 December, counts December)
-    ended = on.month if next_day.month != on.month else on.month - 1
+    ended = months_ended(on)
     wanted = [str(Month(on.year, n)) for n in range(1, ended + 1)] + [str(this_month.previous())]
     shown = desk_queries.shown_versions(connection, wanted)  # the year's months in two queries, not two each
     totals = desk_queries.teacher_totals(connection, [r.id for r in shown.values()], teacher_id)
     settled = [m for m in (_settled(connection, shown, totals, str(Month(on.year, n)))
                            for n in range(1, ended + 1)) if m is not None]
-    annual = sum((m.points for m in settled), Decimal(0))
     last = _settled(connection, shown, totals, str(this_month.previous()))
     own = {indicator.code for indicator in rules.indicators_for("teacher")}  # not a school's that names the teacher
     counts = {code: n for code, n in teacher_operations.qualified_by_indicator(
         connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
                                                                  tzinfo=tz)).items() if code in own}
-    maximum = credit_rules.annual_max((m.monthly_max for m in settled),
-                                      settled[-1].assessment_max if settled else Decimal(0))
+    annual, maximum, earned = credit_rules.of_year((m.points for m in settled), (m.monthly_max for m in settled),
+                                                   settled[-1].assessment_max if settled else Decimal(0))
     # with no month settled yet, credits are 0 of what the rules in force can earn, or none at all when they have
     # no annual maximum to prorate against (fixed points): what the card says once a month is settled
-    earned = (credit_rules.credits(annual, maximum) if settled
-              else Decimal(0) if _monthly_teacher_max(rules) + _yearly_assessment_max(rules) > 0 else None)
+    if not settled:
+        earned = Decimal(0) if monthly_teacher_max(rules) + yearly_assessment_max(rules) > 0 else None
     return {
         "teacher_id": teacher.id, "teacher_name": teacher.name, "school_code": teacher.school_code,
         "on": on.isoformat(), "year": on.year,
@@ -78,6 +77,11 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
                     "assessment_max": number(settled[-1].assessment_max) if settled else None},
         "drafts": sorted({m.month for m in settled if m.draft} | ({last.month} if last and last.draft else set())),
     }
+
+
+def months_ended(on: date) -> int:
+    """How many months of the year of ``on`` have ended by the end of that day (its own, on its last day)."""
+    return on.month if (on + timedelta(days=1)).month != on.month else on.month - 1
 
 
 def day_of(year: int | None, on: date | None, today: date, path: str = "on") -> date:
@@ -105,17 +109,17 @@ def _settled(connection: Connection, shown: dict[str, repo.SettlementRecord],
     if unit is None:
         return None
     rules = datasets.settlement_rules(connection, record)
-    return SettledMonth(record.month, record.version, unit.total, _monthly_teacher_max(rules),
-                        _yearly_assessment_max(rules), draft=not record.published)
+    return SettledMonth(record.month, record.version, unit.total, monthly_teacher_max(rules),
+                        yearly_assessment_max(rules), draft=not record.published)
 
 
-def _monthly_teacher_max(rules: RuleSet) -> Decimal:
+def monthly_teacher_max(rules: RuleSet) -> Decimal:
     """The most a teacher can earn in a month from relatively scored indicators (the yearly assessment apart)."""
     return sum((Decimal(i.monthly_max) for i in rules.indicators_for("teacher")
                 if i.scoring == "relative" and i.monthly_max is not None), Decimal(0))
 
 
-def _yearly_assessment_max(rules: RuleSet) -> Decimal:
+def yearly_assessment_max(rules: RuleSet) -> Decimal:
     """The yearly assessment's maximum, counted once a year."""
     return sum((Decimal(i.annual_max if i.annual_max is not None else i.monthly_max or 0)
                 for i in rules.indicators_for("teacher") if i.scoring == "assessment"), Decimal(0))

@@ -3,6 +3,7 @@ state changes once, from draft to published (``publish``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -182,6 +183,16 @@ def units_of(connection: Connection, settlement_id: int, level: str, codes: list
             settlement_units.c.code.in_(chunk)))
         found.update((r.code, _unit(r)) for r in rows)
     return found
+
+
+def level_rows(connection: Connection, settlement_ids: list[int], level: str
+               ) -> Iterator[tuple[int, str, str, str | None, Decimal]]:
+    """(settlement_id, code, name, parent_code, total) of every unit of a level in these versions: plain tuples,
+    for the hundred thousand teachers of a region's year."""
+    c = settlement_units.c
+    for chunk in lookups.chunks(settlement_ids):
+        yield from connection.execute(select(c.settlement_id, c.code, c.name, c.parent_code, c.total).where(
+            c.settlement_id.in_(chunk), c.level == level))
 
 
 def unit(connection: Connection, settlement_id: int, level: str, code: str) -> UnitRow | None:

@@ -15,7 +15,7 @@ from jifen.ingest.writer import GroupWriter
 from jifen.runtime import Runtime
 from jifen.web import api_docs, errors, ratelimit
 from jifen.web.fast_path import OperationsFastPath
-from jifen.web.api import adjustments, catalog, operations, reports, settlements, teachers
+from jifen.web.api import adjustments, catalog, credits, operations, reports, settlements, teachers
 from jifen.web.api import appeals as appeals_api
 from jifen.web.api import bulletin as bulletin_api
 from jifen.web.api import charts as charts_api
@@ -64,6 +64,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(operations.router)
     app.include_router(reports.router)
     app.include_router(teachers.router)
+    app.include_router(credits.router)
     app.include_router(adjustments.router)
     app.include_router(appeals_api.router)
     app.include_router(settlements.router)

@@ -8,9 +8,7 @@ classrooms' use).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
@@ -18,6 +16,7 @@ from jifen.access.scopes import covers
 from jifen.errors import Forbidden, NotFound
 from jifen.reports import bulletin, bulletin_data, datasets
 from jifen.web.deps import CurrentUser, RuntimeDep
+from jifen.web.downloads import disposition
 from jifen.web.scoping import MAX_NUMBER, month_query
 
 router = APIRouter(prefix="/api/v1/counties")
@@ -58,8 +57,6 @@ def county_bulletin(county_code: str, user: CurrentUser, runtime: RuntimeDep,
     if format != "xlsx":  # rendered from the dataset alone, outside the read
         rendered = bulletin.render(data, format, runtime.settings)
     ordinal = f"_attachment{attachment}" if format == "xlsx" else ""
-    fallback = re.sub(r"[^A-Za-z0-9_.-]", "_", f"bulletin_{county_code}_{parsed}{ordinal}.{format}")
     how = "inline" if format == "html" else "attachment"
-    disposition = f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(rendered.filename)}"
-    return Response(content=rendered.body, media_type=rendered.media_type,
-                    headers={"Content-Disposition": disposition})
+    header = disposition(rendered.filename, f"bulletin_{county_code}_{parsed}{ordinal}.{format}", how)
+    return Response(content=rendered.body, media_type=rendered.media_type, headers={"Content-Disposition": header})

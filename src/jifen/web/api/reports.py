@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection
@@ -15,9 +13,10 @@ from sqlalchemy import Connection
 from jifen.access.scopes import sees, told_missing
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput, NotFound
-from jifen.reports import csv_file, datasets, sheet_data, xlsx_file
+from jifen.reports import datasets, sheet_data
 from jifen.reports.sheet import rows
 from jifen.web.deps import CurrentUser, RuntimeDep
+from jifen.web.downloads import sheet_file
 from jifen.web.scoping import MAX_VERSION
 
 router = APIRouter(prefix="/api/v1/reports")
@@ -59,10 +58,4 @@ def _download(connection: Connection, level: str, code: str, month: str, version
               kind: str) -> Response:
     """The report as an attachment; filename* carries the Chinese name, filename an ASCII fallback."""
     sheet = rows(level, sheet_data.dataset(connection, level, code, month, version))
-    if kind == "xlsx":
-        body, media_type = xlsx_file.render(sheet), xlsx_file.MEDIA_TYPE
-    else:
-        body, media_type = csv_file.render(sheet).encode("utf-8"), csv_file.MEDIA_TYPE
-    fallback = re.sub(r"[^A-Za-z0-9_.-]", "_", f"report_{level}_{code}_{month}.{kind}")
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(f'{sheet.filename}.{kind}')}"
-    return Response(content=body, media_type=media_type, headers={"Content-Disposition": disposition})
+    return sheet_file(sheet, kind, f"report_{level}_{code}_{month}")

@@ -126,8 +126,9 @@ def _report_context(request: Request, signed: SignedIn, data: dict[str, Any], le
         "unit_name": data.get(f"{level}_name") or "",
         "makeup": school_makeup(data) if level == "school" and data.get("teacher_average") is not None else None,
         "sort_links": {c.key: admin_table.sort_link(path, table.query, c.key, keep) for c in table.columns},
-        "downloads": ({"xlsx": f"{file_base}&format=xlsx", "csv": f"{file_base}&format=csv"}
-                      if role in DOWNLOADERS else None),
+        "downloads": ({"xlsx": f"{file_base}&format=xlsx", "csv": f"{file_base}&format=csv",
+                       "credits": f"/api/v1/credits/{kind}/{code}?year={month[:4]}&format=xlsx",
+                       "credits_year": month[:4]} if role in DOWNLOADERS else None),
         "previous": str(Month.parse(month).previous()), "next": str(Month.parse(month).next()),
         "charts": {"ranking": f"/api/v1/charts/{kind}/{code}/ranking?month={month}",
                    "radar": f"/api/v1/charts/{kind}/{code}/radar?month={month}",

@@ -16,6 +16,7 @@ from jifen.domain.periods import Month
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
+from jifen.store import settlements
 
 MONTH = "2026-09"
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=CST)
@@ -168,3 +169,16 @@ def test_empty_or_meaningless_options_are_refused(region: Runtime, cli_env: dict
     result = jifen(cli_env, *args)
     assert result.exit_code == 2 and said in result.stderr, (result.stdout, result.stderr)
     assert [v["version"] for v in as_json(cli_env, "versions", MONTH)["versions"]] == [1], "nothing made"
+
+
+def test_a_month_with_an_empty_roster_is_not_settled(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    """A new installation, no roster imported: neither settle nor the schedule stores an empty settlement."""
+    env = {**cli_env, "JIFEN_SETTLE_DAY": "1", "JIFEN_SETTLE_HOUR": "0", "JIFEN_SETTLE_GRACE_HOURS": "0"}
+    last = Month.of(datetime.now(UTC), runtime.tz).previous()
+    refused = jifen(env, "settle", str(last))
+    assert refused.exit_code != 0 and f"the roster of {last} is empty" in refused.stderr
+    assert ok(env, "settle", "--due").strip() == (
+        f"{last}: 首次结算 first settlement; skipped: the roster of {last} is empty: nothing to settle; import the "
+        "roster first (jifen orgs import)")
+    with runtime.database.read() as connection:
+        assert settlements.versions(connection, str(last)) == []

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from factories import row
 from jifen.demo.server import free_port
 from jifen.domain.periods import Month
+from jifen.ingest.roster_import import import_rows
+from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
 from jifen.store import settlements
 
@@ -24,6 +27,8 @@ pytestmark = pytest.mark.slow
 def test_serve_settles_last_month_in_the_background(runtime: Runtime, cli_env: dict[str, str],
                                                     tmp_path: Path) -> None:
     last = str(Month.of(datetime.now(UTC), runtime.tz).previous())
+    import_rows(Ingest(runtime.database, runtime.ruleset.rules, runtime.tz), [row("T1", "S1")], full=True,
+                now=datetime.now(UTC), effective_from=Month.parse(last))
     env = {**os.environ, **cli_env, "JIFEN_AUTO_SETTLE": "true", "JIFEN_AUTO_SETTLE_INTERVAL_S": "0.5",
            "JIFEN_SETTLE_DAY": "1", "JIFEN_SETTLE_HOUR": "0", "JIFEN_SETTLE_GRACE_HOURS": "0"}
     log = tmp_path / "serve.log"

@@ -64,6 +64,9 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
         inputs_revision = inputs.revision(connection, rules, month)  # first: see jifen.store.month_inputs
         _check_unchanged(connection, month, only_after)
         roster = roster_repo.load_for_month(connection, str(month))
+        if not roster.teachers and not roster.schools:
+            raise Conflict(f"the roster of {month} is empty: nothing to settle; import the roster first "
+                           "(jifen orgs import)")
         counts = MonthCounts(
             teachers=_counts(operations_repo.qualified_counts(connection, str(month), "teacher_id")),
             schools=_counts(operations_repo.qualified_counts(connection, str(month), "school_code")),

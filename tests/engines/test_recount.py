@@ -151,8 +151,9 @@ class NingxiaReports(Reports):
             return "literacy-assessment", op("assessment.complete", teacher=teacher, when=when, id=self.ident(),
                                              score=rng.randint(0, 100), role="teacher")
         if kind == 4:
+            room = rng.choice(("R0", "R1", "R1", " "))  # a blank room is not given: rejected, never stored
             return "online-classroom", op("class.session", school=self.school(), when=when, id=self.ident(),
-                                          duration=rng.choice((600, 1200)), classroom_id=f"R{rng.randrange(2)}")
+                                          duration=rng.choice((600, 1200)), classroom_id=room)
         if kind == 5:
             return "school-affairs", op("affair.record", school=self.school(), teacher=rng.choice([teacher, None]),
                                         when=when, id=self.ident(), kind=rng.choice(["notice", "party"]))

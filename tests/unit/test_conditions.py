@@ -128,6 +128,9 @@ def test_subject_and_catalog_are_checked() -> None:
                    classroom_id="r1")[0] == Status.QUALIFIED
     assert outcome("online-classroom", "class.session", duration=1300, school="S1") == (
         Status.REJECTED, "attributes.classroom_id is missing")
+    for blank in ("", "  "):
+        assert outcome("online-classroom", "class.session", duration=1300, school="S1", classroom_id=blank) == (
+            Status.REJECTED, "attributes.classroom_id is empty")
 
 
 @pytest.mark.parametrize(("minutes", "status"), [(4, Status.QUALIFIED), (6, Status.REJECTED)])

@@ -17,6 +17,7 @@ from jifen.reports.reasons import in_chinese
      "\"comment\"", "类型为“提醒”，须为“上传文档”、“评价”、“投票”之一；或者类型为“提醒”，须为“评论”"),
     ('attributes.score is "80", needs 80', "测评成绩为“80”，须为80"),
     ("attributes.score 120 not between 0 and 100", "测评成绩为 120，须在 0 至 100 之间"),
+    ("attributes.classroom_id is empty", "在线教室为空"),
     ("attributes.chars 12 < 30 and attributes.kind 'comment' not in upload_document, vote",
      "字数为 12，须不少于 30；或者类型为“评论”，须为“上传文档”、“投票”之一"),
     ("duplicate_content", "内容与区域内已计分的内容重复，不重复计分"),

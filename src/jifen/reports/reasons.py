@@ -34,6 +34,7 @@ _CLAUSES: list[tuple[re.Pattern[str], str]] = [
      "{field}为{actual}，须为{values}之一"),
     (re.compile(_FIELD + r" is (?P<actual>\S+), needs (?P<needed>\S+)"), "{field}为{actual}，须为{needed}"),
     (re.compile(_FIELD + r" is missing"), "缺少{field}"),
+    (re.compile(_FIELD + r" is empty"), "{field}为空"),
     (re.compile(_FIELD + r" must be a number"), "{field}须为数字"),
     (re.compile(r"(?P<who>teacher_id|school_id) '(?P<subject>[^']*)' is not on the roster yet"),
      "{who} {subject} 尚未在花名册中，导入花名册后自动核验"),

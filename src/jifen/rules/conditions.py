@@ -139,7 +139,9 @@ class Present(_Kind):
     field: FieldPath
 
     def check(self, report: Report, ctx: Context) -> str | None:
-        _present(report, self.field)
+        value = _present(report, self.field)
+        if isinstance(value, str) and not value.strip():  # an id or a name of nothing is not given
+            raise FieldProblem(self.field, "is empty")
         return None
 
     def describe(self) -> str:

@@ -7,7 +7,7 @@ type (that is what makes a report ``rejected``). The kinds:
 
 - ``number`` (at_least, between): float64; booleans are not numbers, as at ingestion;
 - ``string`` (one_of, equals a string) and ``boolean`` (equals true/false);
-- ``present``: the value as text (JSON for a non-string), null when absent;
+- ``present``: the value as text (JSON for a non-string), null when absent or a blank string;
 - ``content`` (unique_content): the content key ingestion stores (the string stripped and lower-cased), null when
   it is not a non-empty string of at most 128 characters. Made here, in Python, so every engine compares the
   same strings (SQL ``trim`` and Python ``strip`` disagree on the ideographic space).
@@ -81,7 +81,7 @@ def _boolean(value: Any) -> bool | None:
 
 
 def _present(value: Any) -> str | None:
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):  # blank: not given, as at ingestion
         return None
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 

@@ -74,6 +74,13 @@ def test_export_writes_the_month_by_county_with_typed_attributes_and_a_manifest(
     assert manifest["rows"] == 11 and manifest["counties"] == {"640104": 4, "640202": 4, "unknown": 3}
     assert "attr_content_sha256" in [c["name"] for c in manifest["columns"]]
     assert datetime.fromisoformat(manifest["written_at"]).tzinfo is not None
+    assert manifest["partition_types"] == {"month": "string", "county": "string"}
+    assert manifest["counted"].startswith("status = 'qualified' and withdrawn_at is null")
+    import duckdb  # read as the manifest says: the county a text, "unknown" among the codes
+
+    counties = duckdb.sql(f"SELECT DISTINCT county FROM read_parquet('{out}/*/*/*.parquet', hive_partitioning=true, "
+                          "hive_types={'county': 'VARCHAR', 'month': 'VARCHAR'}) ORDER BY county").fetchall()
+    assert counties == [("640104",), ("640202",), ("unknown",)]
 
     again = jifen(cli_env, "export", "operations", "--month", "2026-09", "-o", str(out))
     assert again.exit_code == 0 and _read(out).num_rows == 11  # replaced, not added to

@@ -198,6 +198,11 @@ def _write_manifest(path: Path, summary: ExportSummary, rules: LoadedRuleSet, sc
         "rows": summary.rows,
         "counties": summary.counties,
         "partitioning": ["month", "county"],
+        # county codes are digits, but text: a reader inferring partition types would make them numbers (and
+        # "unknown" would not parse); DuckDB: hive_types={'county': 'VARCHAR'}, Spark:
+        # spark.sql.sources.partitionColumnTypeInference.enabled=false
+        "partition_types": {"month": "string", "county": "string"},
+        "counted": "status = 'qualified' and withdrawn_at is null: a withdrawn report keeps the status it had",
         "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
         "written_at": now.isoformat(),
     }

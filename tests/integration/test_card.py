@@ -228,6 +228,20 @@ def test_credit_arithmetic_rounds_half_up() -> None:
     assert credits(Decimal("5"), Decimal("0")) is None
 
 
+
+def test_a_year_of_two_rule_sets_credits_the_months_with_a_maximum() -> None:
+    """July under Ningxia (20 of 100, the assessment 10 a year), August and September under Shihe's fixed points
+    (98 and 64, no maximum): the Shihe points do not fill Ningxia's maximum, nor drop the assessment's."""
+    from decimal import Decimal
+
+    from jifen.domain.credits import of_year
+
+    ningxia, shihe = (Decimal(100), Decimal(10)), (Decimal(0), Decimal(0))
+    months = [(Decimal(20), *ningxia), (Decimal(98), *shihe), (Decimal(64), *shihe)]
+    assert of_year(months) == (Decimal(20), Decimal(110), Decimal("1.82"))
+    assert of_year(months[1:]) == (Decimal(0), Decimal(0), None), "no month with a maximum: no credits"
+
+
 # --- the CLI ------------------------------------------------------------------------------------------------
 
 def test_cli_card_in_chinese_and_json(region: Region, cli_env: dict[str, str]) -> None:

@@ -56,8 +56,8 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     counts = {code: n for code, n in teacher_operations.qualified_by_indicator(
         connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
                                                                  tzinfo=tz)).items() if code in own}
-    annual, maximum, earned = credit_rules.of_year((m.points for m in settled), (m.monthly_max for m in settled),
-                                                   settled[-1].assessment_max if settled else Decimal(0))
+    credited, maximum, earned = credit_rules.of_year((m.points, m.monthly_max, m.assessment_max) for m in settled)
+    annual = sum((m.points for m in settled), Decimal(0))
     # with no month settled yet, credits are 0 of what the rules in force can earn, or none at all when they have
     # no annual maximum to prorate against (fixed points): what the card says once a month is settled
     if not settled:
@@ -73,8 +73,8 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
         "months": [{"month": m.month, "version": m.version, "points": number(m.points), "max": number(m.monthly_max)}
                    for m in settled],
         "credits": {"credits": number(earned), "full": number(credit_rules.FULL_CREDITS),
-                    "annual_points": number(annual), "annual_max": number(maximum), "months_on_roster": len(settled),
-                    "assessment_max": number(settled[-1].assessment_max) if settled else None},
+                    "annual_points": number(credited), "annual_max": number(maximum), "months_on_roster": len(settled),
+                    "assessment_max": number(max(m.assessment_max for m in settled)) if settled else None},
         "drafts": sorted({m.month for m in settled if m.draft} | ({last.month} if last and last.draft else set())),
     }
 

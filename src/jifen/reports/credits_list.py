@@ -35,7 +35,7 @@ class _Teacher:
     school_code: str
     points: list[Decimal]
     maxima: list[Decimal]
-    assessment_max: Decimal = Decimal(0)
+    assessments: list[Decimal]
 
 
 def credits_list(connection: Connection, level: str, code: str, on: date) -> dict[str, Any]:
@@ -53,10 +53,11 @@ def credits_list(connection: Connection, level: str, code: str, on: date) -> dic
         rules = datasets.settlement_rules(connection, record)
         monthly, assessment = monthly_teacher_max(rules), yearly_assessment_max(rules)
         for _id, teacher_id, name, school_code, total in repo.level_rows(connection, [record.id], "teacher"):
-            found = teachers.setdefault(teacher_id, _Teacher(name, school_code or "", [], []))
-            found.name, found.school_code, found.assessment_max = name, school_code or "", assessment
+            found = teachers.setdefault(teacher_id, _Teacher(name, school_code or "", [], [], []))
+            found.name, found.school_code = name, school_code or ""
             found.points.append(total)
             found.maxima.append(monthly)
+            found.assessments.append(assessment)
         for level_name, held in (("school", schools), ("county", counties)):
             held.update((c, (n, parent)) for _id, c, n, parent, _t in repo.level_rows(connection, [record.id],
                                                                                        level_name))
@@ -66,7 +67,7 @@ def credits_list(connection: Connection, level: str, code: str, on: date) -> dic
         chain = {"school": found.school_code, "county": county, "city": counties.get(county, ("", None))[1] or ""}
         if level != "region" and chain[level] != code:
             continue
-        annual, maximum, earned = credit_rules.of_year(found.points, found.maxima, found.assessment_max)
+        annual, maximum, earned = credit_rules.of_year(zip(found.points, found.maxima, found.assessments, strict=True))
         rows.append({"teacher_id": teacher_id, "name": found.name, "school_code": found.school_code,
                      "school_name": schools.get(found.school_code, ("", None))[0], "county_code": county,
                      "county_name": counties.get(county, ("", None))[0], "months_on_roster": len(found.points),

@@ -34,9 +34,9 @@ def settled(runtime: Runtime, cli_env: dict[str, str]) -> dict[str, str]:
     lessons = [op("lesson.create", teacher=t, when=at(month=m)) for m, counts in
                (("2026-08", (("t1", 2), ("t3", 2))), ("2026-09", (("t1", 4), ("t2", 1), ("t4", 2))))
                for t, n in counts for _ in range(n)]
-    classes = [op("class.session", school=s, duration=1800, classroom_id="c1", when=at(month=m))
+    classes = [op("class.session", school=s, duration=1800, classroom_id="c1", when=at(month=m, hour=8 + n))
                for m, schools in (("2026-08", ("640122001", "640122003")), ("2026-09", ("640122001",)))
-               for s in schools for _ in range(3)]
+               for s in schools for n in range(3)]  # one room: an hour apart
     affairs = [op("affair.record", school="640122001", kind="notice", when=at(month="2026-09"))]
     for app_code, items in (("hite-pi6", lessons), ("online-classroom", classes), ("school-affairs", affairs)):
         assert {r.status for r in ingest.submit(app_code, items, NOW)} == {"qualified"}

@@ -151,9 +151,10 @@ class NingxiaReports(Reports):
             return "literacy-assessment", op("assessment.complete", teacher=teacher, when=when, id=self.ident(),
                                              score=rng.randint(0, 100), role="teacher")
         if kind == 4:
+            school, ident, duration = self.school(), self.ident(), rng.choice((600, 1200))
             room = rng.choice(("R0", "R1", "R1", " "))  # a blank room is not given: rejected, never stored
-            return "online-classroom", op("class.session", school=self.school(), when=when, id=self.ident(),
-                                          duration=rng.choice((600, 1200)), classroom_id=room)
+            return "online-classroom", op("class.session", school=school, when=when, id=ident, duration=duration,
+                                          classroom_id=room)
         if kind == 5:
             return "school-affairs", op("affair.record", school=self.school(), teacher=rng.choice([teacher, None]),
                                         when=when, id=self.ident(), kind=rng.choice(["notice", "party"]))
@@ -242,7 +243,7 @@ def withdrawn(runtime: Runtime, sent: tuple[str, str], now: datetime) -> None:
         pass
 
 
-def withdraw_and_send_again(runtime: Runtime, ingest: Ingest, clock: Clock, teacher: str) -> None:
+def withdraw_and_send_again(runtime: Runtime, ingest: Ingest, clock: Clock, teacher: str, school: str) -> None:
     """Withdrawn sessions and capped reports stop blocking the reports received after the withdrawal."""
     first = op("teaching.session", teacher=teacher, when=datetime(2026, 9, 15, 10, tzinfo=CST).isoformat(),
                duration=1800, id="w-session")
@@ -255,6 +256,16 @@ def withdraw_and_send_again(runtime: Runtime, ingest: Ingest, clock: Clock, teac
     ingest.submit("hite-pi6", lessons[:12], clock.tick())
     withdrawn(runtime, ("hite-pi6", "w-lesson-3"), clock.tick())
     ingest.submit("hite-pi6", lessons[12:], clock.tick())  # one more fits the day now, the last one does not
+    # a school's classes overlap only in one room; a withdrawn class stops blocking the ones received after it
+    classes = [op("class.session", school=school, when=datetime(2026, 9, 17, 9, m, tzinfo=CST).isoformat(),
+                  duration=2400, classroom_id=room, id=f"w-class-{n}")
+               for n, (m, room) in enumerate(((0, "R1"), (10, "R2"), (20, "R1"), (5, 7), (15, 7)))]
+    statuses = [str(r.status) for r in ingest.submit("online-classroom", classes[:3], clock.tick())]
+    withdrawn(runtime, ("online-classroom", "w-class-0"), clock.tick())
+    statuses += [str(r.status) for r in ingest.submit("online-classroom", classes[3:], clock.tick())]
+    again = {**classes[2], "id": "w-class-again"}  # w-class-2 overlapped w-class-0; this one, nothing
+    statuses += [str(r.status) for r in ingest.submit("online-classroom", [again], clock.tick())]
+    assert statuses == ["qualified", "qualified", "not_qualified", "qualified", "not_qualified", "qualified"]
 
 
 def reasons(runtime: Runtime) -> Counter[str]:
@@ -273,7 +284,7 @@ def fill(runtime: Runtime, ruleset: str, seed: int) -> RuleSet:
     clock = Clock()
     sent = submit(runtime, ingest, rng, clock, reports.all(250))
     if ruleset == "ningxia-2022":
-        withdraw_and_send_again(runtime, ingest, clock, region.teachers[0])
+        withdraw_and_send_again(runtime, ingest, clock, region.teachers[0], region.schools[0])
     for item in rng.sample(sorted(set(sent)), k=8):  # at the instant of the last batch: taken as after it
         withdrawn(runtime, item, clock.now)
     return rules
@@ -361,11 +372,11 @@ def test_overlapping_pairs_are_every_pair_of_overlapping_spans(seed: int) -> Non
         length = rng.choice([0, 1, 600_000_000, hour, hour + 1, 5 * hour, 24 * hour])
         received = ident * 1000
         gone = rng.choice([None, None, None, received + rng.choice([0, 500, 1000, 5000])])
-        rows.append({"id": ident, "teacher_id": rng.choice(["T1", "T2", "T3"]), "start_us": start,
+        rows.append({"id": ident, "owner": rng.choice(["T1", "T2", "S1\x1fR1"]), "start_us": start,
                      "end_us": start + length, "received_us": received, "withdrawn_us": gone,
                      "is_session": rng.random() < 0.9})
     expected = {(a["id"], b["id"]) for a in rows for b in rows
-                if a["is_session"] and b["is_session"] and a["teacher_id"] == b["teacher_id"] and b["id"] < a["id"]
+                if a["is_session"] and b["is_session"] and a["owner"] == b["owner"] and b["id"] < a["id"]
                 and b["start_us"] < a["end_us"] and a["start_us"] < b["end_us"]
                 and (b["withdrawn_us"] is None or b["withdrawn_us"] >= a["received_us"])}
     con = ibis.duckdb.connect()

@@ -2,7 +2,8 @@
 
 - A teacher's sessions (actions whose conditions read ``duration_s``) span ``[occurred_at, +duration_s)``; one
   that overlaps a session of the same teacher qualified before it (any app, any indicator) is not_qualified,
-  reason ``overlap``. School sessions (online classes) are not checked: a school runs many classes at once.
+  reason ``overlap``. A school runs many classes at once: its online classes overlap only in one room (the
+  action's ``room``, 在线课堂's ``classroom_id``).
 - An indicator's ``daily_cap`` admits ``count`` qualified reports per teacher (or school) and local day; the
   next ones are not_qualified, reason ``daily_cap``.
 - The order received decides, within a batch, across batches and when a roster import resolves pending reports.
@@ -122,10 +123,18 @@ def test_only_qualified_sessions_block(ing: Ingestion) -> None:
     assert ing.send("seewo-easinote5", [session("T1", at(10, 10), 5)]) == [("not_qualified", "duration_s 300 < 900")]
 
 
-def test_school_sessions_are_not_checked_for_overlap(ing: Ingestion) -> None:
-    classes = [op("class.session", school="S1", when=at(10), duration=2400, classroom_id=room)
-               for room in ("R1", "R2", "R1")]
-    assert ing.send("online-classroom", classes) == [Q, Q, Q]
+def test_a_schools_classes_overlap_only_in_one_room(ing: Ingestion) -> None:
+    def lesson(school: str, room: str, when: str, **kw: Any) -> dict[str, Any]:
+        return op("class.session", school=school, when=when, duration=2400, classroom_id=room, **kw)
+
+    assert ing.send("online-classroom", [lesson("S1", "R1", at(10)), lesson("S1", "R2", at(10)),
+                                         lesson("S1", "R1", at(10, 20)), lesson("S2", "R1", at(10)),
+                                         lesson("S1", "R1", at(10, 40))]) == [Q, Q, OVERLAP, Q, Q]
+    # across batches, from the store: the same class sent again under another id, and one across midnight
+    assert ing.send("online-classroom", [lesson("S1", "R1", at(10), id="again"),
+                                         lesson("S1", "R2", at(23, 50, day=9), id="late")]) == [OVERLAP, Q]
+    assert ing.stored("online-classroom", "again") == OVERLAP
+    assert ing.send("online-classroom", [lesson("S1", "R2", at(0, 20))]) == [OVERLAP]
 
 
 # --- daily cap --------------------------------------------------------------------------------------------

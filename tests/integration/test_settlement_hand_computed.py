@@ -145,7 +145,7 @@ def _build(runtime: Runtime) -> dict[str, list[str]]:
 
     classes = {"duration": 2400}
     seen["classes"] = _submit(ingest, "online-classroom", [
-        *[op("class.session", school=S1, classroom_id=f"c{i % 2}", **classes) for i in range(4)],
+        *[op("class.session", school=S1, classroom_id=f"c{i % 2}", when=at(hour=8 + i), **classes) for i in range(4)],
         op("class.session", school=S2, classroom_id="c0", **classes),
         *[op("class.session", school=S4, classroom_id=f"c{i}", **classes) for i in range(3)],
         op("class.session", school=S5, classroom_id="c0", **classes),

@@ -1,4 +1,5 @@
-"""Anti-gaming at ingestion: a teacher's overlapping sessions count once; an indicator's daily cap.
+"""Anti-gaming at ingestion: a teacher's overlapping sessions count once, and so do a school room's (an action
+with a ``room``: 在线课堂's classroom); an indicator's daily cap.
 
 Pure. Both checks run after a report has met its conditions (duration, duplicate content, first of the
 year), overlap first, then the daily cap. What qualified before is a ``Usage``: prefetched from the database
@@ -7,6 +8,7 @@ for a batch, then kept up to date as the batch is qualified in the order its rep
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,7 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from jifen.domain.operations import Report
+from jifen.domain.operations import MISSING, Report
 from jifen.ingest.qualify import subject_of
 from jifen.rules.conditions import walk
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
@@ -78,20 +80,36 @@ class Span(NamedTuple):
         return [_iso_date(n) for n in range(first, last + 1)]
 
 
-def session_span(report: Report, rule: ActionRule, indicator: Indicator, session: bool | None = None) -> Span | None:
-    """The span of a teacher's session; None for other reports. School sessions (an online classroom's
-    class) are not a teacher's: a school runs many classes at once. ``session``: is_session(rule), if known."""
-    if indicator.subject != "teacher" or report.duration_s is None or not report.teacher_id:
+Owner = str | tuple[str, str]  # whose time a session takes: a teacher's id, or (school code, room)
+
+
+def room_of(report: Report, rule: ActionRule) -> tuple[str, str] | None:
+    """(school code, room) of a school's session held in a room (see ActionRule.room); None otherwise."""
+    if rule.room is None or not report.school_id:
         return None
-    if not (is_session(rule) if session is None else session):
+    room = report.value(rule.room)
+    if room is MISSING or room is None or (isinstance(room, str) and not room.strip()):
         return None
-    return Span.of(report.occurred_at, report.duration_s)
+    # a room named by a number or an object is told apart by its JSON, as the recount reads it
+    return report.school_id, room if isinstance(room, str) else json.dumps(room, ensure_ascii=False, sort_keys=True)
+
+
+def session_owner(report: Report, rule: ActionRule, indicator: Indicator, session: bool | None = None
+                  ) -> Owner | None:
+    """Whose time a session report takes: the teacher's, or a school room's when its action names a room; None
+    for other reports. A school's sessions without a room are no one's: a school runs many classes at once.
+    ``session``: is_session(rule), if known."""
+    if report.duration_s is None or not (is_session(rule) if session is None else session):
+        return None
+    if indicator.subject == "teacher":
+        return report.teacher_id or None
+    return room_of(report, rule)
 
 
 class Facts(NamedTuple):
     """What the checks need of one report, worked out once (a tuple: made for every report, and cheaply)."""
 
-    teacher_id: str | None  # set for a teacher's session
+    owner: Owner | None  # set for a teacher's or a room's session
     span: Span | None
     span_days: tuple[str, ...]  # the local days on which an overlapping session can have begun
     subject: str | None  # the teacher or school, when the indicator has a daily cap
@@ -102,27 +120,30 @@ class Facts(NamedTuple):
     @classmethod
     def of(cls, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo,
            session: bool | None = None) -> Facts:
-        span = session_span(report, rule, indicator, session)
+        owner = session_owner(report, rule, indicator, session)
+        span = Span.of(report.occurred_at, report.duration_s) if owner is not None and report.duration_s else None
         cap = indicator.daily_cap.count if indicator.daily_cap is not None else None
-        return cls(report.teacher_id if span else None, span, tuple(span.start_days(tz)) if span else (),
+        return cls(owner if span else None, span, tuple(span.start_days(tz)) if span else (),
                    subject_of(report, indicator) if cap else None, indicator.code, local_day(report.occurred_at, tz),
                    cap)
 
 
 @dataclass(frozen=True)
 class Lookup:
-    """What to prefetch for a batch: the teachers' sessions that overlap its sessions, and the day counts of
-    the capped indicators per subject (``teacher`` or ``school``)."""
+    """What to prefetch for a batch: the teachers' and rooms' sessions that overlap its sessions, and the day
+    counts of the capped indicators per subject (``teacher`` or ``school``)."""
 
     session_windows: set[tuple[str, str, datetime, datetime]]  # (teacher, a day a session may begin, start, end)
     capped: dict[str, set[tuple[str, str, str]]]  # subject -> (teacher id or school code, indicator, local day)
+    room_windows: set[tuple[str, str, datetime]] = field(default_factory=set)  # (school, a day it may begin, start)
 
 
 @dataclass
 class Usage:
-    """Qualified so far: teachers' sessions by local start day, and counts per (subject, indicator, local day)."""
+    """Qualified so far: teachers' and rooms' sessions by local start day, and counts per (subject, indicator,
+    local day)."""
 
-    sessions: defaultdict[tuple[str, str], list[Span]] = field(default_factory=lambda: defaultdict(list))
+    sessions: defaultdict[tuple[Owner, str], list[Span]] = field(default_factory=lambda: defaultdict(list))
     daily: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     _prepared: dict[int, tuple[Report, Facts]] = field(default_factory=dict, repr=False)
 
@@ -140,22 +161,24 @@ class Usage:
                     sessions[id(rule)] = is_session(rule)
                 facts = Facts.of(report, rule, indicator, tz, sessions[id(rule)])
             self._prepared[id(report)] = (report, facts)
-            if facts.teacher_id and facts.span:
+            if isinstance(facts.owner, str) and facts.span:
                 span = facts.span
-                found.session_windows.update((facts.teacher_id, day, span.start, span.end) for day in facts.span_days)
+                found.session_windows.update((facts.owner, day, span.start, span.end) for day in facts.span_days)
+            elif facts.owner and facts.span:
+                found.room_windows.update((facts.owner[0], day, facts.span.start) for day in facts.span_days)
             if facts.subject:
                 found.capped[indicator.subject].add((facts.subject, indicator.code, facts.day))
         return found
 
-    def add_session(self, teacher_id: str, day: str, span: Span) -> None:
-        self.sessions[(teacher_id, day)].append(span)
+    def add_session(self, owner: Owner, day: str, span: Span) -> None:
+        self.sessions[(owner, day)].append(span)
 
     def check(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> str | None:
         """``overlap`` or ``daily_cap`` for a report that met its conditions; None when it still qualifies."""
         facts = self._facts(report, rule, indicator, tz)
-        if facts.teacher_id and facts.span and any(
+        if facts.owner and facts.span and any(
                 facts.span.overlaps(other) for day in facts.span_days
-                for other in self.sessions.get((facts.teacher_id, day), ())):
+                for other in self.sessions.get((facts.owner, day), ())):
             return OVERLAP
         if facts.subject and facts.cap is not None and self.daily[(facts.subject, facts.indicator, facts.day)] >= (
                 facts.cap):
@@ -165,8 +188,8 @@ class Usage:
     def record(self, report: Report, rule: ActionRule, indicator: Indicator, tz: ZoneInfo) -> None:
         """Remember a report that qualified."""
         facts = self._facts(report, rule, indicator, tz)
-        if facts.teacher_id and facts.span:
-            self.add_session(facts.teacher_id, facts.day, facts.span)
+        if facts.owner and facts.span:
+            self.add_session(facts.owner, facts.day, facts.span)
         if facts.subject:
             self.daily[(facts.subject, facts.indicator, facts.day)] += 1
 

@@ -312,6 +312,15 @@ class Ingest:
                 sessions[key] = antigaming.teacher_session(rules, row.app_code, row.action)
             if sessions[key]:
                 usage.add_session(row.teacher_id, row.day, antigaming.Span.of(row.occurred_at, row.duration_s))
+        for room_row in repo.room_sessions_overlapping(connection, wanted.room_windows):
+            rules = self.rules_for(Month.parse(room_row.day[:7]))
+            app = rules.app(room_row.app_code)
+            rule = app.action(room_row.action) if app is not None else None
+            report = Report("", room_row.action, room_row.occurred_at, None, room_row.school_code,
+                            room_row.duration_s, room_row.attributes)
+            owner = antigaming.room_of(report, rule) if rule is not None else None
+            if owner is not None:
+                usage.add_session(owner, room_row.day, antigaming.Span.of(room_row.occurred_at, room_row.duration_s))
         for subject, column in (("teacher", "teacher_id"), ("school", "school_code")):
             for code, indicator, day, count in repo.qualified_per_day(connection, column, wanted.capped[subject]):
                 usage.daily[(code, indicator, day)] += count

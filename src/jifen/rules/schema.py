@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jifen.rules.conditions import Condition, FirstOfYear, unique_content_fields, walk
+from jifen.rules.conditions import Condition, FieldPath, FirstOfYear, Present, unique_content_fields, walk
 
 
 class _Strict(BaseModel):
@@ -76,6 +76,9 @@ class ActionRule(_Strict):
     guide: str = ""
     requires: list[Condition] = Field(default_factory=list)
     qualifies: Condition | None = None
+    # a school's session held in a room this attribute names (在线课堂's classroom_id): two overlapping sessions of
+    # one school's room count once, the first received, as a teacher's overlapping sessions do
+    room: FieldPath | None = None
 
     def describe(self) -> str:
         return self.qualifies.describe() if self.qualifies is not None else "always"
@@ -136,6 +139,8 @@ class RuleSet(_Strict):
                     raise ValueError(
                         f"app {app.code} action {rule.action}: unknown indicator {rule.indicator!r}"
                     )
+                if rule.room is not None:
+                    _room_checked(app.code, rule, self.indicator(rule.indicator))
         return self
 
     def indicator(self, code: str) -> Indicator:
@@ -146,6 +151,18 @@ class RuleSet(_Strict):
 
     def indicators_for(self, subject: str) -> list[Indicator]:
         return [i for i in self.indicators if i.subject == subject]
+
+
+def _room_checked(app_code: str, rule: ActionRule, indicator: Indicator) -> None:
+    """A room is a school's session's, and always given: a condition reads the duration, another requires it."""
+    where = f"app {app_code} action {rule.action}: room {rule.room}"
+    if indicator.subject != "school":
+        raise ValueError(f"{where} is for a school's sessions; {indicator.code} is scored for a {indicator.subject}")
+    roots = [*rule.requires, *([rule.qualifies] if rule.qualifies is not None else [])]
+    if not any(getattr(c, "field", None) == "duration_s" for root in roots for c in walk(root)):
+        raise ValueError(f"{where} is for a session: no condition of the action reads duration_s")
+    if not any(isinstance(c, Present) and c.field == rule.room for c in rule.requires):
+        raise ValueError(f"{where} must be required: add {{kind: present, field: {rule.room}}} to requires")
 
 
 def _no_repeats(values: list[str], what: str) -> None:

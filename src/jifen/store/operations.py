@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, func, select, text, tuple_, update
 
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
@@ -276,6 +276,37 @@ def sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, st
         rows = lookups.rows_in(connection, SESSIONS_BY_ID, list(dict.fromkeys(row[0] for row in rows)))
     found = dict.fromkeys(tuple(r) for r in rows if r[6] == Status.QUALIFIED)  # a session may be near two windows
     return [SessionRow(r[0], r[1], r[2], _instant(r[3]), r[4], r[5]) for r in found]
+
+
+@dataclass(frozen=True)
+class RoomSessionRow:
+    school_code: str
+    app_code: str
+    action: str
+    occurred_at: datetime
+    duration_s: float
+    day: str  # local
+    attributes: dict[str, Any]
+
+
+def room_sessions_overlapping(connection: Connection, windows: Iterable[tuple[str, str, datetime]]
+                              ) -> list[RoomSessionRow]:
+    """Qualified school reports with a duration that may overlap a window (school, local day it began, start):
+    those of the school and day that end after the window's earliest start (the caller reads their rooms and
+    compares the spans). Schools hold few classes a day: the (day, school) index finds them."""
+    earliest: dict[tuple[str, str], datetime] = {}
+    for school, day, start in windows:
+        key = (school, day)
+        earliest[key] = min(start, earliest.get(key, start))
+    found = []
+    c = operations.c
+    for chunk in lookups.chunks(list(earliest)):
+        rows = connection.execute(select(c.school_code, c.app_code, c.action, c.occurred_at, c.duration_s, c.day,
+                                         c.attributes, c.ends_at).where(
+            tuple_(c.day, c.school_code).in_([(day, school) for school, day in chunk]),
+            c.duration_s.is_not(None), c.withdrawn_at.is_(None), c.status == Status.QUALIFIED))
+        found.extend(RoomSessionRow(*r[:7]) for r in rows if r.ends_at > earliest[(r.school_code, r.day)])
+    return found
 
 
 # On SQLite the joins run inside a fenced subquery and the filters outside it (jifen.store.lookups.FENCE); on

@@ -20,8 +20,9 @@ How each rule compiles:
 - first of the year: the same window over (teacher, indicator, local year);
 - daily cap: the running count of earlier qualified reports over (teacher or school, indicator, local day)
   reaches the cap;
-- overlap: an earlier qualified session of the same teacher overlaps this one (spans ``[start, end)``, at most a
-  day long); the candidate pairs are one self-join on (teacher, day the span touches), made once;
+- overlap: an earlier qualified session of the same teacher (or school room, for an action with a ``room``)
+  overlaps this one (spans ``[start, end)``, at most a day long); the candidate pairs are one self-join on
+  (owner, hour the span touches), made once;
 - withdrawn: not counted. Its content stays claimed (as at ingestion); it fills a day, a year or a session span
   only for the reports received before its withdrawal (received at the same instant counts as before): the
   overlap pairs leave it out for the later ones, and pairs (report, withdrawn earlier report), few since
@@ -92,6 +93,7 @@ CATALOG_SCHEMA = pa.schema([
 ROSTER_SCHEMA = pa.schema([("kind", pa.string()), ("code", pa.string())])
 COUNTS_SCHEMA = pa.schema([("subject_kind", pa.string()), ("code", pa.string()), ("month", pa.string()),
                            ("indicator", pa.string()), ("count", pa.int64())])
+ROOM_SEPARATOR = "\x1f"
 _HISTORY = {"clean": (False, False), "duplicate": (True, False), "counted": (False, True), "both": (True, True)}
 
 
@@ -123,7 +125,8 @@ def catalog(rules: RuleSet, entries: list[Rule]) -> pa.Table:
         rows.append({"rule_no": entry.number, "app_code": entry.app_code, "action": entry.rule.action,
                      "rule_indicator": indicator.code, "indicator_no": numbers[indicator.code],
                      "subject": indicator.subject,
-                     "session": indicator.subject == "teacher" and is_session(entry.rule),
+                     "session": is_session(entry.rule) and (indicator.subject == "teacher"
+                                                            or entry.rule.room is not None),
                      "cap": indicator.daily_cap.count if indicator.daily_cap else None})
     return pa.Table.from_pylist(rows, schema=CATALOG_SCHEMA)
 
@@ -171,9 +174,10 @@ def keyed(operations_table: ir.Table, cat: ir.Table, entries: list[Rule], fields
     costs a condition's evaluation: indicator, subject, daily cap, content key, session. Reading this alone,
     a pass over every operation is little more than a scan."""
     t = operations_table.join(cat, ["app_code", "action"])
+    t = t.mutate(owner=_owner(t, entries, fields))
     return t.mutate(subject_code=ibis.ifelse(t.subject == "teacher", t.teacher_id, t.school_code),
                     indicator=t.rule_indicator, year=t.month.substr(0, 4), content_key=_content_key(t, entries, fields),
-                    is_session=t.session & t.duration_s.notnull() & t.teacher_id.notnull())
+                    is_session=t.session & t.duration_s.notnull() & t.owner.notnull())
 
 
 def judged(operations_table: ir.Table, cat: ir.Table, rules: RuleSet, fields: list[flat.FlatField]) -> ir.Table:
@@ -238,6 +242,16 @@ def _content_key(t: ir.Table, entries: list[Rule], fields: list[flat.FlatField])
     return ibis.cases(*branches, else_=ibis.null("string"))
 
 
+def _owner(t: ir.Table, entries: list[Rule], fields: list[flat.FlatField]) -> ir.StringValue:
+    """Whose time a session takes (``jifen.ingest.antigaming.session_owner``): its teacher's, or for an action
+    with a room, the school's room, as the school code and the room joined by a unit separator (no code holds
+    one). Null for other reports."""
+    rooms = [(t.rule_no == e.number, t.school_code.concat(ROOM_SEPARATOR, t[flat.column_for(fields, e.rule.room,
+                                                                                          "present")]))
+             for e in entries if e.rule.room is not None]
+    return ibis.cases((t.subject == "teacher", t.teacher_id), *rooms, else_=ibis.null("string"))
+
+
 def _visible(earlier_withdrawn_us: ir.IntegerValue, received_us: ir.IntegerValue) -> ir.BooleanValue:
     """Whether a report still counted when a later one was received: not withdrawn, or withdrawn since. A
     withdrawal at the very instant a report was received is taken to come after it (one lock orders them)."""
@@ -255,37 +269,38 @@ def hour_steps() -> pa.Table:
 
 
 def overlapping(sessions: ir.Table) -> ir.Table:
-    """The sessions whose span may overlap another of the teacher's: at least every session of an overlapping
-    pair. In the order of their starts, a session overlaps one that starts before it only if the latest end
-    before it is past its start, and one that starts after it only if the next start is before its end (the
-    next one starts no later than any after it). Two sorted windows over the sessions, instead of the join
-    below over every session: most sessions overlap none."""
+    """The sessions whose span may overlap another of their owner's (a teacher or a room, see :func:`_owner`):
+    at least every session of an overlapping pair. In the order of their starts, a session overlaps one that
+    starts before it only if the latest end before it is past its start, and one that starts after it only if the
+    next start is before its end (the next one starts no later than any after it). Two sorted windows over the
+    sessions, instead of the join below over every session: most sessions overlap none."""
     order = [sessions.start_us, sessions.id]
-    before = ibis.window(group_by=sessions.teacher_id, order_by=order, rows=(None, -1))
+    before = ibis.window(group_by=sessions.owner, order_by=order, rows=(None, -1))
     t = sessions.mutate(latest_end=sessions.end_us.max().over(before),
-                        next_start=sessions.start_us.lead().over(group_by=sessions.teacher_id, order_by=order))
+                        next_start=sessions.start_us.lead().over(group_by=sessions.owner, order_by=order))
     return t.filter((t.latest_end > t.start_us) | (t.next_start < t.end_us))
 
 
 def overlap_pairs(keys: ir.Table, hours: ir.Table) -> ir.Table:
-    """(id, earlier): two sessions of one teacher whose spans overlap, ``earlier`` received first and not
-    withdrawn when ``id`` was received (``keys``: :func:`keyed`; ``hours``: :func:`hour_steps` in the engine).
+    """(id, earlier): two sessions of one owner (a teacher or a room) whose spans overlap, ``earlier`` received
+    first and not withdrawn when ``id`` was received (``keys``: :func:`keyed`; ``hours``: :func:`hour_steps` in
+    the engine).
     Whether either could count is not asked here: a pair whose earlier session never counts changes nothing.
 
     Two spans that overlap share an instant, and so an hour (counted from the epoch) that both touch: the
-    sessions are joined on (teacher, hour touched), one row for each hour a span touches (most touch one or
-    two, none more than a day's), rather than on the teacher alone, which would pair each session with every
-    other of the teacher's months."""
+    sessions are joined on (owner, hour touched), one row for each hour a span touches (most touch one or
+    two, none more than a day's), rather than on the owner alone, which would pair each session with every
+    other of the owner's months."""
     s = keys.filter(keys.is_session)
-    s = overlapping(s.select("id", "received_us", "teacher_id", "start_us", "end_us", "withdrawn_us"))
-    s = s.select("id", "received_us", teacher=s.teacher_id, start=s.start_us, end=s.end_us, gone=s.withdrawn_us,
+    s = overlapping(s.select("id", "received_us", "owner", "start_us", "end_us", "withdrawn_us"))
+    s = s.select("id", "received_us", owner=s.owner, start=s.start_us, end=s.end_us, gone=s.withdrawn_us,
                  first_hour=s.start_us // HOUR_US,
                  last_hour=ibis.greatest(s.end_us - 1, s.start_us) // HOUR_US)  # the span's last instant
     touched = s.join(hours, hours.h <= s.last_hour - s.first_hour).mutate(touched=s.first_hour + hours.h)
-    a = touched.select("id", "received_us", "teacher", "start", "end", "touched")
-    b = touched.select(earlier=touched.id, teacher_b=touched.teacher, start_b=touched.start, end_b=touched.end,
+    a = touched.select("id", "received_us", "owner", "start", "end", "touched")
+    b = touched.select(earlier=touched.id, owner_b=touched.owner, start_b=touched.start, end_b=touched.end,
                        gone=touched.gone, touched_b=touched.touched)
-    joined = a.join(b, [a.teacher == b.teacher_b, a.touched == b.touched_b, b.earlier < a.id, b.start_b < a.end,
+    joined = a.join(b, [a.owner == b.owner_b, a.touched == b.touched_b, b.earlier < a.id, b.start_b < a.end,
                         a.start < b.end_b, _visible(b.gone, a.received_us)])
     return joined.select("id", "earlier").distinct()
 

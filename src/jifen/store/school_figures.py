@@ -5,6 +5,7 @@ Plus the counts the monthly figures read from the roster and the stored operatio
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -174,16 +175,24 @@ def teacher_operation_counts(connection: Connection, county_code: str, *, indica
                              actions: Sequence[str], first_day: date, end_day: date,
                              month: str, received_by: datetime | None = None) -> dict[tuple[str, str], int]:
     """Qualified, not withdrawn operations of an app's teacher actions per (school of the teacher at the end of
-    ``month``, action), for the schools of the county then."""
+    ``month``, action), for the schools of the county then.
+
+    Two queries, put together here: the county's teachers at the month's end, and the operations counted per
+    teacher. Joined in one statement, a planner takes the roster's latest-row subqueries for a handful of rows
+    and, at a province's size, reads the month's operations once per teacher or worse (minutes, not seconds)."""
     on, at = roster_history.teachers_at(month).subquery(), roster_history.schools_at(month).subquery()
-    query = (select(on.c.school_code, operations.c.action, func.count())
-             .select_from(operations
-                          .join(on, on.c.teacher_id == operations.c.teacher_id)
-                          .join(at, at.c.school_code == on.c.school_code))
+    school_of: dict[str, str] = {teacher_id: school for teacher_id, school in connection.execute(
+        select(on.c.teacher_id, on.c.school_code).select_from(on.join(at, at.c.school_code == on.c.school_code))
+        .where(at.c.county_code == county_code))}
+    query = (select(operations.c.teacher_id, operations.c.action, func.count())
              .where(*_counted(indicator, app_code, actions, first_day, end_day, received_by),
-                    at.c.county_code == county_code)
-             .group_by(on.c.school_code, operations.c.action))
-    return {(r[0], r[1]): int(r[2]) for r in connection.execute(query)}
+                    operations.c.teacher_id.is_not(None))
+             .group_by(operations.c.teacher_id, operations.c.action))
+    found: Counter[tuple[str, str]] = Counter()
+    for teacher_id, action, count in connection.execute(query):
+        if teacher_id in school_of:
+            found[(school_of[teacher_id], action)] += int(count)
+    return dict(found)
 
 
 def _counted(indicator: str, app_code: str, actions: Sequence[str], first_day: date, end_day: date,

@@ -9,9 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 
 from jifen.store import lookups
+from jifen.store.operations import copy_rows
 from jifen.store.tables import settlement_indicators, settlement_reviews, settlement_units, settlements
 
 
@@ -71,13 +72,22 @@ def create(connection: Connection, values: dict[str, Any]) -> int:
 
 
 def add_units(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 5000):
-        connection.execute(settlement_units.insert(), rows[start : start + 5000])
+    _add(connection, settlement_units, rows)
 
 
 def add_indicators(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    _add(connection, settlement_indicators, rows)
+
+
+def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A version's rows, a province's million of them: by COPY on PostgreSQL (an insert of many rows spent 20 s
+    where COPY takes a few), in inserts of 5000 elsewhere."""
+    if connection.dialect.name == "postgresql" and rows:
+        columns = tuple(c.name for c in table.columns if c.name in rows[0])
+        copy_rows(connection, table.name, columns, (tuple(row[c] for c in columns) for row in rows))
+        return
     for start in range(0, len(rows), 5000):
-        connection.execute(settlement_indicators.insert(), rows[start : start + 5000])
+        connection.execute(table.insert(), rows[start : start + 5000])
 
 
 def find(connection: Connection, month: str, version: int | None = None) -> SettlementRecord | None:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from factories import CST, op, row
+from factories import CST, at, op, row
 from factories import jifen, jifen_ok as ok
 from typer.testing import Result
 
@@ -310,8 +310,8 @@ def region(runtime: Runtime) -> Runtime:
               row("t4", SCHOOL_C, county_code="640202", city_code="640200", online_classrooms=1)]
     import_rows(ingest, roster, full=True, now=NOW)
     lessons = [op("lesson.create", teacher=t) for t, n in (("t1", 4), ("t3", 2), ("t4", 2)) for _ in range(n)]
-    classes = [op("class.session", school=s, duration=1800, classroom_id="c1")
-               for s, n in ((SCHOOL_A, 4), (SCHOOL_B, 1)) for _ in range(n)]
+    classes = [op("class.session", school=s, duration=1800, classroom_id="c1", when=at(hour=8 + k))
+               for s, n in ((SCHOOL_A, 4), (SCHOOL_B, 1)) for k in range(n)]  # one room: an hour apart
     for app_code, items in (("hite-pi6", lessons), ("online-classroom", classes)):
         assert {r.status for r in ingest.submit(app_code, items, NOW)} == {"qualified"}
     return runtime

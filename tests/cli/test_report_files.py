@@ -45,7 +45,8 @@ def settled(runtime: Runtime, cli_env: dict[str, str]) -> dict[str, str]:
     lessons = [op("lesson.create", teacher=t, when=at(month=m)) for m, counts in
                (("2026-08", (("t1", 2), ("t3", 2))), ("2026-09", (("t1", 4), ("t3", 2), ("t4", 2))))
                for t, n in counts for _ in range(n)]
-    classes = [op("class.session", school=SCHOOL_A, duration=1800, classroom_id="c1") for _ in range(3)]
+    classes = [op("class.session", school=SCHOOL_A, duration=1800, classroom_id="c1", when=at(hour=8 + k))
+               for k in range(3)]  # one room: an hour apart
     for app_code, items in (("hite-pi6", lessons), ("online-classroom", classes)):
         assert {r.status for r in ingest.submit(app_code, items, NOW)} == {"qualified"}
     jifen(cli_env, "settle", "2026-08")

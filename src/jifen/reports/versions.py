@@ -51,15 +51,18 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
     old_record, new_record = _pair(connection, str(Month.parse(month)), from_version, to_version)
     old_rules, new_rules = settlement_rules(connection, old_record), settlement_rules(connection, new_record)
     old, new = _figures(connection, old_record, old_rules), _figures(connection, new_record, new_rules)
-    keys = d.changed_keys(old.units, new.units)
-    old, new = _with_indicators(connection, old_record, old, keys), _with_indicators(connection, new_record, new, keys)
-    result = d.diff(old, new)
-    names = {i.code: i.name for rules in (old_rules, new_rules) for i in rules.indicators}
-    changes = [c for c in result.changes if covers is None or covers(_lineage(c, new.units, old.units))]
-    counts = {lv: sum(1 for c in changes if c.level == lv) for lv in reversed(d.LEVELS)}
+    # the units a user sees, ordered, from the totals alone; only those listed are read in full and explained
+    keys = [k for k in d.changed_keys(old.units, new.units)
+            if covers is None or covers(_lineage(k, new.units, old.units))]
+    counts = {lv: sum(1 for k in keys if k[0] == lv) for lv in reversed(d.LEVELS)}
     if level is not None:
-        changes = [c for c in changes if c.level == level]
-    listed = changes if limit is None else changes[:limit]
+        keys = [k for k in keys if k[0] == level]
+    shown = d.order(keys, old.units, new.units)[:limit]  # [:None] is every one
+    old = _with_indicators(connection, old_record, old, set(shown))
+    new = _with_indicators(connection, new_record, new, set(shown))
+    result = d.diff(old, new, shown)
+    names = {i.code: i.name for rules in (old_rules, new_rules) for i in rules.indicators}
+    listed = list(result.changes)
     events = _events(connection, new_record.month, old_record, new_record)
     for key, found in period_events(connection, new_record.month, old_record, new_record, new_rules,
                                     _period_indicators(listed)).items():
@@ -71,7 +74,7 @@ def diff_data(connection: Connection, month: str, from_version: int | None = Non
         "to_version": new_record.version, "to_state": new_record.status,
         "ruleset": {"from": old.ruleset, "to": new.ruleset, "changed": result.ruleset is not None},
         "counts": counts,
-        "total_changes": len(changes),
+        "total_changes": len(keys),
         "changes": [{**_change(c, names), "events": events.get((c.level, c.code), []) + (
             roster.get((c.level, c.code), []) if _membership_moved(c) else [])} for c in listed],
     }
@@ -213,12 +216,12 @@ def _with_indicators(connection: Connection, record: SettlementRecord, figures: 
                             figures.scoring)
 
 
-def _lineage(change: d.UnitChange, *versions: Mapping[d.Key, d.UnitFigures]) -> dict[str, str]:
+def _lineage(key: d.Key, *versions: Mapping[d.Key, d.UnitFigures]) -> dict[str, str]:
     """{level: code} from the unit up to the region, read from the new version first, else the old."""
-    chain = {change.level: change.code}
-    level, code = change.level, change.code
+    level, code = key
+    chain = {level: code}
     upward = d.LEVELS[::-1]  # teacher, school, county, city, region
-    for upper in upward[upward.index(change.level) + 1 :]:
+    for upper in upward[upward.index(key[0]) + 1 :]:
         unit = next((v[(level, code)] for v in versions if (level, code) in v), None)
         if unit is None or unit.parent_code is None:
             break

@@ -10,7 +10,7 @@ members that joined, left or moved; a different rule set. Changes are ordered by
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -131,25 +131,30 @@ def changed_keys(old: Mapping[Key, UnitFigures], new: Mapping[Key, UnitFigures])
     return {key for key in old.keys() | new.keys() if _figures(old.get(key)) != _figures(new.get(key))}
 
 
-def diff(old: VersionFigures, new: VersionFigures) -> VersionDiff:
-    """Every unit that moved, largest change first; then the largest rank move, the upper levels, the code."""
+def diff(old: VersionFigures, new: VersionFigures, explained: Iterable[Key] | None = None) -> VersionDiff:
+    """Every unit that moved, in ``order``; with ``explained``, those of these units alone (a page of a province's
+    diff reads and explains its own units, not the 100,000 a new region average moves)."""
     keys = changed_keys(old.units, new.units)
     ruleset = RulesetChanged(old.ruleset, new.ruleset) if old.ruleset_sha256 != new.ruleset_sha256 else None
     moved_members = _moved_members(keys, old.units, new.units)
-    changes = [_change(key, old, new, ruleset, moved_members) for key in keys]
-    changes.sort(key=lambda c: (-abs(c.change), -_rank_move(c), LEVELS.index(c.level), c.code))
+    wanted = order(keys if explained is None else [k for k in explained if k in keys], old.units, new.units)
+    changes = [_change(key, old, new, ruleset, moved_members) for key in wanted]
     return VersionDiff(old.version, new.version, ruleset, tuple(changes))
+
+
+def order(keys: Iterable[Key], old: Mapping[Key, UnitFigures], new: Mapping[Key, UnitFigures]) -> list[Key]:
+    """Largest change first; then the largest rank move, the upper levels, the code."""
+    def sort_key(key: Key) -> tuple[Decimal, int, int, str]:
+        before, after = old.get(key), new.get(key)
+        change = (after.total if after else Decimal(0)) - (before.total if before else Decimal(0))
+        ranked = before is not None and after is not None and before.rank is not None and after.rank is not None
+        return -abs(change), -(abs(before.rank - after.rank) if ranked else 0), LEVELS.index(key[0]), key[1]
+    return sorted(keys, key=sort_key)
 
 
 def _figures(unit: UnitFigures | None) -> tuple[str | None, Decimal, int | None] | None:
     """What a move is made of: a renamed unit with the same figures has not moved."""
     return None if unit is None else (unit.parent_code, unit.total, unit.rank)
-
-
-def _rank_move(change: UnitChange) -> int:
-    if change.old is None or change.new is None or change.old.rank is None or change.new.rank is None:
-        return 0
-    return abs(change.old.rank - change.new.rank)
 
 
 def _change(key: Key, old: VersionFigures, new: VersionFigures, ruleset: RulesetChanged | None,

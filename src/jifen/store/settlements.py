@@ -138,8 +138,9 @@ def publish(connection: Connection, settlement_id: int, at: datetime, by: str) -
 
 def all_units(connection: Connection, settlement_id: int) -> list[tuple[str, UnitRow]]:
     """Every unit of a version, with its level: what a comparison of two versions starts from."""
-    rows = connection.execute(select(settlement_units).where(settlement_units.c.settlement_id == settlement_id))
-    return [(r.level, _unit(r)) for r in rows]
+    columns = [settlement_units.c[name] for name in UnitRow.__dataclass_fields__]  # level among them, first
+    rows = connection.execute(select(*columns).where(settlement_units.c.settlement_id == settlement_id))
+    return [(r[0], UnitRow(*r)) for r in rows]  # by position: 200,000 rows of a province, each read once
 
 
 def indicators_of(connection: Connection, settlement_id: int, level: str,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from factories import at, op, row
 from factories import jifen, jifen_ok as ok
-from sqlalchemy import select
+from sqlalchemy import select, text
 from typer.testing import Result
 
 from jifen.access.service import register_app
@@ -308,4 +308,24 @@ def test_a_number_no_column_can_hold_is_rejected_by_line_and_the_rest_stored(env
     assert {status: n for status, n in counts(result).items() if n} == {"qualified": 1, "rejected": 2}
     out = flat(result.stdout)
     assert "line 3 (id big): attributes.sync_count is out of range" in out
-    assert "line 2 (id huge): attributes.sync_count must be a number" in out
+    assert "line 2 (id huge): attributes.sync_count must be a number（同步次数须为数字）" in out, "said in Chinese too"
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_large_back_fill_refreshes_the_planners_statistics(env: dict[str, str], runtime: Runtime, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL, a back-fill past STATISTICS_AFTER stored operations analyses the operations it stored (a
+    server without autovacuum planned a month's look-ups on an empty table's statistics)."""
+    import jifen.cli.ingest as ingest_command
+
+    monkeypatch.setattr(ingest_command, "STATISTICS_AFTER", 20)
+
+    def analysed() -> Any:
+        with runtime.database.read() as connection:
+            return connection.scalar(text("SELECT last_analyze FROM pg_stat_user_tables "
+                                          "WHERE relname = 'operations' AND schemaname = current_schema()"))
+
+    before = analysed()
+    ok(env, "ingest", str(write_jsonl(tmp_path / "ops.jsonl", items(30))), "--app", "hite-pi6")
+    after = analysed()
+    assert after is not None and (before is None or after > before)

@@ -15,8 +15,12 @@ from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.demo import STATUS_NAMES
 from jifen.domain.operations import Status
 from jifen.ingest.backfill import PROBLEMS, Summary, backfill, file_format, require_registered
+from jifen.reports.reasons import in_chinese
+from jifen.store import operations as operations_repo
 
 SHOWN_PROBLEMS = 20
+STORED = (Status.QUALIFIED, Status.NOT_QUALIFIED, Status.PENDING)
+STATISTICS_AFTER = 10_000  # operations stored by one back-fill, past which the planner's statistics are refreshed
 LABELS = {**STATUS_NAMES, "conflict": "冲突 conflict"}
 
 
@@ -41,6 +45,9 @@ def ingest(
             print("错误 error: interrupted; the chunks committed so far are kept: run the same command again to "
                   "finish (items already stored count as duplicate)", file=sys.stderr)
             raise typer.Exit(130) from None
+        if sum(summary.counts.get(status, 0) for status in STORED) >= STATISTICS_AFTER:
+            with runtime.database.transaction() as connection:  # a large back-fill: plan on what it stored
+                operations_repo.refresh_statistics(connection)
     _print_summary(summary)
 
 
@@ -52,7 +59,8 @@ def _print_summary(summary: Summary) -> None:
         table.add_row(LABELS.get(status, str(status)), str(summary.counts.get(status, 0)))
     console.print(table)
     for problem in summary.problems[:SHOWN_PROBLEMS]:
-        console.print(str(problem), highlight=False, markup=False)
+        said = in_chinese(problem.reason)
+        console.print(f"{problem}" + (f"（{said}）" if said != problem.reason else ""), highlight=False, markup=False)
     listed = sum(summary.counts.get(status, 0) for status in PROBLEMS)
     if listed > SHOWN_PROBLEMS:
         console.print(f"... and {listed - SHOWN_PROBLEMS} more rejected or conflicting lines")

@@ -217,6 +217,13 @@ def copy_rows(connection: Connection, table: str, columns: tuple[str, ...], rows
             copy.write_row(row)
 
 
+def refresh_statistics(connection: Connection) -> None:
+    """PostgreSQL: fresh planner statistics for the operations after a large back-fill. Planned on the statistics
+    of an empty table (autovacuum may be off, or come much later), a month's look-ups read it row by row."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE operations, operation_counts, content_hashes")
+
+
 def add_contents(connection: Connection, pairs: list[tuple[str, int]]) -> None:
     if pairs:
         connection.execute(content_hashes.insert(), [{"sha256": s, "operation_id": i} for s, i in pairs])

@@ -20,8 +20,10 @@ from jifen.runtime import Runtime
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# soft_wrap: long lines (paths, tokens, messages) stay whole when the output is a pipe or a file.
-console = Console(soft_wrap=True)
+# soft_wrap: long lines (paths, tokens, messages) stay whole when the output is a pipe or a file; so do tables,
+# laid out that wide there (a terminal's own width otherwise): Rich would take 80 columns and cut their cells.
+PIPED_WIDTH = 200
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPED_WIDTH)
 err_console = Console(stderr=True, soft_wrap=True)
 
 

@@ -434,3 +434,21 @@ def test_a_school_report_naming_a_teacher_is_the_schools_alone(region: Region) -
     refused = region.call("POST", "t2", "/appeals", json={
         "operation": {"app_code": "school-affairs", "id": "aff-exam"}, "reason": REASON})
     assert "not one of the reports of teacher T2" in api_error(refused, 403, "forbidden")["message"]
+
+
+def test_an_assessment_credit_counts_the_years_assessment_in_a_month_not_settled(region: Region) -> None:
+    """T2 scored 50 in October, not settled yet (5 of 10); September's 90, received after, did not count. The
+    appeal credits 9 - 5 = 4: October's assessment will score there when October is settled."""
+    from datetime import datetime
+
+    ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
+    now = datetime(2026, 10, 20, 9, 0, tzinfo=CST)
+    october = op("assessment.complete", teacher="T2", when=at(10, month="2026-10"), id="lit-oct", score=50,
+                 role="teacher")
+    september = op("assessment.complete", teacher="T2", when=at(15), id="lit-sep", score=90, role="teacher")
+    assert [str(r.status) for r in ingest.submit("literacy-assessment", [october, september], now)] == [
+        "qualified", "not_qualified"]
+    appeal = region.call("POST", "t2", "/appeals", json={
+        "operation": {"app_code": "literacy-assessment", "id": "lit-sep"}, "reason": REASON}).json()
+    region.review("school1", appeal["id"], "approve")
+    assert region.review("county1", appeal["id"], "approve").json()["credit"]["points"] == 4

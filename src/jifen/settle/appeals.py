@@ -42,12 +42,13 @@ from jifen.domain.operations import Status
 from jifen.domain.periods import Month
 from jifen.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jifen.rules.loader import load_shipped
-from jifen.rules.schema import RuleSet
+from jifen.rules.schema import Indicator, RuleSet
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import appeals as repo
 from jifen.store import operations as operations_repo
 from jifen.store import rulesets as rulesets_repo
 from jifen.store import settlements as settlements_repo
+from jifen.store import teacher_operations
 from jifen.store import units
 from jifen.store.access import User
 from jifen.store.database import Database
@@ -245,7 +246,7 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
         full_at=Fraction(rules.scoring.full_at), assessment_full=Fraction(indicator.assessment_full_score))
     score = None
     if indicator.scoring == "assessment":
-        standing = replace(standing, year_elsewhere=_year_elsewhere(connection, appeal))
+        standing = replace(standing, year_elsewhere=_year_elsewhere(connection, appeal, indicator))
         stored = operations_repo.get(connection, appeal.app_code, appeal.external_id)
         raw = stored.attributes.get(indicator.assessment_attribute) if stored is not None else None
         score = Fraction(str(raw)) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
@@ -266,16 +267,26 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
     return values
 
 
-def _year_elsewhere(connection: Connection, appeal: repo.Appeal) -> Fraction:
-    """The teacher's points on the appeal's indicator in the other months of its year: each month's latest
-    settlement, with the adjustments made on it since (an appeal approved there among them)."""
+def _year_elsewhere(connection: Connection, appeal: repo.Appeal, indicator: Indicator) -> Fraction:
+    """The teacher's points on the appeal's (assessment) indicator in the other months of its year, with the
+    adjustments made on them: a settled month's points in its latest settlement; a month not settled yet (the
+    running one among them), what its counted assessment will score there."""
     month = Month.parse(appeal.month)
     others = [str(m) for m in Month(month.year, 1).through(Month(month.year, 12)) if m != month]
+    settled = settlements_repo.latest_per_month(connection, others)
     total = Fraction(0)
-    for other, record in settlements_repo.latest_per_month(connection, others).items():
+    for other, record in settled.items():
         rows = settlements_repo.indicators(connection, record.id, "teacher", appeal.teacher_id)
         total += sum((Fraction(r.points) for r in rows if r.indicator == appeal.indicator), Fraction(0))
-        total += Fraction(adjustments_repo.unit_total(connection, other, "teacher", appeal.teacher_id, appeal.indicator))
+    full, maximum = Fraction(indicator.assessment_full_score), Fraction(indicator.monthly_max or 0)
+    for op in teacher_operations.of_months(connection, appeal.teacher_id, [m for m in others if m not in settled]):
+        if op.indicator == appeal.indicator and op.status == Status.QUALIFIED and op.withdrawn_at is None:
+            score = op.attributes.get(indicator.assessment_attribute)
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                total += maximum * min(max(Fraction(str(score)), Fraction(0)), full) / full
+    for other in others:
+        total += Fraction(adjustments_repo.unit_total(connection, other, "teacher", appeal.teacher_id,
+                                                      appeal.indicator))
     return total
 
 

@@ -374,6 +374,11 @@ def test_the_credits_list_at_the_command_line(region: Region, cli_env: dict[str,
     assert [c.value for c in sheet[3]][0:2] == ["T1", "张伟"] and sheet[3][8].value == 2.29
     refused = _cli(cli_env, "credits", "school", S1, "--format", "xlsx")
     assert refused.exit_code != 0 and "-o FILE.xlsx" in refused.stderr
+    for level, code in (("region", "640001"), ("school", "999999")):
+        unknown = _cli(cli_env, "credits", level, code)
+        assert unknown.exit_code != 0 and f"{level} '{code}' is not on the roster" in unknown.stderr
+    future = _cli(cli_env, "credits", "school", S1, "--on", "2999-01-01")
+    assert future.exit_code != 0 and "the credits list counts the months ended by its day" in future.stderr
 
 
 def test_the_credits_list_through_the_api_within_scope(region: Region) -> None:

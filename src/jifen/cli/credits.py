@@ -14,7 +14,8 @@ from rich.table import Table
 
 from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.teacher_views import parse_day
-from jifen.errors import InvalidInput
+from jifen.errors import InvalidInput, NotFound
+from jifen.store import units
 
 
 class UnitLevel(str, Enum):
@@ -54,8 +55,11 @@ def credits(
     if format is CreditsFormat.table and output is not None:
         raise InvalidInput("-o writes a file of --format xlsx, csv or json; the table is for the terminal")
     with opened() as runtime:
-        day = day_of(year, parse_day(on, "on"), datetime.now(UTC).astimezone(runtime.tz).date())
+        day = day_of(year, parse_day(on, "on"), datetime.now(UTC).astimezone(runtime.tz).date(), "on",
+                     "the credits list")
         with runtime.database.read() as connection:
+            if units.chain_of(connection, level.value, code.strip(), runtime.settings.region_code) is None:
+                raise NotFound(f"{level.value} {code.strip()!r} is not on the roster")
             data = credits_list(connection, level.value, code.strip(), day)
     if format is CreditsFormat.table:
         rows = sheet(data)

@@ -84,12 +84,12 @@ def months_ended(on: date) -> int:
     return on.month if (on + timedelta(days=1)).month != on.month else on.month - 1
 
 
-def day_of(year: int | None, on: date | None, today: date, path: str = "on") -> date:
-    """The day a card is for: ``on`` (not after today); else the last day of ``year`` (today in the current
-    year); else today."""
+def day_of(year: int | None, on: date | None, today: date, path: str = "on", what: str = "a card") -> date:
+    """The day a card (or ``what`` else counts a year's months) is for: ``on`` (not after today); else the last day
+    of ``year`` (today in the current year); else today."""
     if on is not None:
         if on > today:
-            message = f"{on.isoformat()} is after today, {today.isoformat()}: a card counts the months ended by its day"
+            message = f"{on.isoformat()} is after today, {today.isoformat()}: {what} counts the months ended by its day"
             raise InvalidInput(f"{path}: {message}", details=[{"path": path, "message": message}])
         return on
     if year is None or year == today.year:

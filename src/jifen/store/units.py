@@ -60,6 +60,15 @@ def lineages(connection: Connection, level: str, codes: Iterable[str], region_co
     return found
 
 
+def chain_of(connection: Connection, level: str, code: str, region_code: str) -> dict[str, str] | None:
+    """The codes from a school, county or city on the roster, or the region, up to the region; None for a code
+    that names none."""
+    if level == "region":
+        return {"region": region_code} if code == region_code else None
+    named = named_lineage(connection, level, code, region_code)
+    return named[1] if named is not None else None
+
+
 def named_lineage(connection: Connection, level: str, code: str, region_code: str
                   ) -> tuple[str, dict[str, str]] | None:
     """A school's, county's or city's name on the roster and its chain of codes up to the region; None when it is

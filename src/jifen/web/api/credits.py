@@ -37,7 +37,7 @@ def credits(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
                                                                           "message": "not with year"}])
     today = datetime.now(UTC).astimezone(runtime.tz).date()
     try:
-        day = day_of(year, day_query(on) if on is not None else None, today, "query.on")
+        day = day_of(year, day_query(on) if on is not None else None, today, "query.on", "the credits list")
     except InvalidInput as exc:
         if year is None:
             raise
@@ -45,11 +45,7 @@ def credits(kind: str, code: str, user: CurrentUser, runtime: RuntimeDep,
                            details=[{"path": "query.year", "message": exc.message.removeprefix("year: ")}]) from exc
     region = runtime.settings.region_code
     with runtime.database.read() as connection:
-        if level == "region":
-            chain: dict[str, str] | None = {"region": region} if code == region else None
-        else:
-            named = units.named_lineage(connection, level, code, region)
-            chain = named[1] if named is not None else None
+        chain = units.chain_of(connection, level, code, region)
         if chain is None or not sees(user, chain):
             if chain is None and told_missing(user, level, code):
                 raise NotFound(f"{level} {code!r} is not on the roster")

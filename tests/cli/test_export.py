@@ -65,7 +65,8 @@ def test_export_writes_the_month_by_county_with_typed_attributes_and_a_manifest(
     upload = by_id["u1"]
     assert upload["attr_content_sha256"] == "abc" and upload["attr_shared"] is True
     assert upload["attr_review"] == "approved" and json.loads(upload["attributes"])["note"] == "原创"
-    assert by_id["c1"]["attr_classroom_id"] == "R1" and by_id["c1"]["duration_s"] == 1500
+    assert by_id["c1"]["attr_classroom_id__present"] == "R1" and by_id["c1"]["duration_s"] == 1500
+    assert by_id["c1"]["attr_classroom_id__room"] == "r1"  # the room as sessions are compared
     assert table.schema.field("attr_score").type == pa.float64()
     assert table.schema.field("occurred_at").type == pa.timestamp("us", tz="UTC")
 

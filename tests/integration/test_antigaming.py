@@ -135,6 +135,11 @@ def test_a_schools_classes_overlap_only_in_one_room(ing: Ingestion) -> None:
                                          lesson("S1", "R2", at(23, 50, day=9), id="late")]) == [OVERLAP, Q]
     assert ing.stored("online-classroom", "again") == OVERLAP
     assert ing.send("online-classroom", [lesson("S1", "R2", at(0, 20))]) == [OVERLAP]
+    # one room however it is written: trimmed, in any case, a number as its value; anything else names no room
+    assert ing.send("online-classroom", [lesson("S2", " r1 ", at(10, 20)), lesson("S2", 7, at(10)),
+                                         lesson("S2", 7.0, at(10, 5)), lesson("S2", {}, at(12)),
+                                         lesson("S2", False, at(12))]) == [
+        OVERLAP, Q, OVERLAP, *[("rejected", "attributes.classroom_id must name a room: a string or a number")] * 2]
 
 
 # --- daily cap --------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ for a batch, then kept up to date as the batch is qualified in the order its rep
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,9 +15,9 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from jifen.domain.operations import MISSING, Report
+from jifen.domain.operations import Report
 from jifen.ingest.qualify import subject_of
-from jifen.rules.conditions import walk
+from jifen.rules.conditions import room_key, walk
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 
 OVERLAP = "overlap"
@@ -87,11 +86,8 @@ def room_of(report: Report, rule: ActionRule) -> tuple[str, str] | None:
     """(school code, room) of a school's session held in a room (see ActionRule.room); None otherwise."""
     if rule.room is None or not report.school_id:
         return None
-    room = report.value(rule.room)
-    if room is MISSING or room is None or (isinstance(room, str) and not room.strip()):
-        return None
-    # a room named by a number or an object is told apart by its JSON, as the recount reads it
-    return report.school_id, room if isinstance(room, str) else json.dumps(room, ensure_ascii=False, sort_keys=True)
+    room = room_key(report.value(rule.room))
+    return (report.school_id, room) if room is not None else None
 
 
 def session_owner(report: Report, rule: ActionRule, indicator: Indicator, session: bool | None = None

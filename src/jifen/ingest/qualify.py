@@ -7,7 +7,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from jifen.domain.operations import FieldProblem, Outcome, Report, Status
-from jifen.rules.conditions import Context, History
+from jifen.rules.conditions import Context, History, room_key
 from jifen.rules.schema import ActionRule, Indicator, RuleSet
 
 
@@ -68,6 +68,8 @@ def check_fields(
             rule.qualifies.check(report, dry)
     except FieldProblem as problem:
         return problem.reason
+    if rule.room is not None and room_key(report.value(rule.room)) is None:
+        return f"{rule.room} must name a room: a string or a number"
     return None
 
 

@@ -43,6 +43,16 @@ def _field_path(value: str) -> str:
 FieldPath = Annotated[str, AfterValidator(_field_path)]
 
 
+def room_key(value: Any) -> str | None:
+    """The room a session's room attribute names (ActionRule.room), as rooms are compared: a string stripped and
+    lower-cased, a number as its value ("1" for 1 and 1.0); None for anything else (no room)."""
+    if isinstance(value, str):
+        return value.strip().lower() or None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _present(report: Report, path: str) -> Any:
     value = report.value(path)
     if value is MISSING:

@@ -138,11 +138,16 @@ def _per_rule(t: ir.Table, entries: list[Rule], value: Callable[[ActionRule], ir
 
 
 def _storable(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
-    """What ingestion checked before storing: ``requires`` met and ``qualifies`` with no field problem."""
-    checks = [compile_condition(c, inputs) == MET for c in rule.requires]
+    """What ingestion checked before storing: ``requires`` met, ``qualifies`` with no field problem, and a room
+    named where the action has one."""
+    checks = [compile_condition(c, inputs) == MET for c in rule.requires] + _room_named(rule, inputs)
     if rule.qualifies is not None:
         checks.append(compile_condition(rule.qualifies, inputs) != PROBLEM)
     return ibis.and_(*checks) if checks else ibis.literal(True)
+
+
+def _room_named(rule: ActionRule, inputs: Inputs) -> list[ir.BooleanValue]:
+    return [] if rule.room is None else [inputs.column(rule.room, "room").notnull()]
 
 
 _no_history = (ibis.literal(False), ibis.literal(False))  # nothing claimed, not counted this year
@@ -161,6 +166,7 @@ def _first_ok(rule: ActionRule, inputs: Inputs) -> ir.BooleanValue:
     """``_storable`` and ``_met`` at once: ``qualifies`` met is also free of a field problem, so the two make
     one test of each condition instead of two."""
     checks = [compile_condition(c, inputs) == MET for c in (*rule.requires, *filter(None, [rule.qualifies]))]
+    checks += _room_named(rule, inputs)
     return ibis.and_(*checks) if checks else ibis.literal(True)
 
 
@@ -247,7 +253,7 @@ def _owner(t: ir.Table, entries: list[Rule], fields: list[flat.FlatField]) -> ir
     with a room, the school's room, as the school code and the room joined by a unit separator (no code holds
     one). Null for other reports."""
     rooms = [(t.rule_no == e.number, t.school_code.concat(ROOM_SEPARATOR, t[flat.column_for(fields, e.rule.room,
-                                                                                          "present")]))
+                                                                                          "room")]))
              for e in entries if e.rule.room is not None]
     return ibis.cases((t.subject == "teacher", t.teacher_id), *rooms, else_=ibis.null("string"))
 

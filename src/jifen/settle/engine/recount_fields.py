@@ -8,6 +8,7 @@ type (that is what makes a report ``rejected``). The kinds:
 - ``number`` (at_least, between): float64; booleans are not numbers, as at ingestion;
 - ``string`` (one_of, equals a string) and ``boolean`` (equals true/false);
 - ``present``: the value as text (JSON for a non-string), null when absent or a blank string;
+- ``room`` (an action's ``room``): the room as sessions are compared (``jifen.rules.conditions.room_key``);
 - ``content`` (unique_content): the content key ingestion stores (the string stripped and lower-cased), null when
   it is not a non-empty string of at most 128 characters. Made here, in Python, so every engine compares the
   same strings (SQL ``trim`` and Python ``strip`` disagree on the ideographic space).
@@ -28,15 +29,17 @@ import pyarrow as pa
 from sqlalchemy import Connection, ColumnElement, select
 
 from jifen.ingest.antigaming import LONGEST_SESSION
-from jifen.rules.conditions import MAX_CONTENT_KEY, AtLeast, Between, Equals, OneOf, Present, UniqueContent, walk
+from jifen.rules.conditions import (
+    MAX_CONTENT_KEY, AtLeast, Between, Equals, OneOf, Present, UniqueContent, room_key, walk,
+)
 from jifen.rules.schema import RuleSet
 from jifen.store.tables import operations
 
-Kind = Literal["number", "string", "boolean", "present", "content"]
+Kind = Literal["number", "string", "boolean", "present", "content", "room"]
 PREFIX = "attributes."
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TYPES: dict[str, pa.DataType] = {"number": pa.float64(), "string": pa.string(), "boolean": pa.bool_(),
-                                  "present": pa.string(), "content": pa.string()}
+                                  "present": pa.string(), "content": pa.string(), "room": pa.string()}
 
 # The operation's own fields, as every engine reads them. Timestamps are UTC; ``day`` and ``month`` local.
 BASE_SCHEMA = pa.schema([
@@ -92,7 +95,8 @@ def _content(value: Any) -> str | None:
     return value.strip().lower()
 
 
-_READERS = {"number": _number, "string": _string, "boolean": _boolean, "present": _present, "content": _content}
+_READERS = {"number": _number, "string": _string, "boolean": _boolean, "present": _present, "content": _content,
+            "room": room_key}
 
 
 def _uses(condition: Any) -> Iterator[tuple[str, Kind]]:
@@ -120,11 +124,12 @@ def flat_fields(rules: RuleSet) -> list[FlatField]:
     uses: dict[str, list[Kind]] = {}
     for app in rules.apps:
         for rule in app.actions:
-            for root in [*rule.requires, *([rule.qualifies] if rule.qualifies is not None else [])]:
-                for path, kind in _uses(root):
-                    kinds = uses.setdefault(path[len(PREFIX):], [])
-                    if kind not in kinds:
-                        kinds.append(kind)
+            roots = [*rule.requires, *([rule.qualifies] if rule.qualifies is not None else [])]
+            room = [(rule.room, "room")] if rule.room is not None and rule.room.startswith(PREFIX) else []
+            for path, kind in [*(use for root in roots for use in _uses(root)), *room]:
+                kinds = uses.setdefault(path[len(PREFIX):], [])
+                if kind not in kinds:
+                    kinds.append(kind)
     fields: list[FlatField] = []
     for name in sorted(uses):
         safe = re.sub(r"\W", "_", name, flags=re.ASCII)

@@ -124,7 +124,7 @@ def test_the_card_of_a_teacher(region: Region) -> None:
         {"code": "lesson_prep", "name": "线上备课", "count": 1},
         {"code": "interactive_teaching", "name": "互动授课", "count": 1}]}
     assert data["credits"] == {"credits": 2.29, "full": 10, "annual_points": 48, "annual_max": 210,
-                               "months_on_roster": 2, "assessment_max": 10}
+                               "months_on_roster": 2, "months_counted": 2, "assessment_max": 10}
     end_of_month = region.card("T1", date(2026, 10, 31))
     assert end_of_month["this_month"]["qualified_operations"] == 3
     assert region.card("T1", date(2026, 10, 1))["this_month"]["qualified_operations"] == 1, "Oct 1 00:30 (+08)"
@@ -238,8 +238,8 @@ def test_a_year_of_two_rule_sets_credits_the_months_with_a_maximum() -> None:
 
     ningxia, shihe = (Decimal(100), Decimal(10)), (Decimal(0), Decimal(0))
     months = [(Decimal(20), *ningxia), (Decimal(98), *shihe), (Decimal(64), *shihe)]
-    assert of_year(months) == (Decimal(20), Decimal(110), Decimal("1.82"))
-    assert of_year(months[1:]) == (Decimal(0), Decimal(0), None), "no month with a maximum: no credits"
+    assert of_year(months) == (Decimal(20), Decimal(110), Decimal("1.82"), 1)
+    assert of_year(months[1:]) == (Decimal(0), Decimal(0), None, 0), "no month with a maximum: no credits"
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------
@@ -369,9 +369,9 @@ def test_the_credits_list_at_the_command_line(region: Region, cli_env: dict[str,
     written = _cli(cli_env, "credits", "region", REGION[0], "--on", "2026-10-15", "--format", "xlsx", "-o", str(book))
     assert written.exit_code == 0 and "6 teachers written" in written.stdout
     sheet = load_workbook(book).active
-    assert [c.value for c in sheet[2]] == ["教师编号", "姓名", "学校代码", "学校", "县区", "在册月数", "年度积分",
-                                           "年度满分", "继续教育学分"]
-    assert [c.value for c in sheet[3]][0:2] == ["T1", "张伟"] and sheet[3][8].value == 2.29
+    assert [c.value for c in sheet[2]] == ["教师编号", "姓名", "学校代码", "学校", "县区", "在册月数", "计入月数",
+                                           "计入积分", "年度满分", "继续教育学分"]
+    assert [c.value for c in sheet[3]][0:2] == ["T1", "张伟"] and sheet[3][9].value == 2.29
     refused = _cli(cli_env, "credits", "school", S1, "--format", "xlsx")
     assert refused.exit_code != 0 and "-o FILE.xlsx" in refused.stderr
     for level, code in (("region", "640001"), ("school", "999999")):

@@ -30,13 +30,14 @@ def credits(annual_points: Decimal, maximum: Decimal) -> Decimal | None:
     return round_half_up(Fraction(FULL_CREDITS) * share, POINTS_PLACES)
 
 
-def of_year(months: Iterable[tuple[Decimal, Decimal, Decimal]]) -> tuple[Decimal, Decimal, Decimal | None]:
-    """(annual points, prorated annual maximum, credits) of a teacher's settled months of a year, each given as
-    (its points, its rules' teacher maximum, its rules' yearly assessment maximum). Only the months scored under
-    rules with a maximum count, points and maximum alike: a month of fixed points (Shihe) has no maximum to
-    prorate, and its points would fill another month's. The assessment counts once, at its largest maximum."""
+def of_year(months: Iterable[tuple[Decimal, Decimal, Decimal]]) -> tuple[Decimal, Decimal, Decimal | None, int]:
+    """(annual points, prorated annual maximum, credits, months counted) of a teacher's settled months of a year,
+    each given as (its points, its rules' teacher maximum, its rules' yearly assessment maximum). Only the months
+    scored under rules with a maximum count, points and maximum alike: a month of fixed points (Shihe) has no
+    maximum to prorate, and its points would fill another month's. The assessment counts once, at its largest
+    maximum."""
     counted = [m for m in months if m[1] > 0]
     annual = sum((points for points, _, _ in counted), Decimal(0))
     maximum = annual_max((monthly for _, monthly, _ in counted),
                          max((assessment for _, _, assessment in counted), default=Decimal(0)))
-    return annual, maximum, credits(annual, maximum)
+    return annual, maximum, credits(annual, maximum), len(counted)

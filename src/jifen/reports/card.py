@@ -56,7 +56,8 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
     counts = {code: n for code, n in teacher_operations.qualified_by_indicator(
         connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
                                                                  tzinfo=tz)).items() if code in own}
-    credited, maximum, earned = credit_rules.of_year((m.points, m.monthly_max, m.assessment_max) for m in settled)
+    credited, maximum, earned, counted = credit_rules.of_year((m.points, m.monthly_max, m.assessment_max)
+                                                              for m in settled)
     annual = sum((m.points for m in settled), Decimal(0))
     # with no month settled yet, credits are 0 of what the rules in force can earn, or none at all when they have
     # no annual maximum to prorate against (fixed points): what the card says once a month is settled
@@ -74,6 +75,7 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
                    for m in settled],
         "credits": {"credits": number(earned), "full": number(credit_rules.FULL_CREDITS),
                     "annual_points": number(credited), "annual_max": number(maximum), "months_on_roster": len(settled),
+                    "months_counted": counted,
                     "assessment_max": number(max(m.assessment_max for m in settled)) if settled else None},
         "drafts": sorted({m.month for m in settled if m.draft} | ({last.month} if last and last.draft else set())),
     }

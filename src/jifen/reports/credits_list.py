@@ -67,10 +67,12 @@ def credits_list(connection: Connection, level: str, code: str, on: date) -> dic
         chain = {"school": found.school_code, "county": county, "city": counties.get(county, ("", None))[1] or ""}
         if level != "region" and chain[level] != code:
             continue
-        annual, maximum, earned = credit_rules.of_year(zip(found.points, found.maxima, found.assessments, strict=True))
+        annual, maximum, earned, counted = credit_rules.of_year(zip(found.points, found.maxima, found.assessments,
+                                                                    strict=True))
         rows.append({"teacher_id": teacher_id, "name": found.name, "school_code": found.school_code,
                      "school_name": schools.get(found.school_code, ("", None))[0], "county_code": county,
                      "county_name": counties.get(county, ("", None))[0], "months_on_roster": len(found.points),
+                     "months_counted": counted,
                      "annual_points": number(annual), "annual_max": number(maximum), "credits": number(earned)})
     rows.sort(key=lambda r: (r["county_code"], r["school_code"], r["teacher_id"]))
     return {"level": level, "code": code, "year": on.year, "on": on.isoformat(),
@@ -79,12 +81,14 @@ def credits_list(connection: Connection, level: str, code: str, on: date) -> dic
 
 
 def sheet(data: dict[str, Any]) -> Sheet:
-    """The list as rows for a file: one teacher a row, by county, school and teacher id."""
+    """The list as rows for a file: one teacher a row, by county, school and teacher id. 计入月数: the months
+    scored under rules with a maximum, which alone count toward credits (fixed points have none)."""
     drafts = [m["month"][5:] + "月" for m in data["months"] if m["draft"]]
     title = (f"{data['year']} 年继续教育学分（{datasets.LEVEL_NAMES[data['level']]} {data['code']}，截至 {data['on']}，"
              f"满分 {data['full']}）" + (f"；草稿月份：{'、'.join(drafts)}" if drafts else ""))
-    headers = ["教师编号", "姓名", "学校代码", "学校", "县区", "在册月数", "年度积分", "年度满分", "继续教育学分"]
+    headers = ["教师编号", "姓名", "学校代码", "学校", "县区", "在册月数", "计入月数", "计入积分", "年度满分",
+               "继续教育学分"]
     body = [[r["teacher_id"], r["name"], r["school_code"], r["school_name"], r["county_name"], r["months_on_roster"],
-             r["annual_points"], r["annual_max"], r["credits"]] for r in data["teachers"]]
-    return Sheet(title=title, name="继续教育学分", headers=headers, rows=body, numeric=frozenset({6, 7, 8}),
+             r["months_counted"], r["annual_points"], r["annual_max"], r["credits"]] for r in data["teachers"]]
+    return Sheet(title=title, name="继续教育学分", headers=headers, rows=body, numeric=frozenset({7, 8, 9}),
                  filename=f"继续教育学分_{data['code']}_{data['year']}")

@@ -105,9 +105,12 @@ def card_lines(data: dict[str, Any]) -> list[str]:
     elif not credit["months_on_roster"]:
         credit_text = f"{fixed(credit['credits'], 2)} / {plain(credit['full'])}（本年尚无结算月份）"
     else:
+        counted = credit.get("months_counted", credit["months_on_roster"])
+        whole = counted == credit["months_on_roster"]  # a month of fixed points (Shihe) has no maximum: left out
         credit_text = (f"{fixed(credit['credits'], 2)} / {plain(credit['full'])}"
-                       f"（年度积分 {fixed(credit['annual_points'], 2)} ÷ 年度满分 {plain(credit['annual_max'])}，"
-                       f"在册 {credit['months_on_roster']} 个月"
+                       f"（{'年度积分' if whole else '计入学分的积分'} {fixed(credit['annual_points'], 2)} ÷ 年度满分 "
+                       f"{plain(credit['annual_max'])}，在册 {credit['months_on_roster']} 个月"
+                       + ("" if whole else f"，其中 {counted} 个月有满分、计入学分")
                        + (f"，含教师测评 {plain(credit['assessment_max'])}" if credit["assessment_max"] else "")
                        + "）")
     lines = [

@@ -27,6 +27,37 @@ CODES = {
 }
 _FIELD = r"(?P<field>duration_s|attributes\.[A-Za-z0-9_]+)"
 _CLAUSES: list[tuple[re.Pattern[str], str]] = [
+    # the envelope and the time, as ingestion rejects them
+    (re.compile(r"occurred_at is more than (?P<n>\d+) minutes? in the future"), "发生时间晚于当前时间 {n} 分钟以上"),
+    (re.compile(r"occurred_at is more than (?P<n>\d+) seconds? in the future"), "发生时间晚于当前时间 {n} 秒以上"),
+    (re.compile(r"occurred_at (?P<day>\d{4}-\d{2}-\d{2}) is older than the retention window of (?P<m>\d+) months "
+                r"\(the earliest month accepted is (?P<first>\d{4}-\d{2})\)"),
+     "发生日期 {day} 早于保留期（{m} 个月，最早受理 {first}）"),
+    (re.compile(r"occurred_at (?P<v>'[^']*') has no UTC offset"), "发生时间“{v}”缺少时区偏移（如 +08:00）"),
+    (re.compile(r"occurred_at (?P<v>'[^']*') is not ISO 8601"), "发生时间“{v}”不是 ISO 8601 格式"),
+    (re.compile(r"occurred_at must be an ISO 8601 string with offset"), "发生时间须为带时区偏移的 ISO 8601 字符串"),
+    (re.compile(r"(?P<who>teacher_id|school_id) is missing \(action (?P<a>\S+) is scored for the teacher\)"),
+     "缺少{who}（动作 {a} 计入教师）"),
+    (re.compile(r"(?P<who>teacher_id|school_id) is missing \(action (?P<a>\S+) is scored for the school\)"),
+     "缺少{who}（动作 {a} 计入学校）"),
+    (re.compile(r"(?P<who>occurred_at|action|id) is missing"), "缺少{who}"),
+    (re.compile(r"duration_s must be a number of seconds"), "时长须为秒数"),
+    (re.compile(r"duration_s must not be negative"), "时长不能为负数"),
+    (re.compile(r"duration_s must be at most (?P<n>\d+) \(24 hours\)"), "时长不能超过 {n} 秒（24 小时）"),
+    (re.compile(r"(?P<what>item|attributes) must be a JSON object"), "{what} 须为 JSON 对象"),
+    (re.compile(r"field (?P<f>'[^']*') is not part of the envelope; put it in attributes"),
+     "字段“{f}”不属于上报信封，请放入 attributes"),
+    (re.compile(r"action (?P<a>'[^']*') is not in the catalog of app (?P<app>'[^']*')"),
+     "应用 {app} 的接入目录中没有动作 {a}"),
+    (re.compile(r"id already received with different content \(stored as (?P<st>[a-z_]+), withdrawn since\)"),
+     "该 id 已以不同内容上报过（已存为 {st}，已撤回）"),
+    (re.compile(r"id already received with different content \(stored as (?P<st>[a-z_]+)\)"),
+     "该 id 已以不同内容上报过（已存为 {st}）"),
+    (re.compile(r"id is not a string of 1-128 characters"), "id 须为 1 至 128 个字符的字符串"),
+    (re.compile(r"(?P<f>[\w.]+) must not contain NUL characters"), "{f} 不能包含 NUL 字符"),
+    (re.compile(r"(?P<f>[\w.]+) must not contain lone surrogates"), "{f} 不能包含孤立的代理字符"),
+    (re.compile(r"(?P<field>attributes\.[\w.]+) must name a room: a string or a number"),
+     "{field}须为教室名称：字符串或数字"),
     (re.compile(_FIELD + r" (?P<actual>\S+) not between (?P<low>\S+) and (?P<high>\S+)"),
      "{field}为 {actual}，须在 {low} 至 {high} 之间"),
     (re.compile(_FIELD + r" (?P<actual>\S+) < (?P<least>\S+)"), "{field}为 {actual}，须不少于 {least}"),
@@ -41,7 +72,8 @@ _CLAUSES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"credited by appeal (?P<appeal>\d+)"), "已由申诉 {appeal} 补计，不重复计分"),
     (re.compile(r"\b(?P<code>duplicate_content|not_first_of_year|overlap|daily_cap)\b"), "{code}"),
 ]
-_WORDS = {"true": "是", "false": "否", "teacher_id": "教师", "school_id": "学校"}
+_WORDS = {"true": "是", "false": "否", "teacher_id": "教师", "school_id": "学校", "occurred_at": "发生时间",
+          "action": "动作", "item": "每条上报", "id": "编号（id）"}
 # The values the shipped rule sets name, as a teacher knows them; any other value is shown as sent
 VALUES = {
     "upload_document": "上传文档", "upload_resource": "上传资源", "upload_image": "上传图片", "evaluate": "评价",

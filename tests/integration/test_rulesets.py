@@ -95,10 +95,12 @@ def test_switching_to_shihe_from_a_month_on(region: Runtime, cli_env: dict[str, 
 
 
 def test_switching_a_published_month_says_so(region: Runtime, cli_env: dict[str, str]) -> None:
+    assert post(region, "hite-pi6", [op("lesson.create", teacher="T1", when=at(10))])[0]["status"] == "qualified"
     run(cli_env, "settle", "2026-09")
     run(cli_env, "publish", "2026-09")
     said = run(cli_env, "ruleset", "use", "shihe-2022", "--from", "2026-09")
     assert "注意 note: 2026-09 already published" in said and "score them by shihe-2022" in said
+    assert "1 reports of 2026-09 on were judged when they arrived, by the rules then in force" in said
     assert "already published" not in run(cli_env, "ruleset", "use", "ningxia-2022", "--from", "2026-10")
 
 

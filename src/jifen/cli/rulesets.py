@@ -21,6 +21,7 @@ def use(
     from_month: Annotated[str, typer.Option("--from", help="YYYY-MM: the first month it applies to")],
 ) -> None:
     """Switch the region to a rule set from a month on; earlier months keep theirs."""
+    from jifen.store import operations as operations_repo
     from jifen.store import settlements as settlements_repo
 
     month = Month.parse(from_month)
@@ -28,7 +29,12 @@ def use(
         loaded = runtime.rulebook.use(name, month, datetime.now(UTC))
         with runtime.database.read() as connection:
             published = settlements_repo.published_months_from(connection, str(month))
+            judged = operations_repo.judged_from(connection, str(month))
     console.print(f"rule set {loaded.name} v{loaded.version} ({loaded.rules.title}) in force from {month}")
+    if judged:
+        console.print(f"注意 note: {judged} reports of {month} on were judged when they arrived, by the rules then in "
+                      f"force, and keep their statuses; only reports received from now on are judged by {loaded.name} "
+                      f"(jifen recount {month} lists where the two judgments differ)", highlight=False, markup=False)
     if published:
         console.print(f"注意 note: {', '.join(published)} already published; their published versions stay as they "
                       f"are, and their next settlements (settle --due) score them by {loaded.name}, for a bureau to "

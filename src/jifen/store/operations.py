@@ -435,6 +435,13 @@ def events_between(connection: Connection, month: str, start: datetime, end: dat
     return [Event(*row) for row in rows]
 
 
+def judged_from(connection: Connection, month: str) -> int:
+    """How many reports of ``month`` and later are stored judged (qualified or not): by the rules in force when
+    they arrived."""
+    return int(connection.scalar(select(func.count()).select_from(operations).where(
+        operations.c.month >= month, operations.c.status.in_([Status.QUALIFIED, Status.NOT_QUALIFIED]))) or 0)
+
+
 def months_with_reports(connection: Connection, months: Iterable[str]) -> set[str]:
     """Those of these local months that hold at least one stored report (one seek of the month index each)."""
     return {month for month in months if connection.execute(

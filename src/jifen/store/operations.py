@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, tuple_, update
+from sqlalchemy import Connection, func, select, text, update
 
 from jifen.domain.operations import Status
 from jifen.store import lookups, operation_counts
@@ -307,12 +307,16 @@ def room_sessions_overlapping(connection: Connection, windows: Iterable[tuple[st
         earliest[key] = min(start, earliest.get(key, start))
     found = []
     c = operations.c
-    for chunk in lookups.chunks(list(earliest)):
+    days = sorted({day for _school, day in earliest})  # a batch's classes fall on a few days
+    # the days and the schools as two lists, their pairs sorted out here: SQLite seeks the (day, school) index for
+    # lists, but reads the whole table for a list of pairs
+    for chunk in lookups.chunks(sorted({school for school, _day in earliest})):
         rows = connection.execute(select(c.school_code, c.app_code, c.action, c.occurred_at, c.duration_s, c.day,
                                          c.attributes, c.ends_at).where(
-            tuple_(c.day, c.school_code).in_([(day, school) for school, day in chunk]),
+            c.day.in_(days), c.school_code.in_(chunk),
             c.duration_s.is_not(None), c.withdrawn_at.is_(None), c.status == Status.QUALIFIED))
-        found.extend(RoomSessionRow(*r[:7]) for r in rows if r.ends_at > earliest[(r.school_code, r.day)])
+        found.extend(RoomSessionRow(*r[:7]) for r in rows
+                     if (r.school_code, r.day) in earliest and r.ends_at > earliest[(r.school_code, r.day)])
     return found
 
 

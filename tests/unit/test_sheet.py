@@ -54,3 +54,17 @@ def test_csv_has_a_bom_and_blank_cells_for_missing_figures() -> None:
     assert text.startswith("\ufeff排名,")
     lines = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert lines[2] == ["2", "银川市第二中学", "640104002", "0", "", "0", ""]
+
+
+def test_a_schools_makeup_names_its_own_adjustments() -> None:
+    """The parts in brackets add up to the school's points: an adjustment of its own indicators is named."""
+    from jifen.reports.sheet import school_makeup
+
+    data = {"total": 25.70, "teacher_average": 17.09, "school_points": 8.61, "indicators": [
+        {"subject": "teacher", "name": "线上备课", "points": 20.0, "adjustment": 5},
+        {"subject": "school", "name": "三个课堂", "points": 7.93, "adjustment": 0},
+        {"subject": "school", "name": "校务管理", "points": 2.68, "adjustment": -2}]}
+    assert school_makeup(data) == ("总分 25.70 = 教师平均分 17.09 + 学校指标得分 8.61（三个课堂 7.93、校务管理 2.68、"
+                                   "人工调整 -2.00）")
+    data["indicators"][2]["adjustment"] = 0
+    assert school_makeup(data).endswith("（三个课堂 7.93、校务管理 2.68）")

@@ -28,7 +28,9 @@ class Sheet:
 def school_makeup(data: dict[str, Any]) -> str:
     """How a school's total is made: its teachers' average plus its own indicators' points, each named."""
     own = [i for i in data.get("indicators", []) if i["subject"] == "school"]
-    parts = "、".join(f"{i['name']} {i['points']:.2f}" for i in own)
+    adjusted = sum(i.get("adjustment") or 0 for i in own)  # the school's own adjustments, within its points
+    parts = "、".join([*(f"{i['name']} {i['points']:.2f}" for i in own),
+                      *([f"人工调整 {adjusted:+.2f}"] if adjusted else [])])
     return (f"总分 {data['total']:.2f} = 教师平均分 {data['teacher_average']:.2f} + 学校指标得分 "
             f"{data['school_points']:.2f}" + (f"（{parts}）" if parts else ""))
 

@@ -121,6 +121,8 @@ def recount(
             table.add_row(d.subject_kind, d.code, d.indicator, str(d.kept), str(d.recounted),
                           "申诉已补计 credited by appeal" if d.explained else "")
         console.print(table)
+        console.print("说明：待核验的上报在花名册导入其教师或学校时才核验，晚于此后收到的上报；复核按收到的顺序核验。"
+                      "围绕这类上报的重复内容、每日上限或授课重叠差异由此而来，其他差异则是故障。", highlight=False)
         console.print("A pending report is judged when a roster import brings its teacher or school in, after "
                       "reports received later; the recount judges in the order received. Differences of shared "
                       "content, caps or sessions around such reports come from that; any other is a fault.",

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from jifen.cli.context import console, opened, reports_errors
-from jifen.cli.teacher_views import parse_day
+from jifen.cli.teacher_views import Format, parse_day
 from jifen.errors import InvalidInput, NotFound
 from jifen.store import units
 
@@ -25,13 +25,6 @@ class UnitLevel(str, Enum):
     region = "region"
 
 
-class CreditsFormat(str, Enum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-    csv = "csv"
-
-
 @reports_errors
 def credits(
     level: Annotated[UnitLevel, typer.Argument(help="school, county, city or region")],
@@ -39,7 +32,7 @@ def credits(
     year: Annotated[int | None, typer.Option(help="YYYY (default: this year; a past year is counted to its end)")
                     ] = None,
     on: Annotated[str | None, typer.Option(help="YYYY-MM-DD: the months ended by that day (default: today)")] = None,
-    format: Annotated[CreditsFormat, typer.Option("--format", help="table, json, xlsx or csv")] = CreditsFormat.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, xlsx or csv")] = Format.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="the file to write (required for xlsx)")
                       ] = None,
 ) -> None:
@@ -50,9 +43,9 @@ def credits(
 
     if year is not None and on is not None:
         raise InvalidInput("give --year or --on, not both", details=[{"path": "on", "message": "not with --year"}])
-    if format is CreditsFormat.xlsx and output is None:
+    if format is Format.xlsx and output is None:
         raise InvalidInput("--format xlsx writes a file: give -o FILE.xlsx")
-    if format is CreditsFormat.table and output is not None:
+    if format is Format.table and output is not None:
         raise InvalidInput("-o writes a file of --format xlsx, csv or json; the table is for the terminal")
     with opened() as runtime:
         day = day_of(year, parse_day(on, "on"), datetime.now(UTC).astimezone(runtime.tz).date(), "on",
@@ -61,7 +54,7 @@ def credits(
             if units.chain_of(connection, level.value, code.strip(), runtime.settings.region_code) is None:
                 raise NotFound(f"{level.value} {code.strip()!r} is not on the roster")
             data = credits_list(connection, level.value, code.strip(), day)
-    if format is CreditsFormat.table:
+    if format is Format.table:
         rows = sheet(data)
         table = Table(*rows.headers, title=rows.title)
         for row in rows.rows:
@@ -72,12 +65,12 @@ def credits(
             console.print(f"{level.value} {code}: no teacher has a settled month of {day.year} by {day} "
                           "本年截至该日没有已结算月份", highlight=False)
         return
-    if format is CreditsFormat.json:
+    if format is Format.json:
         text = json.dumps(data, ensure_ascii=False) + "\n"
         body: bytes | None = None
     else:
         rows = sheet(data)
-        body = xlsx_file.render(rows) if format is CreditsFormat.xlsx else None
+        body = xlsx_file.render(rows) if format is Format.xlsx else None
         text = csv_file.render(rows)
     if output is None:
         sys.stdout.write(text.removeprefix(csv_file.BOM))

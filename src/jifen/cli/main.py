@@ -19,6 +19,7 @@ from jifen.cli.context import console, opened, reports_errors
 from jifen.cli.export import export_app
 from jifen.cli.rulesets import ruleset_app
 from jifen.cli.school_figures import registration_app, usage_app
+from jifen.cli.teacher_views import Format
 from jifen.config import Settings
 from jifen.store.tables import MAX_STORED_VERSION
 
@@ -51,13 +52,6 @@ class Level(str, Enum):
     county = "county"
     city = "city"
     region = "region"
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-    csv = "csv"
 
 
 def _now() -> datetime:

@@ -22,6 +22,15 @@ class Output(str, Enum):
     json = "json"
 
 
+class Format(str, Enum):
+    """Output, or a file: xlsx or csv."""
+
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+    csv = "csv"
+
+
 @reports_errors
 def explain(
     teacher_id: Annotated[str, typer.Argument(help="teacher id")],

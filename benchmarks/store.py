@@ -7,7 +7,8 @@ The roster (``jifen.demo.region``) is imported and every catalog app registered 
 the month's reports are stored by plain SQL (COPY on PostgreSQL) with the counts ingestion keeps, planner
 statistics gathered. Then, each timed on its own and printed with the process's peak memory so far:
 
-- ``settle``: the month's first settlement (``jifen settle``), written to the store;
+- ``settle``: the month's first settlement as ``jifen settle`` makes it (on ``JIFEN_SETTLE_ENGINE``), written to
+  the store;
 - ``settle_again``: after late reports that move a region average, version 2;
 - ``diff``: version 1 to 2 as a county admin's page asks for it (their county, the 50 largest moves), and the
   whole region's;
@@ -113,12 +114,16 @@ def main() -> None:
             _counted(runtime.database.url)
             print(f"{args.database} teachers={args.teachers} operations={args.operations} "
                   f"stored_s={time.perf_counter() - started:.0f}", flush=True)
-            now = datetime.now(UTC)
-            timed("settle", lambda: settle_month(runtime.database, runtime.ruleset, MONTH, region, now, tz))
+            now, engine = datetime.now(UTC), runtime.settings.settle_engine  # as jifen settle runs it
+
+            def settle() -> Any:
+                return settle_month(runtime.database, runtime.ruleset, MONTH, region, now, tz, engine=engine)
+
+            timed("settle", settle, f"engine={engine} ")
             bench.bulk_store(runtime.database.url, bench._COLUMNS,
                              _resources(teacher_ids[: len(teacher_ids) // 10], micro // 5, "late", tz), [])
             _counted(runtime.database.url)
-            timed("settle_again", lambda: settle_month(runtime.database, runtime.ruleset, MONTH, region, now, tz))
+            timed("settle_again", settle, f"engine={engine} ")
             with runtime.database.read() as connection:
                 county = connection.scalar(select(schools.c.county_code).order_by(schools.c.county_code))
                 teacher = connection.scalar(select(teachers.c.id).order_by(teachers.c.id))

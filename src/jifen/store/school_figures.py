@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jifen.domain.classroom_usage import Figure
 from jifen.domain.registration import COUNTS, Registration
-from jifen.store import roster_history
+from jifen.store import lookups, roster_history
 from jifen.store.tables import classroom_usage, operations, school_registration, schools, teachers
 
 _CHUNK = 300
@@ -155,12 +155,15 @@ def school_operation_counts(connection: Connection, county_code: str, *, indicat
     """Qualified, not withdrawn operations of an app's school-scored actions per school of the county at the end
     of ``month``, on local days from ``first_day`` up to (not including) ``end_day``."""
     at = roster_history.schools_at(month).subquery()
-    query = (select(operations.c.school_code, func.count())
-             .select_from(operations.join(at, at.c.school_code == operations.c.school_code))
-             .where(*_counted(indicator, app_code, actions, first_day, end_day, received_by),
-                    at.c.county_code == county_code)
-             .group_by(operations.c.school_code))
-    return {r[0]: int(r[1]) for r in connection.execute(query)}
+    county = list(connection.scalars(select(at.c.school_code).where(at.c.county_code == county_code)))
+    found: dict[str, int] = {}
+    for chunk in lookups.chunks(county):  # the county's schools as a list, not a join (see teacher_operation_counts)
+        query = (select(operations.c.school_code, func.count())
+                 .where(*_counted(indicator, app_code, actions, first_day, end_day, received_by),
+                        operations.c.school_code.in_(chunk))
+                 .group_by(operations.c.school_code))
+        found.update((r[0], int(r[1])) for r in connection.execute(query))
+    return found
 
 
 def first_operation_day(connection: Connection, *, indicator: str, app_code: str, actions: Sequence[str],

@@ -55,3 +55,23 @@ def test_a_month_whose_counts_agree_and_one_whose_do_not(runtime: Runtime, cli_e
 def test_a_month_that_is_not_one_is_refused(cli_env: dict[str, str]) -> None:
     refused = jifen(cli_env, "recount", "2026-13")
     assert refused.exit_code == 2 and "2026-13" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_table_lists_the_largest_differences_and_says_how_many_more(runtime: Runtime,
+                                                                       cli_env: dict[str, str]) -> None:
+    _region(runtime)
+    with runtime.database.transaction() as connection:  # two counts gone wrong: by 1 and by 4
+        for code, indicator, count in (("T2", "research_activity", 0), ("T1", "teaching_resources", 5)):
+            connection.execute(update(operation_counts).where(
+                operation_counts.c.subject_kind == "teacher", operation_counts.c.code == code,
+                operation_counts.c.indicator == indicator).values(count=count))
+    everything = json.loads(jifen(cli_env, "recount", MONTH, "--format", "json").stdout)["differences"]
+    assert [(d["code"], d["kept"], d["recounted"]) for d in everything] == [("T1", 5, 1), ("T2", 0, 1)]
+    first = json.loads(jifen(cli_env, "recount", MONTH, "--format", "json", "--limit", "1").stdout)
+    assert [d["code"] for d in first["differences"]] == ["T1"]
+
+    table = jifen(cli_env, "recount", MONTH, "--limit", "1")
+    assert table.exit_code == 1 and "teaching_resources" in table.stdout and "research_activity" not in table.stdout
+    assert "另有 1 项差异未列出 and 1 more of 2" in " ".join(table.stdout.split())
+    whole = jifen(cli_env, "recount", MONTH)
+    assert "research_activity" in whole.stdout and "另有" not in whole.stdout

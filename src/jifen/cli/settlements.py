@@ -92,6 +92,8 @@ def diff(
 @reports_errors
 def recount(
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many differences, the largest first "
+                                                          "(default: 50 in a table, all in json)")] = None,
     format: Annotated[Output, typer.Option("--format", help="table (Chinese) or json")] = Output.table,
 ) -> None:
     """Audit a month's counts: recount its qualifying operations from the raw reports and compare them with the
@@ -101,11 +103,12 @@ def recount(
     parsed = Month.parse(month)
     with opened() as runtime, console.status(f"recounting {parsed} from the raw operations 正在重新计数"):
         check = check_month(runtime.database, runtime.rulebook.rules_for(parsed), parsed)
+    largest_first = sorted(check.differences, key=lambda d: -abs(d.recounted - d.kept))
     if format is Output.json:
         sys.stdout.write(json.dumps({"month": check.month, "agrees": check.agrees, "kept": check.kept,
                                      "recounted": check.recounted,
                                      "differences": [{**vars(d), "explained": d.explained}
-                                                     for d in check.differences]}, ensure_ascii=False) + "\n")
+                                                     for d in largest_first[:limit]]}, ensure_ascii=False) + "\n")
     elif not check.differences:
         console.print(f"{check.month}: 重新计数与入库时的计数一致 the recount agrees with the counts kept "
                       f"({check.kept} counts of teachers and schools by indicator)", highlight=False)
@@ -117,10 +120,15 @@ def recount(
         table = Table(title=f"{check.month} 计数不一致 counts that differ", title_justify="left")
         for header in ("对象", "代码", "指标", "入库计数", "重新计数", "说明"):
             table.add_column(header, justify="right" if "计数" in header else "left")
-        for d in check.differences:
+        shown = largest_first[:limit or 50]
+        for d in shown:
             table.add_row(d.subject_kind, d.code, d.indicator, str(d.kept), str(d.recounted),
                           "申诉已补计 credited by appeal" if d.explained else "")
         console.print(table)
+        if len(shown) < len(check.differences):
+            console.print(f"另有 {len(check.differences) - len(shown)} 项差异未列出 and "
+                          f"{len(check.differences) - len(shown)} more of {len(check.differences)}: --limit N, "
+                          "or --format json for all", highlight=False)
         console.print("说明：待核验的上报在花名册导入其教师或学校时才核验，晚于此后收到的上报；复核按收到的顺序核验。"
                       "围绕这类上报的重复内容、每日上限或授课重叠差异由此而来，其他差异则是故障。", highlight=False)
         console.print("A pending report is judged when a roster import brings its teacher or school in, after "

@@ -26,6 +26,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -77,20 +78,32 @@ class Counties:
         teachers = {tid: schools[t.school_code] for tid, t in roster.teachers.items() if t.school_code in schools}
         return cls(teachers, schools, {ind.code: ind.subject for ind in rules.rules.indicators})
 
-    def county(self, teacher_id: str | None, school_code: str | None, indicator: str) -> str:
-        by_teacher, by_school = self.teachers.get(teacher_id or ""), self.schools.get(school_code or "")
-        subject = self.subjects.get(indicator)
-        if subject == "teacher":
-            return by_teacher or UNKNOWN_COUNTY
-        if subject == "school":
-            return by_school or UNKNOWN_COUNTY
-        return by_teacher or by_school or UNKNOWN_COUNTY  # an indicator the rule set does not know
-
     def column(self, batch: pa.RecordBatch) -> pa.Array:
-        """The county partition of each operation of a batch."""
-        rows = zip(batch.column("teacher_id").to_pylist(), batch.column("school_code").to_pylist(),
-                   batch.column("indicator").to_pylist(), strict=True)
-        return pa.array([self.county(*row) for row in rows], pa.string())
+        """The county partition of each operation of a batch, looked up column-wise."""
+        by_teacher = _looked_up(batch.column("teacher_id"), self._teachers)
+        by_school = _looked_up(batch.column("school_code"), self._schools)
+        subject = _looked_up(batch.column("indicator"), self._subjects)
+        either = pc.coalesce(by_teacher, by_school)
+        chosen = pc.if_else(pc.equal(subject, "teacher"), by_teacher,
+                            pc.if_else(pc.equal(subject, "school"), by_school, either))
+        return pc.fill_null(pc.if_else(pc.is_null(subject), either, chosen), UNKNOWN_COUNTY)
+
+    @cached_property
+    def _teachers(self) -> tuple[pa.Array, pa.Array]:
+        return pa.array(list(self.teachers), pa.string()), pa.array(list(self.teachers.values()), pa.string())
+
+    @cached_property
+    def _schools(self) -> tuple[pa.Array, pa.Array]:
+        return pa.array(list(self.schools), pa.string()), pa.array(list(self.schools.values()), pa.string())
+
+    @cached_property
+    def _subjects(self) -> tuple[pa.Array, pa.Array]:
+        return pa.array(list(self.subjects), pa.string()), pa.array(list(self.subjects.values()), pa.string())
+
+
+def _looked_up(keys: pa.Array, table: tuple[pa.Array, pa.Array]) -> pa.Array:
+    """The value of each key (null for a key not in the table, or null)."""
+    return pc.take(table[1], pc.index_in(keys, value_set=table[0]))
 
 
 @dataclass

@@ -22,22 +22,25 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
+import msgspec
 import pyarrow as pa
-from sqlalchemy import Connection, ColumnElement, select
+import pyarrow.compute as pc
+from sqlalchemy import Connection, ColumnElement, Text, cast, select
 
 from jifen.ingest.antigaming import LONGEST_SESSION
 from jifen.rules.conditions import (
     MAX_CONTENT_KEY, AtLeast, Between, Equals, OneOf, Present, UniqueContent, room_key, walk,
 )
 from jifen.rules.schema import RuleSet
+from jifen.store.streamed import driver_rows
 from jifen.store.tables import operations
 
 Kind = Literal["number", "string", "boolean", "present", "content", "room"]
 PREFIX = "attributes."
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TYPES: dict[str, pa.DataType] = {"number": pa.float64(), "string": pa.string(), "boolean": pa.bool_(),
                                   "present": pa.string(), "content": pa.string(), "room": pa.string()}
 
@@ -156,49 +159,81 @@ def schema(fields: list[FlatField], *, with_attributes: bool = False) -> pa.Sche
     return pa.schema([*BASE_SCHEMA, *extra])
 
 
-def _span_us(occurred_at: datetime, duration_s: float | None) -> tuple[int | None, int | None]:
-    """The session span as ingestion takes it (at most a day long), in microseconds since the epoch."""
-    start = (occurred_at - _EPOCH) // timedelta(microseconds=1)
-    if duration_s is None:
-        return start, None
-    length = timedelta(seconds=min(duration_s, LONGEST_SESSION.total_seconds()))
-    return start, (occurred_at + length - _EPOCH) // timedelta(microseconds=1)
+_MICROSECOND = timedelta(microseconds=1)
+_LONGEST_S = LONGEST_SESSION.total_seconds()
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+@lru_cache(maxsize=4096)  # a month's sessions share a few lengths
+def _length_us(duration_s: float) -> int:
+    """A session's length as ingestion adds it to its start (at most a day), in microseconds."""
+    return timedelta(seconds=min(duration_s, _LONGEST_S)) // _MICROSECOND
 
 
 _TIMESTAMPS = ("occurred_at", "received_at", "withdrawn_at")
+_SELECTED = (*_STORED, "attributes")
+_UTC_US = pa.timestamp("us", tz="UTC")
 
 
 def to_batch(rows: Iterable[Mapping[str, Any]], fields: list[FlatField], target: pa.Schema) -> pa.RecordBatch:
     """Stored operations (rows of ``operations``, by column name) as one flattened Arrow batch."""
-    columns: dict[str, list[Any]] = {name: [] for name in target.names}
-    for values in rows:
-        for name in _STORED:
-            columns[name].append(_as_utc(values[name]) if name in _TIMESTAMPS else values[name])
-        start, end = _span_us(columns["occurred_at"][-1], values["duration_s"])
-        columns["start_us"].append(start)
-        columns["end_us"].append(end)
-        attributes = values["attributes"] or {}
-        for field in fields:
-            columns[field.column].append(field.value(attributes))
-        if "attributes" in columns:
-            columns["attributes"].append(json.dumps(attributes, ensure_ascii=False, sort_keys=True))
-    return pa.RecordBatch.from_pydict(columns, schema=target)
+    return _batch([tuple(row[name] for name in _SELECTED) for row in rows], fields, target)
+
+
+def _batch(rows: list[tuple[Any, ...]], fields: list[FlatField], target: pa.Schema) -> pa.RecordBatch:
+    """Rows of the ``_SELECTED`` columns (timestamps as datetimes or SQLite's text, attributes as a dict or JSON
+    text) as one flattened Arrow batch, built column by column."""
+    columns = dict(zip(_SELECTED, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(_SELECTED, ())
+    arrays: dict[str, pa.Array] = {}
+    for name in _STORED:
+        values = columns[name]
+        arrays[name] = _instants(values) if name in _TIMESTAMPS else pa.array(values, target.field(name).type)
+    arrays["start_us"] = pc.cast(arrays["occurred_at"], pa.int64())
+    lengths = [None if d is None else _length_us(d) for d in columns["duration_s"]]
+    arrays["end_us"] = pc.add(arrays["start_us"], pa.array(lengths, pa.int64()))
+    attributes = [_attributes(value) for value in columns["attributes"]]
+    for field in fields:
+        arrays[field.column] = pa.array([field.value(a) if a else None for a in attributes], _TYPES[field.kind])
+    if "attributes" in target.names:
+        arrays["attributes"] = pa.array(
+            ["{}" if not a else json.dumps(a, ensure_ascii=False, sort_keys=True) for a in attributes], pa.string())
+    return pa.RecordBatch.from_pydict({name: arrays[name] for name in target.names}, schema=target)
+
+
+def _instants(values: tuple[Any, ...]) -> pa.Array:
+    """Timestamps as UTC: SQLite's text ('YYYY-MM-DD HH:MM:SS.ffffff', UTC) parsed by Arrow, datetimes (naive
+    ones UTC) converted; text Arrow cannot parse is read as the store reads it."""
+    if any(isinstance(value, str) for value in values):
+        try:
+            return pc.cast(pa.array(values, pa.string()), pa.timestamp("us")).cast(_UTC_US)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = tuple(datetime.fromisoformat(v) if isinstance(v, str) else v for v in values)
+    return pa.array(values, _UTC_US)  # aware datetimes converted to UTC, naive ones taken as UTC
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    """A report's attributes from the column (JSON text, or already a dict); ``{}`` for none."""
+    if value is None or value == "{}":
+        return _EMPTY
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = msgspec.json.decode(value)
+    except msgspec.DecodeError:  # what only the standard reader takes (lone surrogates, very large numbers)
+        parsed = json.loads(value)
+    return parsed if isinstance(parsed, dict) else _EMPTY
 
 
 def batches(connection: Connection, fields: list[FlatField], *, where: ColumnElement[bool] | None = None,
             chunk: int = 50_000, with_attributes: bool = False) -> Iterator[pa.RecordBatch]:
-    """The stored operations (those matching ``where``) in received order, ``chunk`` rows per batch, streamed:
-    at most one chunk is held in memory."""
+    """The stored operations (those matching ``where``, which compares with text and numbers only) in received
+    order, ``chunk`` rows per batch, streamed from the driver: at most one chunk is held in memory."""
     target = schema(fields, with_attributes=with_attributes)
-    query = select(*(operations.c[name] for name in _STORED), operations.c.attributes).order_by(operations.c.id)
+    query = select(*(operations.c[name] for name in _STORED), cast(operations.c.attributes, Text)
+                   ).order_by(operations.c.id)
     if where is not None:
         query = query.where(where)
-    result = connection.execution_options(stream_results=True, yield_per=chunk).execute(query)
-    for part in result.partitions(chunk):
-        yield to_batch((row._mapping for row in part), fields, target)
+    for rows in driver_rows(connection, query, chunk):
+        yield _batch(rows, fields, target)

@@ -442,4 +442,6 @@ def test_a_month_that_has_not_begun_is_not_settled(runtime: Runtime, cli_env: di
     assert result.exit_code == 2
     assert result.stderr.startswith("错误 error: month 2099-01 has not begun (it is ")
     assert "there is nothing to settle yet" in result.stderr
-    assert jifen(cli_env, "versions", "2099-01").stderr.strip() == "错误 error: month 2099-01 is not settled"
+    assert "  2099-01 尚未开始，还没有可结算的内容。\n" in result.stderr  # and in Chinese, on a line of its own
+    assert jifen(cli_env, "versions", "2099-01").stderr.strip().splitlines() == [
+        "错误 error: month 2099-01 is not settled", "  2099-01 尚未结算。"]

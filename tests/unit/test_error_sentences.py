@@ -6,7 +6,7 @@ import pytest
 
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput
-from jifen.web.pages.error_sentences import sentence_for
+from jifen.reports.error_sentences import sentence_for
 
 
 def test_a_month_that_is_not_one() -> None:
@@ -29,6 +29,26 @@ def test_a_month_that_is_not_one() -> None:
      "这条上报不是您本人的上报，不能申诉。"),
 ])
 def test_the_refusals_pages_meet_most(message: str, sentence: str) -> None:
+    assert sentence_for(message) == sentence
+
+
+@pytest.mark.parametrize(("message", "sentence"), [
+    ("month 2026-10 is not settled", "2026-10 尚未结算。"),
+    ("published month 2026-10 is not settled", "2026-10 尚未结算。"),
+    ("教师 'T1' is not on the roster", "教师 T1 不在名册中。"),
+    ("county '640104' is not on the roster", "县区 640104 不在名册中。"),
+    ("学校 '640104001' is not in the settlement of 2026-10 (version 2)", "学校 640104001 不在 2026-10 的结算中。"),
+    ("roster.csv: cannot read the file: No such file or directory",
+     "无法读取文件 roster.csv（No such file or directory）。"),
+    ("month 2099-01 has not begun (it is 2026-11-25 17:00 in Asia/Shanghai): there is nothing to settle yet",
+     "2099-01 尚未开始，还没有可结算的内容。"),
+    ("the roster of 2026-10 is empty: nothing to settle; import the roster first (jifen orgs import)",
+     "2026-10 的名册为空，无法结算：请先导入名册（jifen orgs import）。"),
+    ("2026-10 was settled again meanwhile; nothing was stored", "2026-10 刚被再次结算，本次结果未保存。"),
+    ("unknown rule set 'nope'; shipped: ningxia-2022, shihe-2022", "没有名为 nope 的规则集。"),
+    ("no user 'li'; create one with jifen users add", "没有用户 li：请先用 jifen users add 创建。"),
+])
+def test_the_refusals_the_command_line_meets_most(message: str, sentence: str) -> None:
     assert sentence_for(message) == sentence
 
 

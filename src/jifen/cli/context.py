@@ -15,6 +15,7 @@ from rich.console import Console
 
 from jifen.config import Settings
 from jifen.errors import JifenError
+from jifen.reports.error_sentences import sentence_for
 from jifen.runtime import Runtime
 
 P = ParamSpec("P")
@@ -45,6 +46,9 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except JifenError as exc:
             print(f"错误 error: {exc.message}", file=sys.stderr)
+            sentence = sentence_for(exc.message)
+            if sentence:
+                print(f"  {sentence}", file=sys.stderr)
             for detail in exc.details[1:20]:
                 text = str(detail.get("message", detail))
                 if text not in exc.message:

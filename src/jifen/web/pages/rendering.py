@@ -27,7 +27,7 @@ from jifen.reports import reasons
 from jifen.store.access import User
 from jifen.web import sessions
 from jifen.web.pages import vendor
-from jifen.web.pages.error_sentences import sentence_for
+from jifen.reports.error_sentences import sentence_for
 
 # Pages load scripts and styles from this server only; ECharts and the page script set styles from script.
 SECURITY_HEADERS = {

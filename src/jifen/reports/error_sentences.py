@@ -1,12 +1,13 @@
-"""The Chinese sentence a page gives for a refusal the service words in English (its messages are for integrators):
-the refusals people meet most on the pages, each told in its own words; any other gets its status's sentence
-(jifen.web.pages.rendering). The English message still follows, as the details."""
+"""The Chinese sentence for a refusal the service words in English (its messages are for integrators): the refusals
+people meet most on the pages and at the command line, each told in its own words. A page gives any other its
+status's sentence (jifen.web.pages.rendering); the English message still follows, as the details."""
 
 from __future__ import annotations
 
 import re
 
 LEVELS = {"teacher": "教师", "school": "学校", "county": "县区", "city": "市", "region": "自治区"}
+_LEVEL = r"(?P<level>teacher|school|county|city|region|教师|学校|县区|市|自治区)"
 
 _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), sentence) for pattern, sentence in (
     (r"month '(?P<month>[^']*)' is not YYYY-MM", "“{month}”不是有效的月份，应写作 YYYY-MM（如 2026-10）。"),
@@ -20,6 +21,17 @@ _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern)
      "{level} {code} 不在您的管理范围内。"),
     (r"^appeal (?P<appeal>\d+) is outside the scope of user", "申诉 {appeal} 不在您可查看的范围内。"),
     (r"is not one of the reports of teacher", "这条上报不是您本人的上报，不能申诉。"),
+    (r"^(?:\w+ )?month (?P<month>\d{4}-\d{2}) is not settled$", "{month} 尚未结算。"),
+    (rf"^{_LEVEL} '(?P<code>[^']*)' is not on the roster", "{level} {code} 不在名册中。"),
+    (rf"^{_LEVEL} '(?P<code>[^']*)' is not in the settlement of (?P<month>\d{{4}}-\d{{2}})",
+     "{level} {code} 不在 {month} 的结算中。"),
+    (r"^(?P<file>.+): cannot read the file: (?P<why>.*)$", "无法读取文件 {file}（{why}）。"),
+    (r"^month (?P<month>\d{4}-\d{2}) has not begun", "{month} 尚未开始，还没有可结算的内容。"),
+    (r"^the roster of (?P<month>\S+) is empty", "{month} 的名册为空，无法结算：请先导入名册（jifen orgs import）。"),
+    (r"^no month is settled yet", "还没有结算过任何月份。"),
+    (r"^(?P<month>\d{4}-\d{2}) was settled again meanwhile", "{month} 刚被再次结算，本次结果未保存。"),
+    (r"^unknown rule set '(?P<name>[^']*)'", "没有名为 {name} 的规则集。"),
+    (r"^no user '(?P<name>[^']*)'", "没有用户 {name}：请先用 jifen users add 创建。"),
 ))
 
 
@@ -30,6 +42,6 @@ def sentence_for(message: str) -> str | None:
         if found:
             values = found.groupdict()
             if "level" in values:
-                values["level"] = LEVELS[values["level"]]
+                values["level"] = LEVELS.get(values["level"], values["level"])
             return sentence.format(**values)
     return None

@@ -15,12 +15,14 @@ Version 1 of 2026-09: T1 two interactive sessions -> avg 2/5 = 0.4, full at 0.8:
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from factories import CST, at, op, row
+from jifen.domain.organisations import RosterRow
 from jifen.domain.periods import Month
 from jifen.errors import Conflict, InvalidInput, NotSettled
 from jifen.ingest.roster_import import import_rows
@@ -47,15 +49,19 @@ S1, S2, S3, S4 = "640104001", "640104002", "640122001", "640202001"
 SCHEDULE = Schedule(day=1, hour=2, grace=timedelta(hours=48), retention_months=13, tz=CST)
 
 
-@pytest.fixture
-def region(runtime: Runtime) -> Runtime:
-    ingest = _ingest(runtime)
-    import_rows(ingest, [
+def _roster() -> list[RosterRow]:
+    return [
         row("T1", S1, county_code=C1, city_code=Y1), row("T2", S1, county_code=C1, city_code=Y1),
         row("T3", S2, county_code=C1, city_code=Y1, online_classrooms=0),
         row("T4", S3, county_code=C2, city_code=Y1),
         row("T5", S4, county_code=C3, city_code=Y2),
-    ], full=True, now=NOW)
+    ]
+
+
+@pytest.fixture
+def region(runtime: Runtime) -> Runtime:
+    ingest = _ingest(runtime)
+    import_rows(ingest, _roster(), full=True, now=NOW)
     ingest.submit("hite-pi6", [op("teaching.session", teacher="T1", duration=900, when=at(d), id=f"t1-{d}")
                                for d in (3, 4)], NOW)
     ingest.submit("online-classroom", [op("class.session", school=S3, duration=1200, classroom_id="R1")], NOW)
@@ -350,6 +356,26 @@ def test_a_roster_import_changes_only_the_months_it_restates(region: Runtime) ->
     assert _settle(region) == 2
     t7 = next(c for c in _diff(region, level="teacher")["changes"] if c["code"] == "T7")
     assert (t7["status"], t7["new_total"]) == ("joined", 0)
+
+
+def test_the_same_roster_sent_again_leaves_a_settled_month_be(region: Runtime) -> None:
+    """A bureau re-sends the roster file it sent before: September's roster is as it was, so the schedule has
+    nothing to settle again; a teacher's new name, a school's classrooms or a county's name is a change."""
+    ingest = _ingest(region)
+    import_rows(ingest, _roster(), full=True, now=NOW)
+    import_rows(ingest, _roster()[:1], full=False, now=NOW)
+    assert not _changed(region)
+    renamed = [replace(r, teacher_name="新名字") if r.teacher_id == "T2" else r for r in _roster()]
+    import_rows(ingest, renamed, full=True, now=NOW)
+    assert _changed(region)
+    assert _settle(region) == 2 and not _changed(region)
+    for changed in ([replace(r, online_classrooms=3) if r.school_code == S3 else r for r in renamed],
+                    [replace(r, county_name="新县区") if r.county_code == C3 else r for r in renamed]):
+        import_rows(ingest, changed, full=True, now=NOW)
+        assert _changed(region)
+        assert _settle(region) > 2 and not _changed(region)
+    import_rows(ingest, renamed[1:], full=True, now=NOW)  # T1 left
+    assert _changed(region)
 
 
 def test_a_late_report_changes_the_later_months_a_streak_or_cap_reads_back_into(runtime: Runtime) -> None:

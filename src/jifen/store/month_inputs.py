@@ -40,10 +40,10 @@ PG_BUMP = ("INSERT INTO month_inputs (month, revision) SELECT unnest(%s::text[])
            "ON CONFLICT (month) DO UPDATE SET revision = month_inputs.revision + 1")
 
 
-def bump_settled_from(connection: Connection, first_month: str) -> None:
-    """Raise the revision of every settled month from ``first_month`` on (a roster import restates them)."""
-    bump(connection, connection.scalars(select(settlements.c.month).where(settlements.c.month >= first_month)
-                                        .distinct()))
+def settled_from(connection: Connection, first_month: str) -> list[str]:
+    """The settled months from ``first_month`` on (those a roster import restating them may put out of date)."""
+    return list(connection.scalars(select(settlements.c.month).where(settlements.c.month >= first_month)
+                                   .distinct().order_by(settlements.c.month)))
 
 
 def revisions(connection: Connection, months: Iterable[str]) -> dict[str, int]:

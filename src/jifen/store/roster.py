@@ -96,13 +96,17 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
 
     The current tables take the rows as they are; the history takes them from ``from_month`` on.
     """
+    settled = month_inputs.settled_from(connection, from_month)
+    stated = {month: load_for_month(connection, month) for month in settled}  # as their settlements read them
     history.record(connection, rows, full=full, from_month=from_month, now=now)
-    month_inputs.bump_settled_from(connection, from_month)  # settled months it restates are out of date
     _upsert(connection, cities, "code", {r.city_code: {"name": r.city_name} for r in rows})
     _upsert(
         connection, counties, "code",
         {r.county_code: {"name": r.county_name, "city_code": r.city_code} for r in rows},
     )
+    # settled months whose roster it changes are out of date (their next scheduled run settles them again); an
+    # import that restates a month as it was (the same file sent again) leaves it be
+    month_inputs.bump(connection, [m for m in settled if load_for_month(connection, m) != stated[m]])
     school_values = {
         r.school_code: {"name": r.school_name, "county_code": r.county_code,
                         "online_classrooms": r.online_classrooms, "active": True}

@@ -438,3 +438,48 @@ def test_a_school_report_naming_a_teacher_is_the_schools_alone(region: Region) -
     refused = region.call("POST", "t2", "/appeals", json={
         "operation": {"app_code": "school-affairs", "id": "aff-exam"}, "reason": REASON})
     assert "not one of the reports of teacher T2" in api_error(refused, 403, "forbidden")["message"]
+
+
+@pytest.fixture
+def shihe(runtime: Runtime) -> Iterator[Region]:
+    """Shihe in force; the region's roster. T1, September 2026: a class of 25 students on the 10th (50 points, once a year) and
+    one of 24 on the 5th (not_qualified); class notices reaching 10 accounts on Monday 14th and Tuesday 15th (5 each,
+    2 a week) and reaching 9 on the 16th and on Monday 21st (not_qualified); logins on the 1st to 3rd and the 5th."""
+    from datetime import datetime
+
+    now = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), now)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", "S1"), row("T2", "S1"), row("T3", "S2"), row("T4", "S3", county_code="C2")],
+                full=True, now=now)
+    results = ingest.submit("space", [
+        op("class.create", teacher="T1", students=25, when=at(10), id="class-25"),
+        op("class.create", teacher="T1", students=24, when=at(5), id="class-24"),
+        op("class.notice", teacher="T1", participants=10, when=at(14), id="notice-14"),
+        op("class.notice", teacher="T1", participants=10, when=at(15), id="notice-15"),
+        op("class.notice", teacher="T1", participants=9, when=at(16), id="notice-16"),
+        op("class.notice", teacher="T1", participants=9, when=at(21), id="notice-21"),
+        *(op("login", teacher="T1", when=at(day), id=f"login-{day}") for day in (1, 2, 3, 5)),
+    ], now)
+    assert [str(r.status) for r in results][:6] == ["qualified", "not_qualified", "qualified", "qualified",
+                                                    "not_qualified", "not_qualified"]
+    settle_month(runtime.database, runtime.rulebook.for_month(Month.parse(MONTH)), Month.parse(MONTH), REGION, now)
+    tokens = {name: add_user(runtime.database, name, role, scope, REGION[0], now)
+              for name, (role, scope) in USERS.items()}
+    with TestClient(create_app(runtime)) as client:
+        yield Region(runtime, client, tokens)
+
+
+def test_a_fixed_credit_replays_the_caps_of_its_period(shihe: Region) -> None:
+    """What an approved appeal adds is what the report would have added had it counted: nothing in a year or a
+    week whose cap is full (the earlier class of 24 would have taken the year's one place from the class of 25), one
+    action's points in a week with room."""
+    def approved(external_id: str) -> Any:
+        filed = shihe.call("POST", "t1", "/appeals", json={"operation": {"app_code": "space", "id": external_id},
+                                                            "reason": "学生人数统计有误，请核实后补计"}).json()
+        shihe.review("school1", filed["id"], "approve")
+        return shihe.review("county1", filed["id"], "approve").json()["credit"]["points"]
+
+    assert approved("class-24") == 0  # once a year, and the year's class counted already
+    assert approved("notice-16") == 0  # the week of the 14th has its 2 notices
+    assert approved("notice-21") == 5  # the week of the 21st had none

@@ -110,6 +110,9 @@ class Standing:
     full_at: Fraction  # relative: full marks at this many times the average
     assessment_full: Fraction = Fraction(100)
     year_elsewhere: Fraction = Fraction(0)  # assessment: its points (adjustments included) in the year's other months
+    # fixed and streak: the points the appealed action adds with the caps and runs replayed (the month's qualifying
+    # actions and those of appeals approved before, with and without it); None: one action's points
+    action_gain: Fraction | None = None
 
 
 def credit(standing: Standing, earlier: Sequence[Decimal] = (), assessment_score: Fraction | None = None) -> Decimal:
@@ -118,8 +121,8 @@ def credit(standing: Standing, earlier: Sequence[Decimal] = (), assessment_score
     to the cent, never negative; 0 when the indicator is at its maximum or the region average is 0 (relative).
 
     - relative: ``p(count + k + 1) - p(count + k)`` with ``p`` the scoring rule at the settlement's average;
-    - fixed and streak: the points of one action, up to what is left under the monthly maximum (weekly and
-      yearly caps are not replayed: the reviewers judged this report as one that should have counted);
+    - fixed and streak: what the action adds with its caps and runs replayed (``action_gain``: nothing in a week
+      or year whose cap is full, a day's login once), up to what is left under the monthly maximum;
     - assessment: the appealed assessment scored (``max * score / full score``) less the points already had that
       year, in this month and the others (one assessment a year counts: the better one, never two).
     """
@@ -136,7 +139,7 @@ def credit(standing: Standing, earlier: Sequence[Decimal] = (), assessment_score
             score = min(max(assessment_score, Fraction(0)), standing.assessment_full)
             value = standing.maximum * score / standing.assessment_full - standing.points - standing.year_elsewhere
     else:
-        value = standing.per_action or Fraction(0)
+        value = standing.action_gain if standing.action_gain is not None else standing.per_action or Fraction(0)
         if standing.maximum is not None:
             value = min(value, standing.maximum - standing.points - sum((Fraction(e) for e in earlier), Fraction(0)))
     return round_half_up(max(value, Fraction(0)), POINTS_PLACES)

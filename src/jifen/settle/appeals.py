@@ -4,8 +4,8 @@ then the county's; an approved appeal becomes a manual adjustment, carried by th
 What an approved appeal credits: one more qualifying operation on the report's indicator, for that teacher and
 month, worked out as points (the adjustments are points, added after scoring) from the month's latest settlement
 when the county approves (``jifen.domain.appeals.credit``): on a relative indicator the points one more operation
-adds at that settlement's region average (nothing past the monthly maximum), on a fixed one the points of one
-action. The entry is a teacher adjustment on that indicator and month whose reason names the appeal
+adds at that settlement's region average (nothing past the monthly maximum), on a fixed or streak one what the
+action adds with its caps and runs replayed (nothing in a week or year whose cap is already full). The entry is a teacher adjustment on that indicator and month whose reason names the appeal
 (``申诉 #N``); the appeal keeps its id, the points and the settlement version they came from. Like any adjustment it
 moves no average; the month's next settlement (version N+1) carries it. A credit of 0 (the indicator already at
 its maximum, or a region average of 0) approves the appeal with no adjustment. The entry is written in the same
@@ -43,6 +43,8 @@ from jifen.domain.periods import Month
 from jifen.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jifen.rules.loader import load_shipped
 from jifen.rules.schema import Indicator, RuleSet
+from jifen.settle import fixed
+from jifen.settle.compute import FIXED
 from jifen.store import adjustments as adjustments_repo
 from jifen.store import appeals as repo
 from jifen.store import operations as operations_repo
@@ -245,6 +247,8 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
         per_action=None if indicator.points is None else Fraction(indicator.points),
         full_at=Fraction(rules.scoring.full_at), assessment_full=Fraction(indicator.assessment_full_score))
     score = None
+    if indicator.scoring in FIXED:
+        standing = replace(standing, action_gain=_action_gain(connection, appeal, indicator, tz))
     if indicator.scoring == "assessment":
         standing = replace(standing, year_elsewhere=_year_elsewhere(connection, appeal, indicator))
         stored = operations_repo.get(connection, appeal.app_code, appeal.external_id)
@@ -265,6 +269,25 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
         })
         values["adjustment_id"] = entry.id
     return values
+
+
+def _action_gain(connection: Connection, appeal: repo.Appeal, indicator: Indicator, tz: ZoneInfo) -> Fraction:
+    """The points the appealed report adds to its month on a fixed or streak indicator, its caps and runs replayed
+    with the teacher's qualifying actions as far back as they reach and the reports of appeals approved before."""
+    month = Month.parse(appeal.month)
+    first = fixed.window_start(month, [indicator])
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    months = [str(m) for m in Month(first.year, first.month).through(month)]
+    actions = [op.occurred_at for op in teacher_operations.of_months(connection, appeal.teacher_id, months)
+               if op.indicator == indicator.code and op.status == Status.QUALIFIED and op.withdrawn_at is None]
+    actions += repo.approved_times(connection, appeal.teacher_id, appeal.month, appeal.indicator)
+    local = [moment.astimezone(tz).replace(tzinfo=None) for moment in actions
+             if start <= moment < month.end(tz)]
+    if appeal.occurred_at is None:
+        return Fraction(0)
+    appealed = appeal.occurred_at.astimezone(tz).replace(tzinfo=None)
+    return (fixed.score(indicator, [*local, appealed], month).points
+            - fixed.score(indicator, local, month).points)
 
 
 def _year_elsewhere(connection: Connection, appeal: repo.Appeal, indicator: Indicator) -> Fraction:

@@ -146,6 +146,14 @@ def approved_credits(connection: Connection, teacher_id: str, month: str, indica
     return [Decimal(p or 0) for (p,) in rows]
 
 
+def approved_times(connection: Connection, teacher_id: str, month: str, indicator: str) -> list[datetime]:
+    """When the reports of the appeals approved on a teacher's indicator of a month occurred."""
+    return list(connection.scalars(
+        select(operations.c.occurred_at).join(appeals, operations.c.id == appeals.c.operation_id).where(
+            appeals.c.teacher_id == teacher_id, appeals.c.month == month, appeals.c.indicator == indicator,
+            appeals.c.state == State.APPROVED.value)))
+
+
 def steps(connection: Connection, appeal_ids: Iterable[int]) -> dict[int, list[StepRow]]:
     wanted = list(dict.fromkeys(appeal_ids))
     found: dict[int, list[StepRow]] = {i: [] for i in wanted}

@@ -118,9 +118,16 @@ SUBMIT_EXTRA: dict[str, Any] = {
 }
 
 STORED_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": StoredOperation, "description": "the report as stored (or its last rejection)"},
+    200: {"model": StoredOperation, "description": "the report as stored (or the last rejection of the id, while no "
+                                                   "report is stored under it)"},
     **APP_ERRORS,
-    404: _error("the app stored no report with this id"),
+    404: _error("the app sent no report with this id"),
+}
+
+WITHDRAWN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": StoredOperation, "description": "the report as stored, withdrawn (withdrawn_at set)"},
+    **APP_ERRORS,
+    404: _error("the app stored no report with this id (a rejected one is not stored)"),
 }
 
 _SIGNED = (f"Sign a request with a key and secret from `jifen apps credentials APP_CODE`: send {KEY_HEADER}, "

@@ -81,7 +81,7 @@ def status(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[
     raise NotFound(f"no operation with id {external_id!r} from app {app_code}")
 
 
-@router.delete("/operations/{external_id:path}", responses=api_docs.STORED_RESPONSES,
+@router.delete("/operations/{external_id:path}", responses=api_docs.WITHDRAWN_RESPONSES,
                openapi_extra={"security": api_docs.APP_SECURITY}, summary="Withdraw a report")
 def withdrawal(external_id: str, app_code: LimitedApp, runtime: RuntimeDep) -> dict[str, Any]:
     stored = withdraw(runtime.database, app_code, external_id.strip(), datetime.now(UTC))

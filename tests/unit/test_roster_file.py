@@ -338,3 +338,46 @@ def test_a_header_of_neither_lists_the_chinese_names_too(tmp_path: pathlib.Path)
     path = write_csv(tmp_path / "roster.csv", [ROW_A, ROW_B])
 
     assert "(or " + ", ".join(CHINESE) + ")" in str(roster_error(path))
+
+
+def test_a_quote_left_open_is_refused_at_its_row_not_swallowing_the_rows_after(tmp_path: pathlib.Path) -> None:
+    lines = [",".join(HEADER), ",".join(with_value(ROW_A, "teacher_name", '"张伟')), ",".join(ROW_B),
+             ",".join(ROW_C)]
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    error = roster_error(path)
+
+    assert "roster.csv row 2, column teacher_name: holds a line break" in str(error)
+    assert "a quote left open" in str(error)
+
+
+def test_a_name_on_two_lines_is_refused(tmp_path: pathlib.Path) -> None:
+    path = write_xlsx(tmp_path / "roster.xlsx", [HEADER, with_value(ROW_A, "school_name", "银川市\n第一中学")])
+    assert str(roster_error(path)).startswith("roster.xlsx row 2, column school_name: holds a line break")
+
+
+@pytest.mark.parametrize("value", [640122198001011234, 6.40122198001011e17, 1.5])
+def test_a_code_a_number_cell_cannot_hold_is_refused(tmp_path: pathlib.Path, value: object) -> None:
+    row: list[object] = list(ROW_A)
+    row[HEADER.index("teacher_id")] = value
+    path = write_xlsx(tmp_path / "roster.xlsx", [HEADER, row])
+
+    error = roster_error(path)
+
+    assert str(error).startswith("roster.xlsx row 2, column teacher_id: ")
+    assert "format the column as text" in str(error)
+
+
+def test_a_code_in_scientific_notation_is_refused(tmp_path: pathlib.Path) -> None:
+    path = write_csv(tmp_path / "roster.csv", [HEADER, with_value(ROW_A, "teacher_id", "6.40122E+17"), ROW_B])
+
+    assert str(roster_error(path)) == (
+        "roster.csv row 2, column teacher_id: '6.40122E+17' is a number in scientific notation, as Excel shows a "
+        "long number: the code's digits are lost; format the column as text and enter the codes again")
+
+
+def test_codes_of_fifteen_digits_in_number_cells_are_taken(tmp_path: pathlib.Path) -> None:
+    row: list[object] = list(ROW_A)
+    row[HEADER.index("teacher_id")] = 640122198001011
+    assert read_roster(write_xlsx(tmp_path / "roster.xlsx", [HEADER, row]))[0].teacher_id == "640122198001011"

@@ -151,6 +151,10 @@ def _check_rows(file: str, raw_rows: Iterable[RawRow]) -> tuple[list[RosterRow],
             continue
         values = {name: texts[index] if index < len(texts) else "" for name, index in positions.items()}
         row, row_problems = _row_from_values(file, number, values)
+        codes = {name: cells[i] for name, i in positions.items() if name in CODE_COLUMNS and i < len(cells)}
+        row_problems = [*_code_problems(file, number, codes), *row_problems]
+        if row_problems:
+            row = None
         problems.extend(row_problems)
         if row is not None:
             problems.extend(checker.add(number, row))
@@ -181,11 +185,40 @@ def _column_positions(file: str, number: int, header: list[str]) -> tuple[dict[s
     return positions, problems
 
 
+CODE_COLUMNS = ("city_code", "county_code", "school_code", "teacher_id")
+# A number as Excel writes one too long to show (6.40122E+17): the code's digits are lost.
+SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d*)?[eE][+-]?\d+")
+EXACT_DIGITS = 15  # Excel keeps numbers to 15 significant digits
+
+
+def _code_problems(file: str, number: int, cells: dict[str, object]) -> list[Problem]:
+    """Codes a spreadsheet has already changed: a number cell of more than 15 digits (Excel keeps 15, so an
+    18-digit id comes back with its last digits zero), one with a fraction, or text in scientific notation."""
+    problems = []
+    for name, cell in cells.items():
+        if isinstance(cell, bool):
+            continue
+        if isinstance(cell, (int, float)) and (abs(cell) >= 10**EXACT_DIGITS or cell != int(cell)):
+            problems.append(Problem(file, number, name, f"{cell!r} is a number cell that cannot hold the code "
+                                    f"exactly (Excel keeps {EXACT_DIGITS} digits, and codes have no fraction): "
+                                    "format the column as text and enter the codes again"))
+        elif isinstance(cell, str) and SCIENTIFIC.fullmatch(cell.strip()):
+            problems.append(Problem(file, number, name, f"{cell.strip()!r} is a number in scientific notation, as "
+                                    "Excel shows a long number: the code's digits are lost; format the column "
+                                    "as text and enter the codes again"))
+    return problems
+
+
 def _row_from_values(file: str, number: int, values: dict[str, str]) -> tuple[RosterRow | None, list[Problem]]:
     problems = [
         Problem(file, number, name, "empty, but a value is required")
         for name in COLUMNS
         if name not in OPTIONAL_COLUMNS and not values[name]
+    ]
+    problems += [
+        Problem(file, number, name, "holds a line break: a cell is one line (in a CSV file, a quote left open takes "
+                "the lines after it into the cell)")
+        for name in COLUMNS if "\n" in values[name] or "\r" in values[name]
     ]
     classrooms_text = values["online_classrooms"]
     if classrooms_text and not WHOLE_NUMBER.fullmatch(classrooms_text):

@@ -163,28 +163,30 @@ def test_orgs_import_reads_every_file_kind(runtime: Runtime, cli_env: dict[str, 
 
 def test_orgs_import_adds_and_updates_and_full_makes_teachers_leave(runtime: Runtime, cli_env: dict[str, str],
                                                                      tmp_path: Path) -> None:
-    ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "a.csv", [T1, T2, T3], "utf-8")))
+    t4 = ["640100", "银川市", "640104", "兴庆区", "640104002", "银川市第二中学", "1", "t4", "赵敏", "物理"]
+    ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "a.csv", [T1, T2, T3, t4], "utf-8")))
 
     # without --full, a file is a change: t2 renamed, t3 not mentioned and still there
     renamed = [*T2[:8], "李娜娜", "语文"]
     result = ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "b.csv", [renamed], "utf-8")))
     assert "teachers added 0, updated 1, unchanged 0, left 0" in flat(result.stdout)
-    assert set(active_teachers(runtime)) == {"t1", "t2", "t3"}
+    assert set(active_teachers(runtime)) == {"t1", "t2", "t3", "t4"}
     assert active_teachers(runtime)["t2"][0] == "李娜娜"
 
-    # with --full, the file is the whole roster: t3 leaves (and so does the school left without teachers)
+    # with --full, the file is the whole roster of its county (兴庆区): t4 leaves (and so does the school left
+    # without teachers); t3, of another county, stays
     result = ok(cli_env, "orgs", "import", "--full", str(write_csv(tmp_path / "c.csv", [T1, renamed], "utf-8")))
     assert "teachers added 0, updated 0, unchanged 2, left 1" in flat(result.stdout)
-    assert set(active_teachers(runtime)) == {"t1", "t2"}
+    assert set(active_teachers(runtime)) == {"t1", "t2", "t3"}
     with runtime.database.read() as connection:
-        assert set(roster_repo.load(connection).schools) == {"640104001"}
+        assert set(roster_repo.load(connection).schools) == {"640104001", "640202001"}
 
-    # and a settlement no longer scores t3
+    # and a settlement no longer scores t4
     ok(cli_env, "settle", "2026-09")
     assert json.loads(ok(cli_env, "report", "teacher", "t1", "--month", "2026-09", "--format", "json").stdout)
-    gone = failed(cli_env, "report", "teacher", "t3", "--month", "2026-09", "--format", "json")
+    gone = failed(cli_env, "report", "teacher", "t4", "--month", "2026-09", "--format", "json")
     assert gone.stdout == ""
-    assert "'t3'" in gone.stderr
+    assert "'t4'" in gone.stderr
 
 
 def test_orgs_import_refuses_duplicate_teacher_rows(runtime: Runtime, cli_env: dict[str, str],

@@ -168,6 +168,27 @@ def test_a_full_import_makes_missing_teachers_leave_from_its_month(runtime: Runt
     assert _totals(october, "school") == {S1: 10}
 
 
+def test_a_full_import_states_only_the_counties_its_file_lists(runtime: Runtime) -> None:
+    """A county's bureau sends its own county's roster in full: its missing teachers and schools leave, from the
+    import's month; another county's teachers and schools, not in the file, stay as they were."""
+    other = [row("u1", "640122001", county_code="640122"), row("u2", "640122002", county_code="640122")]
+    _import(runtime, [*BASE, *other])
+    result = _import(runtime, [BASE[0], BASE[2]], full=True, effective_from="2026-10")  # county C1 alone
+    assert result.summary.left == 1  # t2 alone
+    assert _roster(runtime, "2026-10") == {"t1": S1, "t3": S2, "u1": "640122001", "u2": "640122002"}
+    assert _roster(runtime, "2026-09") == {"t1": S1, "t2": S1, "t3": S2, "u1": "640122001", "u2": "640122002"}
+    with runtime.database.read() as connection:
+        assert set(roster_repo.load(connection).teachers) == {"t1", "t3", "u1", "u2"}
+        assert set(roster_repo.load_for_month(connection, "2026-10").schools) == {S1, S2, "640122001", "640122002"}
+
+    # 640122's own full roster, from October: u2 leaves and its school, left without teachers, closes
+    assert _import(runtime, other[:1], full=True, effective_from="2026-10").summary.left == 1
+    assert _roster(runtime, "2026-10") == {"t1": S1, "t3": S2, "u1": "640122001"}
+    with runtime.database.read() as connection:
+        assert set(roster_repo.load_for_month(connection, "2026-10").schools) == {S1, S2, "640122001"}
+        assert set(roster_repo.load(connection).schools) == {S1, S2, "640122001"}
+
+
 # -- imports without a date ----------------------------------------------------------------------------------------
 
 def test_an_import_without_a_date_states_every_month_not_yet_published(runtime: Runtime) -> None:

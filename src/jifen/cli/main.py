@@ -88,7 +88,9 @@ def db_upgrade() -> None:
 @reports_errors
 def orgs_import(
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030) or XLSX roster, one row per teacher")],
-    full: Annotated[bool, typer.Option("--full", help="the file is the whole roster: teachers not in it leave")] = False,
+    full: Annotated[bool, typer.Option("--full", help="the file is the whole roster of the counties it lists: their "
+                                                      "teachers and schools not in it leave (other counties are left "
+                                                      "as they are)")] = False,
     effective_from: Annotated[str | None, typer.Option(
         "--effective-from", metavar="YYYY-MM",
         help="the roster holds from this month on (default: every month not yet published)")] = None,

@@ -132,14 +132,17 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     if inserts:
         connection.execute(teachers.insert(), inserts)
     left = 0
-    if full:
+    if full:  # the whole roster of the counties the file lists
         listed = {r.teacher_id for r in rows}
-        leaving = [tid for tid, old in before.items() if old.active and tid not in listed]
+        counties_listed = {r.county_code for r in rows}
+        in_scope = set(connection.scalars(select(schools.c.code).where(schools.c.county_code.in_(counties_listed))))
+        leaving = [tid for tid, old in before.items()
+                   if old.active and tid not in listed and old.school_code in in_scope]
         _set_inactive(connection, teachers.c.id, leaving, updated_at=now)
         left = len(leaving)
         closed = [
             code for code in connection.scalars(select(schools.c.code).where(schools.c.active.is_(True)))
-            if code not in school_values
+            if code in in_scope and code not in school_values
         ]
         _set_inactive(connection, schools.c.code, closed)
     return ImportSummary(added=added, updated=updated, unchanged=unchanged, left=left,

@@ -5,9 +5,10 @@ Every import writes one entry for each teacher and each school in its file, at i
 
 The supersede rule: an import at F states the roster from F on, so it replaces the history of what it states
 from F on. Before writing its entries it deletes the entries at months >= F of the teachers and schools in the
-file; a ``full`` import states every teacher and school, so it deletes all entries at months >= F and then writes,
-at F, a leave entry (``school_code`` NULL) for each teacher on the roster just before F and missing from the file,
-and an inactive entry for each such school. A teacher or school therefore has at most one entry per month, and
+file; a ``full`` import states every teacher and school of the counties its file lists (a county's bureau sends its
+own county; the others are left as they are), so it deletes every entry at months >= F of those counties' teachers
+and schools and then writes, at F, a leave entry (``school_code`` NULL) for each teacher of those counties on the
+roster just before F and missing from the file, and an inactive entry for each such school. A teacher or school therefore has at most one entry per month, and
 the roster at the end of month m is, per teacher and per school, the entry with the greatest from_month <= m.
 """
 
@@ -32,12 +33,24 @@ def record(connection: Connection, rows: Iterable[RosterRow], *, full: bool, fro
     """Write the history entries of an import at ``from_month``, superseding what it restates."""
     teachers = {r.teacher_id: r for r in rows}
     schools = {r.school_code: r for r in teachers.values()}
-    if full:
-        connection.execute(delete(roster_history).where(roster_history.c.from_month >= from_month))
-        connection.execute(delete(school_history).where(school_history.c.from_month >= from_month))
-    else:
-        _delete_from(connection, roster_history.c.teacher_id, list(teachers), from_month)
-        _delete_from(connection, school_history.c.school_code, list(schools), from_month)
+    restated_teachers, restated_schools = list(teachers), list(schools)
+    if full:  # and the counties' other teachers and schools: those there just before F, or at a month from F on
+        counties = {r.county_code for r in teachers.values()}
+        open_before = {e.school_code: e for e in connection.execute(
+            schools_as_of(school_history.c.from_month < from_month))}
+        scoped = {code for code, e in open_before.items() if e.county_code in counties}
+        scoped.update(connection.scalars(select(school_history.c.school_code).where(
+            school_history.c.from_month >= from_month, school_history.c.county_code.in_(counties))))
+        staff_before = {e.teacher_id: e for e in connection.execute(
+            teachers_as_of(roster_history.c.from_month < from_month)) if e.school_code in scoped}
+        restated_teachers.extend(staff_before)
+        for chunk in lookups.chunks(scoped):
+            restated_teachers.extend(connection.scalars(select(roster_history.c.teacher_id).where(
+                roster_history.c.from_month >= from_month, roster_history.c.school_code.in_(chunk))))
+        restated_teachers = list(dict.fromkeys(restated_teachers))
+        restated_schools = list(dict.fromkeys([*restated_schools, *sorted(scoped)]))
+    _delete_from(connection, roster_history.c.teacher_id, restated_teachers, from_month)
+    _delete_from(connection, school_history.c.school_code, restated_schools, from_month)
     teacher_entries: list[dict[str, Any]] = [
         {"teacher_id": r.teacher_id, "from_month": from_month, "school_code": r.school_code,
          "teacher_name": r.teacher_name, "subject": r.subject, "recorded_at": now}
@@ -50,18 +63,15 @@ def record(connection: Connection, rows: Iterable[RosterRow], *, full: bool, fro
         for r in schools.values()
     ]
     if full:
-        before = roster_history.c.from_month < from_month
         teacher_entries.extend(
             {"teacher_id": e.teacher_id, "from_month": from_month, "school_code": None,
              "teacher_name": e.teacher_name, "subject": e.subject, "recorded_at": now}
-            for e in connection.execute(teachers_as_of(before))
-            if e.teacher_id not in teachers
+            for e in staff_before.values() if e.teacher_id not in teachers
         )
         school_entries.extend(
             {"school_code": e.school_code, "from_month": from_month, "name": e.name, "county_code": e.county_code,
              "online_classrooms": e.online_classrooms, "active": False, "recorded_at": now}
-            for e in connection.execute(schools_as_of(school_history.c.from_month < from_month))
-            if e.school_code not in schools
+            for code, e in open_before.items() if e.county_code in counties and code not in schools
         )
     if teacher_entries:
         connection.execute(roster_history.insert(), teacher_entries)

@@ -380,10 +380,12 @@ def test_a_units_adjustments_of_an_indicator_stay_within_its_monthly_maximum(reg
 
 
 def test_a_unit_not_on_the_months_roster_is_refused_as_it_would_count_nowhere(region: Region) -> None:
-    """T5 leaves from October: an adjustment to T5 in October would be left out of every settlement of it."""
+    """T5 leaves from October (T6 takes the place): an adjustment to T5 in October would be left out of every
+    settlement of it."""
     ingest = Ingest(region.runtime.database, region.runtime.ruleset.rules, region.runtime.tz)
     import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1), row("T2", S1, county_code=C1, city_code=Y1),
-                         row("T3", S2, county_code=C1, city_code=Y1), row("T4", S3, county_code=C2, city_code=Y1)],
+                         row("T3", S2, county_code=C1, city_code=Y1), row("T4", S3, county_code=C2, city_code=Y1),
+                         row("T6", S4, county_code=C3, city_code=Y2)],
                 full=True, now=NOW, effective_from=Month(2026, 10))
     with pytest.raises(InvalidInput, match="^code: teacher 'T5' is not on the roster of 2026-10: "):
         add_adjustment(region.runtime.database, region.runtime.ruleset.rules,

@@ -110,9 +110,10 @@ def _units_of_level(connection: Connection, settlement_id: int, level: str, regi
 
 def _points(connection: Connection, settlement_id: int, level: str,
             codes: list[str]) -> dict[str, dict[str, Fraction]]:
-    """Each unit's points per indicator: stored for teachers and schools, the mean of the members' above."""
-    if level in ("teacher", "school"):
-        stored = repo.indicators_of(connection, settlement_id, level, codes)
+    """Each unit's points per indicator, as stored (a version settled before counties' rows were stored: the mean
+    of the members' above schools)."""
+    stored = repo.indicators_of(connection, settlement_id, level, codes)
+    if level in ("teacher", "school") or stored:
         return {code: {r.indicator: Fraction(r.points) for r in rows} for code, rows in stored.items()}
     member_level = datasets.CHILD[level]
     members = {code: [m.code for m in repo.children(connection, settlement_id, member_level, code)]

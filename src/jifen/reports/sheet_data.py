@@ -2,9 +2,10 @@
 
 ``datasets.report`` gives each ranked member its total and rank only; a bureau's sheet also wants each
 member's points per indicator and its change from last month, so they are added here, read from the
-same stored settlement. The settlement stores indicator points for teachers and schools; a county's points on
-an indicator are the mean of its schools' (as its score is the mean of theirs), a city's the mean of its
-counties', rounded to the cent once, at the end.
+same stored settlement. The settlement stores indicator points for every unit; a county's points on an indicator
+are the mean of its schools' (as its score is the mean of theirs), a city's the mean of its counties', rounded to
+the cent once, from unrounded values. (Versions settled before counties' rows were stored have them worked out
+here, from the schools' rounded points.) A unit's adjustment is the mean of its members' sums of theirs.
 
 Manual adjustments are entries of their own, never folded into an indicator's points: each member's sum of
 them is its ``adjustment`` (a county's the mean of its schools', as its points), so that the indicator columns
@@ -61,10 +62,11 @@ def _points(connection: Connection, settlement_id: int, level: str, codes: list[
             ) -> dict[str, dict[str, Fraction]]:
     """Each unit's points per indicator, and its adjustments under ADJUSTMENT: stored for teachers and schools,
     the mean of the members' above (a member without adjustments counts 0 in the mean, as in the total)."""
+    stored = _stored(connection, settlement_id, level, codes)
     if level in ("teacher", "school"):
-        stored = _stored(connection, settlement_id, level, codes)
         return {code: {i: Fraction(p) for i, p in points.items()} for code, points in stored.items()}
     member_level = datasets.CHILD[level]
+
     members = {code: [m.code for m in repo.children(connection, settlement_id, member_level, code)]
                for code in codes}
     everyone = [m for of_code in members.values() for m in of_code]
@@ -79,6 +81,8 @@ def _points(connection: Connection, settlement_id: int, level: str, codes: list[
             for i, p in exact.get(m, {}).items():
                 sums[i] = sums[i] + p if i in sums else p
         out[code] = {i: Fraction(total) / len(of_code) for i, total in sums.items()}
+        if stored.get(code):  # the points as the settlement stored them, rounded once (versions since it does)
+            out[code].update((i, Fraction(p)) for i, p in stored[code].items() if i != ADJUSTMENT)
     return out
 
 

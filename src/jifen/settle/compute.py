@@ -190,12 +190,24 @@ def _in_rule_order(rules: RuleSet, scores: list[IndicatorScore]) -> list[Indicat
 
 
 def _roll_up(level: str, children: list[Unit], parents: dict[str, tuple[str, str | None]]) -> list[Unit]:
-    """Each parent's total is the mean of its children's totals; parents without children are left out."""
+    """Each parent's total, and each of its indicators' figures, is the mean of its children's; parents without
+    children are left out."""
     grouped: dict[str, list[Unit]] = defaultdict(list)
     for child in children:
         grouped[child.parent_code or ""].append(child)
     return [
-        Unit(level, code, name, parent, mean(c.total for c in grouped[code]))
+        Unit(level, code, name, parent, mean(c.total for c in grouped[code]), _mean_indicators(grouped[code]))
         for code, (name, parent) in sorted(parents.items())
         if grouped.get(code)
+    ]
+
+
+def _mean_indicators(children: list[Unit]) -> list[IndicatorScore]:
+    """Each indicator's figures as the mean of the children's (every child lists the rule set's indicators alike),
+    so a county's indicator columns are rounded once, from unrounded values, as its total is."""
+    return [
+        IndicatorScore(first.code, mean(c.indicators[i].count for c in children), first.average,
+                       mean(c.indicators[i].points for c in children), first.maximum,
+                       mean(c.indicators[i].adjustment for c in children))
+        for i, first in enumerate(children[0].indicators)
     ]

@@ -160,7 +160,7 @@ def reference_rows(rules: RuleSet, settlement: Settlement) -> PublishedSettlemen
         IndicatorRow(level, unit.code, score.code, round_half_up(score.count, AVERAGE_PLACES),
                      round_half_up(score.average, AVERAGE_PLACES), round_half_up(score.points, POINTS_PLACES),
                      _points(score.maximum), round_half_up(score.adjustment, POINTS_PLACES))
-        for level in ("teacher", "school")
+        for level in LEVELS
         for unit in settlement.units[level]
         for score in unit.indicators
     ]

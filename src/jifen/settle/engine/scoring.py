@@ -100,11 +100,15 @@ def published(tables: ScoringTables, rules: RuleSet, region: tuple[str, str],
     schools = stage(_school_units(tables, scored, teachers))
     counties = stage(_roll_up("county", schools, tables.counties, tables.counties.parent_code))
     cities = stage(_roll_up("city", counties, tables.cities, ibis.literal(region[0])))
-    units = ibis.union(teachers, schools, counties, cities, _region_unit(cities, region))
+    region_unit = _region_unit(cities, region)
+    units = ibis.union(teachers, schools, counties, cities, region_unit)
+    school_rows = stage(ibis.union(_indicator_columns(_school_rolled(tables, scored, averages), "school"),
+                                   _indicator_columns(scored.filter(scored.subject == "school"), "school")))
+    county_rows = stage(_rolled_indicators(school_rows, schools, "county"))
+    city_rows = stage(_rolled_indicators(county_rows, counties, "city"))
     indicators = ibis.union(
-        _indicator_columns(scored.filter(scored.subject == "teacher"), "teacher"),
-        _indicator_columns(_school_rolled(tables, scored, averages), "school"),
-        _indicator_columns(scored.filter(scored.subject == "school"), "school"),
+        _indicator_columns(scored.filter(scored.subject == "teacher"), "teacher"), school_rows, county_rows,
+        city_rows, _rolled_indicators(city_rows, cities, "region"),
     )
     return Published(_publish_units(units), _publish_indicators(indicators))
 
@@ -227,6 +231,17 @@ def _school_rolled(tables: ScoringTables, scored: ir.Table, averages: ir.Table) 
     return rows.select("code", "indicator", "position", "maximum",
                        figure=rows.mean_figure.fill_null(0.0), average=rows.region_average.fill_null(0.0),
                        points=rows.mean_points.fill_null(0.0), adjustment=rows.mean_adjustment.fill_null(0.0))
+
+
+def _rolled_indicators(rows: ir.Table, children: ir.Table, level: str) -> ir.Table:
+    """A level's indicator rows: each the mean of its children's (``rows``, of the ``children`` units), so they are
+    rounded once, from unrounded values, as the totals are."""
+    kids = children.select(child="code", parent="parent_code")
+    joined = rows.join(kids, rows.code == kids.child)
+    means = joined.group_by(code=joined.parent, indicator=joined.indicator).aggregate(
+        position=joined.position.min(), figure=joined["count"].mean(), average=joined.average.max(),
+        points=joined.points.mean(), maximum=joined.maximum.max(), adjustment=joined.adjustment.mean())
+    return _indicator_columns(means, level)
 
 
 def _indicator_columns(rows: ir.Table, level: str) -> ir.Table:

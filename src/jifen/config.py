@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     ruleset: str = "ningxia-2022"
     region_code: str = "640000"
     region_name: str = "宁夏回族自治区"
+    site_name: str | None = None  # the pages' heading; unset: 宁夏教育云 for Ningxia, else the region's name + 教育云
     timezone: str = "Asia/Shanghai"
     max_batch_items: int = Field(default=5000, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
@@ -92,6 +93,13 @@ class Settings(BaseSettings):
     cas_username_attribute: str | None = None
     local_login: bool = True
     public_url: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """What the pages call the platform (JIFEN_SITE_NAME, else made from the region's name)."""
+        if self.site_name:
+            return self.site_name
+        return "宁夏教育云" if self.region_name == "宁夏回族自治区" else f"{self.region_name}教育云"
 
     @property
     def sqlite_path(self) -> Path:

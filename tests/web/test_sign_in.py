@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from web_region import PASSWORD, Region, login_csrf, page_csrf, sign_in
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from jifen.access import passwords
+from jifen.config import Settings
 from jifen.runtime import Runtime
 from jifen.store.tables import login_locks
 from jifen.web.app import create_app
@@ -129,3 +131,17 @@ def test_a_successful_sign_in_clears_the_failures(client: TestClient) -> None:
     assert sign_in(client, "teacher2").status_code == 303
     client.cookies.clear()
     assert "再失败 4 次" in sign_in(client, "teacher2", "wrong-password").text
+
+
+def test_the_pages_are_headed_with_the_regions_platform(tmp_path: Path) -> None:
+    for settings, heading in ((Settings(data_dir=tmp_path / "a", region_code="410000", region_name="河南省"),
+                               "河南省教育云 应用积分"),
+                              (Settings(data_dir=tmp_path / "b", site_name="浉河区教育资源公共服务平台"),
+                               "浉河区教育资源公共服务平台 应用积分")):
+        runtime = Runtime.open(settings)
+        try:
+            with TestClient(create_app(runtime)) as client:
+                page = client.get("/login")
+            assert heading in page.text and "宁夏" not in page.text
+        finally:
+            runtime.close()

@@ -78,6 +78,7 @@ def templates(request: Request) -> Jinja2Templates:
     if getattr(state, "page_templates", None) is None:
         found = Jinja2Templates(directory=str(resources.files("jifen.web") / "templates"))
         found.env.globals["role_names"] = ROLE_NAMES
+        found.env.globals["site_name"] = state.runtime.settings.heading
         found.env.filters["reason"] = reasons.in_chinese  # a stored reason, as people read it
         tz = state.runtime.tz
         found.env.filters["local"] = lambda instant: (  # an ISO instant as the region's local time, to the minute

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -45,6 +45,7 @@ from jifen.errors import NotFound, NotSettled
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.ingest.withdrawal import withdraw
+from jifen.reports.card import card
 from jifen.reports.explain import explanation
 from jifen.reports.month_so_far import month_explanation
 from jifen.runtime import Runtime
@@ -383,6 +384,39 @@ def test_a_run_of_days_is_followed_back_to_its_first_day(runtime: Runtime) -> No
         login = _by_code(explanation(connection, "T1", "2026-01", tz=runtime.tz))["login"]
     assert login["streaks"] == [{"from": "2025-11-25", "to": "2026-01-03", "days": 40, "days_before_month": 37,
                                  "days_in_month": 3, "raised_from": "2025-12-02"}]
+
+
+def test_a_second_login_of_a_day_is_said_to_earn_nothing_and_days_are_what_a_streak_counts(
+        runtime: Runtime, cli_env: dict[str, str]) -> None:
+    """Logins on 1-3 October, two more on the 3rd: October settled scores 3 days; the later two of the 3rd earn
+    nothing and say so; November, still running, counts its days so far alike on the card and the explanation."""
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), NOW)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    late = datetime(2026, 11, 3, 20, 0, tzinfo=CST)
+    ingest.submit("space", [
+        *[op("login", teacher="T1", when=at(day, 8, month="2026-10"), id=f"l-{day}") for day in (1, 2, 3)],
+        op("login", teacher="T1", when=at(3, 20, month="2026-10"), id="l-3-again"),
+        op("login", teacher="T1", when=at(3, 21, month="2026-10"), id="l-3-third"),
+        *[op("login", teacher="T1", when=at(day, hour, month="2026-11"), id=f"n-{day}-{hour}")
+          for day, hour in ((1, 8), (2, 8), (2, 9))],
+    ], late)
+    october = Month(2026, 10)
+    settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION, late, runtime.tz)
+    with runtime.database.read() as connection:
+        data = explanation(connection, "T1", "2026-10", tz=runtime.tz)
+        running = month_explanation(connection, "T1", "2026-11", None, rules_for=runtime.rulebook.rules_for,
+                                    now=late, tz=runtime.tz)
+        today = card(connection, "T1", date(2026, 11, 3), runtime.tz, runtime.rulebook.rules_for(Month(2026, 11)))
+    login = _by_code(data)["login"]
+    assert (login["count"], login["points"]) == (3, 3)
+    assert {o["id"] for o in data["operations"] if o.get("over_cap")} == {"l-3-again", "l-3-third"}
+    text = _cli(cli_env, "explain", "T1", "--month", "2026-10").stdout
+    assert "l-3-again login → 空间登录 达标（当天已计一次，不重复计分）" in text
+    assert "l-3 login → 空间登录 达标\n" in text  # the day's first counts
+    assert _by_code(running)["login"]["count"] == 2
+    assert {o["id"] for o in running["operations"] if o.get("over_cap")} == {"n-2-9"}
+    assert [(i["code"], i["count"]) for i in today["this_month"]["indicators"]] == [("login", 2)]
 
 
 # --- a month not settled yet ------------------------------------------------------------------------------------

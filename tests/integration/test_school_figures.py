@@ -210,6 +210,20 @@ def test_a_sheet_is_stored_whole_or_not_at_all(ctx: Ctx) -> None:
     assert ctx.stored() == 3
 
 
+def test_a_school_admin_sends_their_own_row_of_the_countys_sheet(ctx: Ctx) -> None:
+    """The bureau hands out the county's sheet; a school's admin fills in their row alone: the blank rows of the
+    other schools are not reports, so they are neither stored nor outside the admin's scope."""
+    header = headers()[:7]
+    sheet = workbook([header, [S1, "贺兰一小", "2023-04-17", 3, 15, 2, 1], [S2, "贺兰二小", "2023-04-17", None, None],
+                      [S3, "贺兰三小", "2023-04-17"]])
+    response = ctx.upload("school", sheet)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"file": "usage.xlsx", "rows": 1, "schools": 1, "figures": 2, "weeks": ["2023-04-17"]}
+    assert ctx.stored() == 2
+    blank = workbook([header, [S2, "贺兰二小", "2023-04-17"]])
+    assert "no row holds any figures" in api_error(ctx.upload("county", blank), 422, "invalid")["message"]
+
+
 # --- the county dataset -----------------------------------------------------------------------------------
 
 

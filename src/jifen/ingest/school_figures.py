@@ -84,7 +84,12 @@ def import_usage(database: Database, data: bytes, filename: str, *, user: User |
                  tz: ZoneInfo, region_code: str) -> UsageImport:
     """Store every row of a usage sheet, or nothing when any row is wrong or outside the user's scope."""
     _may_submit(user)
-    rows = usage_sheet.read_sheet(data, filename)
+    # a row of the county's sheet left blank is a school that did not report here (a school's admin fills in their
+    # own row of the sheet the bureau hands out): not stored, nor checked against the user's scope
+    rows = [r for r in usage_sheet.read_sheet(data, filename) if r.rooms]
+    if not rows:
+        raise InvalidInput(f"{filename}: no row holds any figures; fill in each school's rooms and uses "
+                           "(0 and 0 for a room type it has none of)")
     for r in rows:
         _not_ahead(r.week, now, tz, f"{filename} row {r.row}")
     figures = [Figure(r.school_code, r.week, room_type, rooms, uses)

@@ -55,6 +55,7 @@ def cap_details(connection: Connection, teacher_id: str, month: Month, rules: Ru
     for ind in capped:  # the actions of a period before an indicator's own window fill none of its caps
         _capped(ind, [op for op in counted if op.indicator == ind.code], month, first_day, tz, details)
     for ind in streaks:
+        _same_day(ind, [op for op in counted if op.indicator == ind.code], month, tz, details)
         days = {op.occurred_at.astimezone(tz).date() for op in counted if op.indicator == ind.code}
         days |= _earlier_days(connection, teacher_id, ind, months[0], days, settled_at, tz)
         details.streaks[ind.code] = _runs(ind, days, month, first_day)
@@ -83,6 +84,24 @@ def _capped(ind: Indicator, actions: list[TeacherOperation], month: Month, first
             details.carried_in.setdefault(ind.code, []).append(
                 {"period": cap.period, "from": first.isoformat(), "to": last.isoformat(), "count": cap.count,
                  "used_before_month": before})
+
+
+def _same_day(ind: Indicator, actions: list[TeacherOperation], month: Month, tz: ZoneInfo,
+              details: CapDetails) -> None:
+    """A streak scores a day once: the month's actions after the first of their local day earn nothing."""
+    seen: set[date] = set()
+    for op in sorted(actions, key=lambda op: op.occurred_at):
+        day = op.occurred_at.astimezone(tz).date()
+        if day in seen and (day.year, day.month) == (month.year, month.month):
+            details.over_cap[(op.app_code, op.external_id)] = {
+                "period": "day", "from": day.isoformat(), "to": day.isoformat(), "count": 1, "used_before_month": 0,
+                "used_in_month": 1, "same_day": True}
+        seen.add(day)
+
+
+def active_days(actions: list[TeacherOperation], tz: ZoneInfo) -> int:
+    """The local days a streak's actions fall on: what it counts."""
+    return len({op.occurred_at.astimezone(tz).date() for op in actions})
 
 
 def _earlier_days(connection: Connection, teacher_id: str, ind: Indicator, first_month: Month, days: set[date],

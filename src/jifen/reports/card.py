@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from jifen.domain import credits as credit_rules
+from jifen.domain.operations import Status
 from jifen.domain.periods import Month
 from jifen.errors import InvalidInput, NotFound
 from jifen.reports import datasets
+from jifen.reports.cap_periods import active_days
 from jifen.reports.numbers import number
 from jifen.rules.schema import RuleSet
 from jifen.store import settlements as repo
@@ -53,9 +55,15 @@ def card(connection: Connection, teacher_id: str, on: date, tz: ZoneInfo, rules:
                            for n in range(1, ended + 1)) if m is not None]
     last = _settled(connection, shown, totals, str(this_month.previous()))
     own = {indicator.code for indicator in rules.indicators_for("teacher")}  # not a school's that names the teacher
+    end_of_on = datetime(next_day.year, next_day.month, next_day.day, tzinfo=tz)
     counts = {code: n for code, n in teacher_operations.qualified_by_indicator(
-        connection, teacher_id, str(this_month), before=datetime(next_day.year, next_day.month, next_day.day,
-                                                                 tzinfo=tz)).items() if code in own}
+        connection, teacher_id, str(this_month), before=end_of_on).items() if code in own}
+    streaks = {ind.code for ind in rules.indicators_for("teacher") if ind.scoring == "streak" and ind.code in counts}
+    if streaks:  # a streak counts days, not reports (a second login of a day earns nothing)
+        reports = [op for op in teacher_operations.of_month(connection, teacher_id, str(this_month))
+                   if op.indicator in streaks and op.occurred_at < end_of_on and op.status == Status.QUALIFIED
+                   and op.withdrawn_at is None]  # as the counts kept are
+        counts.update((code, active_days([op for op in reports if op.indicator == code], tz)) for code in streaks)
     credited, maximum, earned, counted = credit_rules.of_year((m.points, m.monthly_max, m.assessment_max)
                                                               for m in settled)
     annual = sum((m.points for m in settled), Decimal(0))

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from jifen.domain.periods import Month
 from jifen.errors import NotFound, NotSettled
-from jifen.reports.cap_periods import cap_details, counted_by
+from jifen.reports.cap_periods import active_days, cap_details, counted_by
 from jifen.reports.explain import explanation, fixed_extras, methods, operation_json
 from jifen.reports.numbers import number
 from jifen.rules.schema import RuleSet
@@ -59,6 +59,10 @@ def so_far(connection: Connection, teacher_id: str, month: Month, rules: RuleSet
     reports = teacher_operations.of_month(connection, teacher_id, str(month))
     caps = cap_details(connection, teacher_id, month, rules, {ind.code for ind in own}, now, tz)
     counts = Counter(op.indicator for op in reports if counted_by(op, now))
+    for ind in own:  # a streak counts days, not reports (a second login of a day earns nothing)
+        if ind.scoring == "streak":
+            counts[ind.code] = active_days([op for op in reports if op.indicator == ind.code and counted_by(op, now)],
+                                           tz)
     return {
         "month": str(month), "version": None, "state": "not_settled", "settled_at": None,
         "ruleset": {"name": rules.name, "version": rules.version, "title": rules.title,

@@ -175,6 +175,8 @@ def period_name(period: dict[str, Any]) -> str:
 def over_cap_text(cap: dict[str, Any] | None) -> str:
     """Why a qualifying report earned nothing; when actions of other months used some of its period's cap, the
     period and the earlier actions that used it (a cap used up within the month needs no more words)."""
+    if cap and cap.get("same_day"):
+        return "当天已计一次，不重复计分"
     if not cap or not cap["used_before_month"]:
         return "超出次数上限，不计分"
     used = [f"此前月份的 {cap['used_before_month']} 次" if cap["used_before_month"] else "",

@@ -183,3 +183,18 @@ def test_a_week_outside_the_years_taken_is_refused_and_nothing_is_stored(client:
     assert shown.status_code == 422 and "超出可选的年份" in shown.text
     with runtime.database.read() as connection:
         assert connection.execute(select(func.count()).select_from(classroom_usage)).scalar_one() == 0
+
+
+def test_the_chooser_lists_the_schools_on_the_roster_now(client: TestClient, runtime: Runtime,
+                                                          region: Region) -> None:
+    """A school brought onto the roster since the month last settled reports from its first week: listed."""
+    from factories import row
+    from jifen.ingest.roster_import import import_rows
+    from jifen.ingest.service import Ingest
+
+    import_rows(Ingest(runtime.database, runtime.ruleset.rules, runtime.tz),
+                [row("t4", "S3", county_code="C1", city_code="Y1", school_name="新建学校")], full=False,
+                now=datetime.now(UTC))
+    sign_in(client, "county1")
+    chooser = client.get("/usage").text
+    assert "/schools/S3/usage" in chooser and "新建学校" in chooser and "/schools/S1/usage" in chooser

@@ -88,3 +88,22 @@ def named_lineage(connection: Connection, level: str, code: str, region_code: st
     if row is None:
         return None
     return row["name"], {**{k: v for k, v in row.items() if k != "name"}, "region": region_code}
+
+
+@dataclass(frozen=True)
+class OpenSchool:
+    code: str
+    name: str
+    county_code: str
+    city_code: str
+
+
+def open_schools(connection: Connection, level: str, code: str) -> list[OpenSchool]:
+    """The schools on the roster now under a unit (``level`` school, county, city or region), by code."""
+    query = (select(schools.c.code, schools.c.name, schools.c.county_code, counties.c.city_code)
+             .join(counties, counties.c.code == schools.c.county_code)
+             .where(schools.c.active.is_(True)).order_by(schools.c.code))
+    column = {"school": schools.c.code, "county": schools.c.county_code, "city": counties.c.city_code}.get(level)
+    if column is not None:
+        query = query.where(column == code)
+    return [OpenSchool(*row) for row in connection.execute(query)]

@@ -23,11 +23,8 @@ from jifen.domain.periods import FIRST_YEAR, LAST_YEAR
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.ingest import school_figures as service
 from jifen.ingest import usage_sheet
-from jifen.reports import charts
 from jifen.reports.usage_data import FigureSettings
-from jifen.store import desk_queries
 from jifen.store import school_figures as figures_repo
-from jifen.store import settlements as settlements_repo
 from jifen.store import units
 from jifen.web import sessions
 from jifen.web.body import UnreadableForm, read_upload
@@ -238,16 +235,11 @@ def _school(request: Request, signed: SignedIn, code: str, monday: date, fields:
 
 
 def _schools_within(connection: Any, signed: SignedIn, region_code: str) -> list[dict[str, Any]]:
-    """The schools of the latest settlement under the user's scope (a school new to the roster since then is
-    reached by its address, /schools/CODE/usage, or through the sheet)."""
-    latest = desk_queries.latest_settled_month(connection)
-    record = settlements_repo.shown(connection, latest) if latest else None
-    if record is None:
-        return []
+    """The schools on the roster now under the user's scope (a school new to it reports from its first week)."""
     user = signed.user
     level = scope_level(user.role, user.scope_code, region_code) or "region"
-    return [{"code": s.code, "name": s.name, "county": s.parent_code}
-            for s in charts.units_below(connection, record.id, level, user.scope_code, "school")]
+    return [{"code": s.code, "name": s.name, "county": s.county_code}
+            for s in units.open_schools(connection, level, user.scope_code)]
 
 
 def _require_school(connection: Any, signed: SignedIn, code: str, region_code: str) -> None:

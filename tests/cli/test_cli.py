@@ -447,3 +447,15 @@ def test_a_month_that_has_not_begun_is_not_settled(runtime: Runtime, cli_env: di
     assert "  2099-01 尚未开始，还没有可结算的内容。\n" in result.stderr  # and in Chinese, on a line of its own
     assert jifen(cli_env, "versions", "2099-01").stderr.strip().splitlines() == [
         "错误 error: month 2099-01 is not settled", "  2099-01 尚未结算。"]
+
+
+def test_orgs_import_names_the_moves(runtime: Runtime, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """A teacher moved to another school and a school moved to another county are listed, old -> new."""
+    ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "a.csv", [T1, T2, T3], "utf-8")))
+    moved_teacher = [*T2[:4], "640104009", "兴庆区九小", "1", *T2[7:]]
+    moved_school = ["640100", "银川市", "640106", "金凤区", *T3[4:]]
+    result = ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "b.csv", [moved_teacher, moved_school], "utf-8")))
+    text = flat(result.stdout)
+    assert "b.csv：学校 2 所；教师新增 0、更新 1、未变 1、离开 0" in text
+    assert "学校调整县区 schools moved to another county (1): 640202001 640202 → 640106" in text
+    assert "教师调动学校 teachers moved to another school (1): t2 640104001 → 640104009" in text

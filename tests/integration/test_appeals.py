@@ -442,8 +442,8 @@ def test_a_school_report_naming_a_teacher_is_the_schools_alone(region: Region) -
 
 @pytest.fixture
 def shihe(runtime: Runtime) -> Iterator[Region]:
-    """Shihe in force; the region's roster. T1, September 2026: a class of 25 students on the 10th (50 points, once a year) and
-    one of 24 on the 5th (not_qualified); class notices reaching 10 accounts on Monday 14th and Tuesday 15th (5 each,
+    """Shihe in force; the region's roster. T1, September 2026: a class of 25 students on the 10th (50 points, once a
+    year) and one of 24 on the 5th (not_qualified); class notices reaching 10 accounts on Monday 14th and Tuesday 15th (5 each,
     2 a week) and reaching 9 on the 16th and on Monday 21st (not_qualified); logins on the 1st to 3rd and the 5th."""
     from datetime import datetime
 

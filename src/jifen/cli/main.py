@@ -102,8 +102,17 @@ def orgs_import(
         result = import_file(runtime.ingest_service(), file, full=full, now=_now(), effective_from=effective_from)
     s = result.summary
     months = "every month not yet published" if result.applies_to_all_months else f"{result.from_month} on"
+    since = "所有尚未发布的月份" if result.applies_to_all_months else f"{result.from_month} 起"
+    console.print(f"{file.name}：学校 {s.schools} 所；教师新增 {s.added}、更新 {s.updated}、未变 {s.unchanged}、"
+                  f"离开 {s.left}；名册适用于{since}", highlight=False)
     console.print(f"{file.name}: {s.schools} schools; teachers added {s.added}, updated {s.updated}, "
                   f"unchanged {s.unchanged}, left {s.left}; roster from {months}")
+    for kind, moves in (("学校调整县区 schools moved to another county", s.moved_schools),
+                        ("教师调动学校 teachers moved to another school", s.moved_teachers)):
+        if moves:
+            shown = "; ".join(f"{code} {old} → {new}" for code, old, new in moves[:20])
+            more = f"; … {len(moves) - 20} more" if len(moves) > 20 else ""
+            console.print(f"{kind} ({len(moves)}): {shown}{more}", highlight=False)
     if result.resolved:
         done = ", ".join(f"{k} {v}" for k, v in sorted(result.resolved.items()))
         console.print(f"pending reports now checked: {done}")

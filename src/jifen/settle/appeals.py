@@ -5,8 +5,8 @@ What an approved appeal credits: one more qualifying operation on the report's i
 month, worked out as points (the adjustments are points, added after scoring) from the month's latest settlement
 when the county approves (``jifen.domain.appeals.credit``): on a relative indicator the points one more operation
 adds at that settlement's region average (nothing past the monthly maximum), on a fixed or streak one what the
-action adds with its caps and runs replayed (nothing in a week or year whose cap is already full). The entry is a teacher adjustment on that indicator and month whose reason names the appeal
-(``申诉 #N``); the appeal keeps its id, the points and the settlement version they came from. Like any adjustment it
+action adds with its caps and runs replayed (nothing in a week or year whose cap is already full). The entry is a
+teacher adjustment on that indicator and month whose reason names the appeal (``申诉 #N``); the appeal keeps its id, the points and the settlement version they came from. Like any adjustment it
 moves no average; the month's next settlement (version N+1) carries it. A credit of 0 (the indicator already at
 its maximum, or a region average of 0) approves the appeal with no adjustment. The entry is written in the same
 transaction as the county's decision, through the adjustments repository (which also marks the month's inputs

@@ -27,6 +27,8 @@ class ImportSummary:
     unchanged: int
     left: int
     schools: int
+    moved_teachers: tuple[tuple[str, str, str], ...] = ()  # (teacher, school before, school now)
+    moved_schools: tuple[tuple[str, str, str], ...] = ()  # (school, county before, county now)
 
 
 def load(connection: Connection) -> Roster:
@@ -112,6 +114,11 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
                         "online_classrooms": r.online_classrooms, "active": True}
         for r in rows
     }
+    counties_before = {code: county for code, county in connection.execute(
+        select(schools.c.code, schools.c.county_code).where(schools.c.active.is_(True)))}
+    moved_schools = tuple((code, counties_before[code], values["county_code"])
+                          for code, values in school_values.items()
+                          if counties_before.get(code, values["county_code"]) != values["county_code"])
     _upsert(connection, schools, "code", school_values)
     before = {r.id: r for r in connection.execute(select(teachers))}
     added = updated = unchanged = 0
@@ -145,8 +152,11 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
             if code in in_scope and code not in school_values
         ]
         _set_inactive(connection, schools.c.code, closed)
+    moved_teachers = tuple((row.teacher_id, before[row.teacher_id].school_code, row.school_code) for row in rows
+                           if row.teacher_id in before and before[row.teacher_id].active
+                           and before[row.teacher_id].school_code != row.school_code)
     return ImportSummary(added=added, updated=updated, unchanged=unchanged, left=left,
-                         schools=len(school_values))
+                         schools=len(school_values), moved_teachers=moved_teachers, moved_schools=moved_schools)
 
 
 def _set_inactive(connection: Connection, key, values: list[str], **extra: object) -> None:  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ from F on. Before writing its entries it deletes the entries at months >= F of t
 file; a ``full`` import states every teacher and school of the counties its file lists (a county's bureau sends its
 own county; the others are left as they are), so it deletes every entry at months >= F of those counties' teachers
 and schools and then writes, at F, a leave entry (``school_code`` NULL) for each teacher of those counties on the
-roster just before F and missing from the file, and an inactive entry for each such school. A teacher or school therefore has at most one entry per month, and
-the roster at the end of month m is, per teacher and per school, the entry with the greatest from_month <= m.
+roster just before F and missing from the file, and an inactive entry for each such school. A teacher or school
+therefore has at most one entry per month, and the roster at the end of month m is, per teacher and per school, the entry with the greatest from_month <= m.
 """
 
 from __future__ import annotations

@@ -279,9 +279,10 @@ def test_the_dataset_has_every_school_even_with_nothing_supplied(ctx: Ctx) -> No
     assert (data["county_code"], data["month"]) == (COUNTY, "2023-04")
     assert data["registration"]["as_of"] is None and data["registration"]["below"] == []
     assert [r["school_code"] for r in data["registration"]["rows"]] == [S1, S2, S3]
-    assert data["registration"]["rows"][2] == {
-        "school_code": S3, "school_name": "贺兰三小", "teachers_registered": 0, "teachers": 0, "teacher_rate": None,
-        "students_registered": 0, "students": 0, "student_rate": None, "parents_registered": 0}
+    assert data["registration"]["rows"][2] == {  # nothing imported: not known, rather than zero
+        "school_code": S3, "school_name": "贺兰三小", "imported": False, "teachers_registered": None, "teachers": None,
+        "teacher_rate": None, "students_registered": None, "students": None, "student_rate": None,
+        "parents_registered": None}
     assert [r["classes"] for r in data["online_classes"]["rows"]] == [0, 0, 0]
     assert [r["microlectures_per_teacher"] for r in data["digital_school"]["rows"]] == [0, 0, 0]
     assert data["classroom_usage"]["weeks"] == [] and data["classroom_usage"]["flags"] == []
@@ -298,7 +299,8 @@ def test_the_dataset_of_april(ctx: Ctx) -> None:
     assert registration["totals"] == {"teachers_registered": 70, "teachers": 70, "students_registered": 1050,
                                       "students": 1500, "parents_registered": 340}
     first = registration["rows"][0]
-    assert first == {"school_code": S1, "school_name": "贺兰一小", "teachers_registered": 50, "teachers": 50,
+    assert first == {"school_code": S1, "school_name": "贺兰一小", "imported": True, "teachers_registered": 50,
+                     "teachers": 50,
                      "teacher_rate": 1.0, "students_registered": 950, "students": 1000, "student_rate": 0.95,
                      "parents_registered": 300}
     assert [(r["school_code"], r["student_rate"]) for r in registration["below"]] == [(S2, 0.2)]

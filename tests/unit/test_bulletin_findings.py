@@ -297,3 +297,18 @@ def test_school_averages_are_rounded_half_up_as_the_settlement_rounds() -> None:
     assert next(i["average"] for i in research["indicators"] if i["code"] == code) == 2.22
     assert "研修活动2.22分" in research["text"]
     assert [figure(v) for v in (2.215, 0.125, 15.0, 4.1749, None)] == ["2.22", "0.13", "15", "4.17", "-"]
+
+
+def test_the_registration_paragraph_counts_the_schools_with_figures_and_names_those_without() -> None:
+    from jifen.reports.bulletin_text import _registration
+
+    def school(code: str, rate: float | None, imported: bool = True) -> dict[str, object]:
+        return {"school_code": code, "school_name": f"学校{code}", "imported": imported, "student_rate": rate}
+
+    data = {"county_name": "贺兰县", "usage": {"registration": {
+        "as_of": "2023-05-05", "threshold": 0.6, "totals": {"students_registered": 10, "students": 10},
+        "rows": [school("1", 1.0), school("2", 0.8), school("3", None, False), school("4", None, False)],
+        "below": []}}}
+    _title, [text] = _registration(data)
+    assert "2所学校中有1所学校学生注册率达100%" in text
+    assert "另有2所学校未在导出数据中，注册情况不明：学校3，学校4。" in text

@@ -131,8 +131,9 @@ def _registration(data: Row) -> tuple[str, list[str]]:
             f"{t.get('teachers_registered', 0)}人，注册率{_rate(t.get('teachers_registered'), t.get('teachers'))}；"
             f"学生注册人数{t.get('students_registered', 0)}人，注册率{_rate(t.get('students_registered'), t.get('students'))}；"
             f"家长注册人数{t.get('parents_registered', 0)}人。")
-    complete = [r for r in rows if r.get("student_rate") is not None and float(r["student_rate"]) >= 1]
-    text += f"{len(rows)}所学校中有{len(complete)}所学校学生注册率达100%"
+    reported = [r for r in rows if r.get("imported", True)]
+    complete = [r for r in reported if r.get("student_rate") is not None and float(r["student_rate"]) >= 1]
+    text += f"{len(reported)}所学校中有{len(complete)}所学校学生注册率达100%"
     below = found.get("below") or []
     threshold = percent(found.get("threshold", 0.6))
     if below:
@@ -140,6 +141,9 @@ def _registration(data: Row) -> tuple[str, list[str]]:
         text += f"；学生注册率低于{threshold}的{len(below)}所学校分别为：{each}。"
     else:
         text += f"，没有学生注册率低于{threshold}的学校。"
+    missing = [r["school_name"] for r in rows if not r.get("imported", True)]
+    if missing:
+        text += f"另有{len(missing)}所学校未在导出数据中，注册情况不明：{'，'.join(missing)}。"
     return title, [text]
 
 

@@ -107,8 +107,12 @@ def _registration(connection: sqlalchemy.Connection, schools: list[repo.RosterSc
     rows = []
     for s in schools:
         r = found.get(s.code)
-        counts = {name: getattr(r, name) if r else 0 for name in registration.COUNTS}
-        rows.append({"school_code": s.code, "school_name": s.name,
+        if r is None:  # not in the export: nothing known, not zero (its figures and rates stay empty)
+            rows.append({"school_code": s.code, "school_name": s.name, "imported": False,
+                         **dict.fromkeys(registration.COUNTS), "teacher_rate": None, "student_rate": None})
+            continue
+        counts = {name: getattr(r, name) for name in registration.COUNTS}
+        rows.append({"school_code": s.code, "school_name": s.name, "imported": True,
                      "teachers_registered": counts["teachers_registered"], "teachers": counts["teachers"],
                      "teacher_rate": registration.rate(counts["teachers_registered"], counts["teachers"]),
                      "students_registered": counts["students_registered"], "students": counts["students"],

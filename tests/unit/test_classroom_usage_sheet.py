@@ -79,7 +79,7 @@ def test_bad_cells_are_named_by_row_and_column() -> None:
     messages = [d["message"] for d in caught.value.details]
     assert "2023-04-19 is a Wednesday; weeks start on Monday: 2023-04-17" in messages[1]
     assert messages[4].endswith("empty; write 0 when there is none")
-    assert messages[5].endswith("4 uses with 0 rooms")
+    assert messages[5].endswith("4 uses with no rooms: give the number of rooms")
 
 
 def test_a_week_outside_the_years_taken_is_named() -> None:

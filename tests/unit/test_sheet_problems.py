@@ -30,3 +30,13 @@ from jifen.web.pages.sheet_problems import in_chinese
 ])
 def test_the_readers_problems_are_said_in_chinese(said: str, chinese: str) -> None:
     assert in_chinese(said) == chinese
+
+
+def test_uses_more_than_the_rooms_can_have_had_are_said_in_chinese() -> None:
+    from jifen.domain.classroom_usage import figure_problem
+
+    problem = figure_problem("tablet", 2, 100_000)
+    assert problem is not None and problem[0] == "uses"
+    assert in_chinese(f"row 3, column E (平板智慧教室使用次数): {problem[1]}") == (
+        "第 3 行 E 列（平板智慧教室使用次数）：2 间教室一周 100000 次使用，超过每间每周 98 次（每天每节都在使用），请核对是否多填了 0")
+    assert figure_problem("tablet", 2, 196) is None

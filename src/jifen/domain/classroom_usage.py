@@ -36,6 +36,8 @@ ROOM_TYPE_NAMES: dict[str, str] = {t.code: t.name for t in ROOM_TYPES}
 
 MAX_ROOMS = 1000  # no school has more rooms of one kind; a bigger figure is a typing slip
 MAX_USES = 100_000
+# a room used every period of every day of the week: 7 days of 14 periods (morning, afternoon, evening study)
+MAX_USES_PER_ROOM = 98
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -108,8 +110,17 @@ def figure_problem(room_type: str, rooms: object, uses: object) -> tuple[str, st
             return (name, f"{value!r} is not a whole number")
         if not 0 <= value <= limit:
             return (name, f"{value} is not between 0 and {limit}")
+    problem = uses_problem(rooms, uses)
+    return ("uses", problem) if problem else None
+
+
+def uses_problem(rooms: int, uses: int) -> str | None:
+    """Uses that the rooms cannot have had in a week (a typing slip, an extra zero), or None."""
     if rooms == 0 and uses != 0:
-        return ("uses", f"{uses} uses with no rooms: give the number of rooms")
+        return f"{uses} uses with no rooms: give the number of rooms"
+    if uses > rooms * MAX_USES_PER_ROOM:
+        return (f"{uses} uses in {rooms} rooms is more than {MAX_USES_PER_ROOM} a room a week (every period of "
+                "every day): check the figure")
     return None
 
 

@@ -18,7 +18,7 @@ import openpyxl
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from jifen.domain.classroom_usage import MAX_ROOMS, MAX_USES, ROOM_TYPES, WEEKDAYS, monday_of
+from jifen.domain.classroom_usage import MAX_ROOMS, MAX_USES, ROOM_TYPES, WEEKDAYS, monday_of, uses_problem
 from jifen.domain.periods import outside_years
 from jifen.errors import InvalidInput
 from jifen.ingest.sheet_cells import blank, header_text, problem, text, whole_number, worksheet_rows
@@ -171,8 +171,9 @@ def _row(number: int, cells: list[Any], columns: _Columns, problems: list[dict[s
             else:
                 pair.append(parsed)
         if len(pair) == 2:
-            if pair[0] == 0 and pair[1] > 0:
-                problems.append(problem(number, columns.where(uses_at), f"{pair[1]} uses with 0 rooms"))
+            too_many = uses_problem(pair[0], pair[1])
+            if too_many:
+                problems.append(problem(number, columns.where(uses_at), too_many))
             figures[room_type] = (pair[0], pair[1])
     if len(problems) > before or isinstance(week, str) or week is None:
         return None

@@ -24,7 +24,10 @@ _WHAT: list[tuple[re.Pattern[str], str]] = [
      "{day} 不在 {first}–{last} 年之间"),
     (re.compile(r"^(?P<day>\S+) is a (?P<weekday>\w+); weeks start on Monday: (?P<monday>\S+)$"),
      "{day} 是{weekday}；每周从星期一开始，应为 {monday}"),
-    (re.compile(r"^(?P<uses>\d+) uses with 0 rooms$"), "教室间数为 0，却有 {uses} 次使用"),
+    (re.compile(r"^(?P<uses>\d+) uses with (?:0|no) rooms(?:: give the number of rooms)?$"),
+     "教室间数为 0，却有 {uses} 次使用"),
+    (re.compile(r"^(?P<uses>\d+) uses in (?P<rooms>\d+) rooms is more than (?P<most>\d+) a room a week .*$"),
+     "{rooms} 间教室一周 {uses} 次使用，超过每间每周 {most} 次（每天每节都在使用），请核对是否多填了 0"),
     (re.compile(r"^school (?P<school>\S+) week (?P<week>\S+) is also on row (?P<row>\d+)$"),
      "学校 {school} 的 {week} 这一周在第 {row} 行已有"),
 ]

@@ -42,6 +42,7 @@ MESSAGES = (  # the service's messages, in Chinese next to the field
     ("is not a whole number", "请填写 0 或正整数"),
     ("is not between 0 and", "超出范围：教室 0–{rooms} 间，使用 0–{uses} 次"),
     ("uses with no rooms", "没有该类教室时使用次数应为 0，请先填写间数"),
+    ("a room a week", "使用次数超过每间每周 {per_room} 次（每天每节都在使用），请核对是否多填了 0"),
     ("has not begun", "该周尚未开始，不能报送"),
     ("is not a Monday", "请选择一周的星期一"),
 )
@@ -188,7 +189,7 @@ def field_errors(exc: InvalidInput) -> dict[str, str]:
         parts = path.split(".")
         key = f"{parts[2]}_{parts[1]}" if len(parts) == 3 and parts[0] == "rooms" else (
             "week" if path == "week" else "form")
-        errors[key] = next((text.format(rooms=usage.MAX_ROOMS, uses=usage.MAX_USES)
+        errors[key] = next((text.format(rooms=usage.MAX_ROOMS, uses=usage.MAX_USES, per_room=usage.MAX_USES_PER_ROOM)
                             for marker, text in MESSAGES if marker in message or marker in exc.message), message)
     return errors
 

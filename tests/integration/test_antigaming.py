@@ -215,7 +215,7 @@ def test_pending_reports_count_against_what_qualified_before_them(ing: Ingestion
     assert ing.send("hite-pi6", [op("lesson.create", teacher="T3", when=at(8)) for _ in range(cap - 1)]) == (
         [Q] * (cap - 1))
     assert ing.send("seewo-easinote5", [session("T3", at(10), 45)]) == [Q]
-    ing.roster(row("T1", "S1"), row("T2", "S1"), full=True)  # T3 leaves
+    ing.roster(row("T1", "S1"), row("T2", "S1"), row("T4", "S2", county_code="C2"), full=True)  # T3 leaves C2
     results = ing.send("hite-pi6", [
         op("lesson.create", teacher="T3", when=at(9), id="back1"),
         op("lesson.create", teacher="T3", when=at(9), id="back2"),

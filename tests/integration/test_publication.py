@@ -34,7 +34,7 @@ from jifen.reports.versions import diff_data
 from jifen.reports.versions_text import why
 from jifen.runtime import Runtime
 from jifen.settle.adjustments import AdjustmentRequest, add_adjustment
-from jifen.settle.due import month_states, run_due
+from jifen.settle.due import describe, month_states, run_due
 from jifen.settle.publication import list_versions, publish
 from jifen.settle.schedule import CHANGED, FIRST, Schedule
 from jifen.settle.service import settle_month
@@ -394,6 +394,35 @@ def test_a_late_report_changes_the_later_months_a_streak_or_cap_reads_back_into(
     assert list_versions(runtime.database, "2026-10").inputs_changed
     states = month_states(runtime.database, [SEPTEMBER, october], runtime.rulebook.for_month)
     assert [(s.month, s.inputs_changed) for s in states] == [(SEPTEMBER, True), (october, True)]
+
+
+def test_the_schedule_keeps_a_version_whose_figures_a_change_left_as_they_were(runtime: Runtime) -> None:
+    """Shihe's October reads the year back (caps per year): a login of February changes February's inputs and so
+    October's, but none of October's figures; the scheduled run keeps version 1, which no longer shows as changed.
+    A login of 31 October does change them: version 2. ``jifen settle`` by hand always makes a version."""
+    october = Month(2026, 10)
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), NOW)
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=C1, city_code=Y1)], full=True, now=NOW)
+    late = datetime(2026, 11, 4, 9, 0, tzinfo=CST)
+    ingest.submit("space", [op("login", teacher="T1", when=at(day, month="2026-10")) for day in (1, 2)], late)
+    settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION, late, runtime.tz)
+
+    ingest.submit("space", [op("login", teacher="T1", when=at(10, month="2026-02"))], late)
+    assert list_versions(runtime.database, "2026-10").inputs_changed
+    outcomes = [o for o in run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, late)
+                if str(o.due.month) == "2026-10"]
+    assert [(o.summary.version, o.summary.unchanged) for o in outcomes if o.summary] == [(1, True)]
+    assert "figures unchanged, version 1 kept" in describe(outcomes[0])
+    assert [v.version for v in list_versions(runtime.database, "2026-10").versions] == [1]
+    assert not list_versions(runtime.database, "2026-10").inputs_changed
+
+    ingest.submit("space", [op("login", teacher="T1", when=at(31, month="2026-10"))], late)
+    again = [o for o in run_due(runtime.database, runtime.rulebook.for_month, REGION, SCHEDULE, late)
+             if str(o.due.month) == "2026-10"]
+    assert [(o.summary.version, o.summary.unchanged) for o in again if o.summary] == [(2, False)]
+    by_hand = settle_month(runtime.database, runtime.rulebook.for_month(october), october, REGION, late, runtime.tz)
+    assert (by_hand.version, by_hand.unchanged) == (3, False)
 
 
 def test_a_late_report_leaves_a_relatively_scored_later_month_alone(region: Runtime) -> None:

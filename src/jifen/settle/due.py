@@ -60,12 +60,14 @@ def month_states(database: Database, months: list[Month], ruleset_for: RuleSetFo
 
 def run_due(database: Database, ruleset_for: RuleSetFor, region: tuple[str, str], schedule: Schedule,
             now: datetime, *, engine: str = "python", master: str = "local[2]") -> list[DueOutcome]:
-    """Settle every month due at ``now``, oldest first, on ``engine``; each makes a new draft version."""
+    """Settle every month due at ``now``, oldest first, on ``engine``; each makes a new draft version, unless its
+    latest version already holds the figures (changed inputs that change no figure: ``unchanged``)."""
     outcomes = []
     for item in due(now, schedule, month_states(database, schedule.window(now), ruleset_for)):
         try:
             summary = settle_month(database, ruleset_for(item.month), item.month, region, now, schedule.tz,
-                                   only_after=item.after_version, engine=engine, master=master)
+                                   only_after=item.after_version, engine=engine, master=master,
+                                   keep_if_same=item.after_version > 0)
         except Conflict as exc:
             outcomes.append(DueOutcome(item, None, exc.message))
             continue
@@ -111,5 +113,7 @@ def describe(outcome: DueOutcome) -> str:
     if outcome.summary is None:
         return f"{item.month}: {why}; skipped: {outcome.skipped}"
     s = outcome.summary
+    if s.unchanged:
+        return (f"{s.month}: {why}; figures unchanged, version {s.version} kept 结果未变，仍为第{s.version}版")
     return (f"{s.month}: {why}; settled as draft version {s.version} 草稿第{s.version}版: {s.teachers} teachers, "
             f"{s.schools} schools, {s.counties} counties; region total {s.region_total}")

@@ -26,6 +26,7 @@ from jifen.store import roster as roster_repo
 from jifen.store import rulesets as rulesets_repo
 from jifen.store import settlements as repo
 from jifen.store.database import Database
+from jifen.store.tables import settlement_indicators, settlement_units
 
 SETTLE_LOCK = 0x4A4946454E + 1
 PYTHON = "python"
@@ -40,13 +41,17 @@ class SettleSummary:
     schools: int
     counties: int
     region_total: Decimal
+    unchanged: bool = False  # the latest version already held these figures: kept, no version made (keep_if_same)
 
 
 def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, region: tuple[str, str],
                  now: datetime, tz: ZoneInfo = ZoneInfo("Asia/Shanghai"), *,
-                 only_after: int | None = None, engine: str = PYTHON, master: str = "local[2]") -> SettleSummary:
+                 only_after: int | None = None, engine: str = PYTHON, master: str = "local[2]",
+                 keep_if_same: bool = False) -> SettleSummary:
     """Settle ``month`` as a new draft version. ``only_after``: the latest version the caller saw (0 for none);
     when another one was made meanwhile, Conflict and nothing is stored (two schedulers settle a month once).
+    ``keep_if_same`` (the schedule's runs): when the latest version, under the same rule set, holds exactly these
+    figures, no version is made; the latest is recorded as reflecting the inputs read (``unchanged``).
 
     ``engine``: ``python``, the exact reference (fractions), or an engine the one Ibis definition runs on
     (``duckdb``, the embedded engine; ``sqlite``; ``postgres``, the store's own server; ``spark`` at
@@ -81,6 +86,12 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
     computed = _computed(engine, master, database, rules, roster, counts, region, month)
     with database.transaction() as connection, database.lock(connection, SETTLE_LOCK):
         _check_unchanged(connection, month, only_after)  # two schedulers at once: the second stores nothing
+        latest = repo.find(connection, str(month)) if keep_if_same else None
+        if latest is not None and latest.ruleset_sha256 == ruleset.sha256:
+            same_units, same_indicators = computed.rows(latest.id)
+            if _holds(connection, latest.id, same_units, same_indicators):
+                repo.record_inputs(connection, latest.id, inputs_revision)
+                return _summary(str(month), latest.version, same_units, unchanged=True)
         rulesets_repo.record(connection, ruleset, now)
         version = repo.next_version(connection, str(month))
         settlement_id = repo.create(connection, {
@@ -95,9 +106,21 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
         repo.add_reviews(connection, review.rows(settlement_id, computed.flags))
     with database.transaction() as connection:
         repo.refresh_statistics(connection)
+    return _summary(str(month), version, unit_rows)
+
+
+def _holds(connection: Connection, settlement_id: int, unit_rows: list[dict[str, Any]],
+           indicator_rows: list[dict[str, Any]]) -> bool:
+    """Whether a version holds exactly these figures (its units first: they differ most often)."""
+    return (repo.holds(connection, settlement_id, settlement_units, unit_rows)
+            and repo.holds(connection, settlement_id, settlement_indicators, indicator_rows))
+
+
+def _summary(month: str, version: int, unit_rows: list[dict[str, Any]], *, unchanged: bool = False) -> SettleSummary:
     levels = Counter(row["level"] for row in unit_rows)
     region_total = next((row["total"] for row in unit_rows if row["level"] == "region"), Decimal(0))
-    return SettleSummary(str(month), version, levels["teacher"], levels["school"], levels["county"], region_total)
+    return SettleSummary(month, version, levels["teacher"], levels["school"], levels["county"], region_total,
+                         unchanged)
 
 
 def _check_unchanged(connection: Connection, month: Month, only_after: int | None) -> None:

@@ -1,8 +1,10 @@
 """Settlement repository: versions of a month's settlement. Rows are never changed once written; a version's
-state changes once, from draft to published (``publish``)."""
+state changes once, from draft to published (``publish``), and the inputs it reflects may be recorded again when a
+settlement of later inputs comes out the same (``record_inputs``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,6 +90,21 @@ def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> No
         return
     for start in range(0, len(rows), 5000):
         connection.execute(table.insert(), rows[start : start + 5000])
+
+
+def holds(connection: Connection, settlement_id: int, table: Table, rows: list[dict[str, Any]]) -> bool:
+    """Whether a version's rows of ``table`` (settlement_units or settlement_indicators) are exactly ``rows``, as
+    ``add_units``/``add_indicators`` take them: the same keys with the same figures, none more, none fewer."""
+    names = list(rows[0]) if rows else [c.name for c in table.columns]
+    stored = Counter(tuple(r) for r in connection.execute(
+        select(*(table.c[name] for name in names)).where(table.c.settlement_id == settlement_id)))
+    return stored == Counter(tuple(row[name] for name in names) for row in rows)
+
+
+def record_inputs(connection: Connection, settlement_id: int, inputs_revision: int) -> None:
+    """The inputs a version reflects, once a settlement of later inputs came out the same."""
+    connection.execute(update(settlements).where(settlements.c.id == settlement_id)
+                       .values(inputs_revision=inputs_revision))
 
 
 def find(connection: Connection, month: str, version: int | None = None) -> SettlementRecord | None:

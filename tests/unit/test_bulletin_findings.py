@@ -312,3 +312,24 @@ def test_the_registration_paragraph_counts_the_schools_with_figures_and_names_th
     _title, [text] = _registration(data)
     assert "2所学校中有1所学校学生注册率达100%" in text
     assert "另有2所学校未在导出数据中，注册情况不明：学校3，学校4。" in text
+
+
+def test_sections_the_rule_set_has_no_actions_for_are_left_out() -> None:
+    """Shihe's catalog has no online classes and no digital school: no school is held to their standards."""
+    from jifen.reports.bulletin_findings import _usage as usage_findings
+    from jifen.reports.bulletin_text import _digital_school, _online_classes
+    from jifen.reports.usage_data import within_rules
+    from jifen.rules.loader import load_shipped
+
+    below = {"school_code": "S1", "school_name": "一小", "per_room": 0.0, "per_room_per_week": 0.0,
+             "meets_standard": False, "classes": 0}
+    usage = {"online_classes": {"rows": [below], "standard_per_week": 5.0},
+             "digital_school": {"rows": [{"school_code": "S1", "microlectures": 0, "moocs": 0}]}}
+    for name, kept in (("shihe-2022", False), ("ningxia-2022", True)):
+        rules = load_shipped(name).rules
+        scoped = within_rules(usage, {(app.code, a.action) for app in rules.apps for a in app.actions})
+        data = {"usage": scoped}
+        assert (_online_classes(data)[1][0] == "本月适用的积分规则不含在线课堂开课，本项不作统计。") is not kept
+        assert (_digital_school(data)[1][0] == "本月适用的积分规则不含数字学校微课、慕课，本项不作统计。") is not kept
+        online_problems = [f for f in usage_findings(scoped) if f["kind"] == "online_below_standard"]
+        assert bool(online_problems) is kept

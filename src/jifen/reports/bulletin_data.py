@@ -18,6 +18,7 @@ from jifen.domain.periods import Month
 from jifen.domain.scores import figure_half_up
 from jifen.errors import InvalidInput, NotFound
 from jifen.reports import datasets, usage_sheets
+from jifen.rules.schema import RuleSet
 from jifen.reports.bulletin_findings import Thresholds, bands, monthly, problems, ranked
 from jifen.reports.numbers import number
 from jifen.store import settlements as repo
@@ -103,7 +104,7 @@ def dataset(connection: Connection, county_code: str, month: str, settings: Sett
         state=record.status, indicators=indicators, schools=_schools(connection, record.id, county_code),
         previous=_schools(connection, before.id, county_code) if before else None,
         previous_month=before.month if before else None,
-        usage=county_usage(connection, county_code, record.month, settings, issued_on, record.created_at),
+        usage=county_usage(connection, county_code, record.month, settings, issued_on, record.created_at, rules),
         issued_on=issued_on, thresholds=thresholds(settings))
 
 
@@ -119,10 +120,11 @@ def _schools(connection: Connection, settlement_id: int, county_code: str) -> li
 
 def county_usage(connection: Connection, county_code: str, month: str,
                  settings: Settings | None = None, as_of: date | None = None,
-                 received_by: datetime | None = None) -> Row | None:
+                 received_by: datetime | None = None, rules: RuleSet | None = None) -> Row | None:
     """The schools' usage figures of the month (registration, online classes, digital school, classrooms), or
     None where there are none to read (no usage module, or the county is no longer on the roster); each section
-    of the bulletin then says it has no data."""
+    of the bulletin then says it has no data. With ``rules``, the month's rule set: sections of actions it does not
+    have are left out (``usage_data.within_rules``)."""
     try:
         from jifen.reports import usage_data
     except ImportError:
@@ -136,4 +138,6 @@ def county_usage(connection: Connection, county_code: str, month: str,
         found: Row = usage_data.county_usage(connection, county_code, month, **options)
     except NotFound:
         return None
+    if rules is not None:
+        found = usage_data.within_rules(found, {(app.code, a.action) for app in rules.apps for a in app.actions})
     return found

@@ -151,10 +151,15 @@ def _rate(part: Any, whole: Any) -> str:
     return percent(float(part) / float(whole)) if part is not None and whole else "-"
 
 
+OUTSIDE_RULES = "本月适用的积分规则不含{what}，本项不作统计。"
+
+
 def _online_classes(data: Row) -> tuple[str, list[str]]:
     title = "在线课堂开课情况"
     found = _usage(data, "online_classes")
     rows = found.get("rows") or []
+    if found.get("outside_rules"):
+        return title, [OUTSIDE_RULES.format(what="在线课堂开课")]
     if not rows:
         return title, ["本月未导入在线课堂开课数据。"]
     standard = figure(found.get("standard_per_week", 5))
@@ -179,6 +184,8 @@ def _classes(row: Row) -> str:
 def _digital_school(data: Row) -> tuple[str, list[str]]:
     title = "数字学校应用情况"
     rows = _usage(data, "digital_school").get("rows") or []
+    if _usage(data, "digital_school").get("outside_rules"):
+        return title, [OUTSIDE_RULES.format(what="数字学校微课、慕课")]
     if not rows:
         return title, ["本月未导入数字学校应用数据。"]
     if not any(r.get("microlectures") or r.get("moocs") for r in rows):

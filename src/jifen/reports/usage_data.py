@@ -36,6 +36,18 @@ MOOC = "mooc.add"
 TERM_STARTS = ((3, 1), (9, 1))  # spring and autumn terms
 
 
+def within_rules(usage: dict[str, Any], reported: set[tuple[str, str]]) -> dict[str, Any]:
+    """The figures, less the sections read from actions the month's rule set does not have (``reported``: its
+    (app, action) pairs): Shihe's catalog has no online classes and no digital school, so no school can be held
+    to their standards. Such a section keeps no rows and says ``outside_rules``."""
+    out = dict(usage)
+    for section, actions in (("online_classes", {(ONLINE_CLASS_APP, a) for a in ONLINE_CLASS_ACTIONS}),
+                             ("digital_school", {(DIGITAL_SCHOOL_APP, a) for a in (MICROLECTURE, MOOC)})):
+        if not actions & reported:
+            out[section] = {"rows": [], "outside_rules": True}
+    return out
+
+
 @dataclass(frozen=True)
 class FigureSettings:
     """The thresholds the dataset applies; ``from_settings`` reads them from the JIFEN_* settings."""

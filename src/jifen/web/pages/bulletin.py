@@ -81,8 +81,9 @@ def bulletin_page(request: Request, signed: PageUser, code: str, month: str | No
                 raise NotFound(f"县区 {code} 不在 {shown} 的结算中")
             raise refusal(signed, f"县区 {code} 的通报")
         county = datasets.report(connection, "county", code, str(shown))
-        names = bulletin_data.attachment_names(
-            county["county_name"], str(shown), bulletin_data.county_usage(connection, code, str(shown), runtime.settings))
+        rules = datasets.settlement_rules(connection, datasets.settlement_for(connection, str(shown)))
+        names = bulletin_data.attachment_names(county["county_name"], str(shown), bulletin_data.county_usage(
+            connection, code, str(shown), runtime.settings, rules=rules))
     api = f"/api/v1/counties/{code}/bulletin?month={shown}"
     attachments = [(name, f"{api}&format=xlsx&attachment={n}") for n, name in enumerate(names, 1)]
     return render(request, "admin/bulletin.html", {

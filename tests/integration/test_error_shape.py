@@ -167,6 +167,15 @@ def test_every_error_has_the_one_shape(ctx: Ctx, status: int, code: str, send: R
         assert error["details"], "a 422 names the path at fault"
 
 
+def test_a_method_not_allowed_names_every_method_the_path_takes(ctx: Ctx) -> None:
+    """GET and DELETE of one report are two routes: the answer lists both, in Allow and in the message."""
+    refused = ctx.client.put(f"{OPS}/a1", headers=ctx.auth("app"))
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "DELETE, GET"
+    assert refused.json()["error"]["message"].endswith("allowed: DELETE, GET")
+    assert ctx.client.put(OPS).headers["allow"] == "POST"
+
+
 @pytest.mark.parametrize(("path", "parameter"), [
     ("/api/v1/histories/teachers/T1?to=2026-00", "to"),
     ("/api/v1/charts/counties/640104/trend?to=2026-13", "to"),

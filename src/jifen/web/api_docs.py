@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jifen.access.signing import KEY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, canonical
 
@@ -20,33 +20,42 @@ STATUSES = Literal["qualified", "not_qualified", "pending", "rejected", "duplica
 
 
 class OperationItem(BaseModel):
-    """One report: what a teacher (or a school) did in the app."""
+    """One report: what a teacher (or a school) did in the app. No other fields: anything else goes in attributes
+    (an item with another field is rejected, naming it). An item that breaks a constraint is answered rejected,
+    with the reason, on its own: the request's other items are judged as usual."""
 
-    id: str = Field(description="the app's own id of the report, 1-128 characters: the same id twice is one report")
-    action: str = Field(description="the action code of the app's catalog (GET /api/v1/catalog), e.g. "
-                                    "teaching.session")
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | int = Field(min_length=1, max_length=128, description="the app's own id of the report, 1-128 "
+                          "characters (a whole number is taken as its digits): the same id twice is one report")
+    action: str = Field(min_length=1, description="the action code of the app's catalog (GET /api/v1/catalog), "
+                                                  "e.g. teaching.session")
     occurred_at: str = Field(description="when it happened, ISO 8601 with an offset, e.g. 2026-09-03T10:00:00+08:00")
-    teacher_id: str | None = Field(None, description="the platform's teacher id; required for teacher indicators")
-    school_id: str | None = Field(None, description="the roster's school code; required for school indicators")
-    duration_s: float | None = Field(None, description="seconds, for sessions (0 to 86400)")
-    attributes: dict[str, Any] = Field(default_factory=dict, description="every other field the action's "
-                                                                         "conditions read, e.g. content_sha256")
+    teacher_id: str | int | None = Field(None, max_length=64, description="the platform's teacher id; required for "
+                                                                         "teacher indicators")
+    school_id: str | int | None = Field(None, max_length=64, description="the roster's school code; required for "
+                                                                        "school indicators")
+    duration_s: float | None = Field(None, ge=0, le=86400, description="seconds, for sessions (0 to 86400)")
+    attributes: dict[str, Any] | None = Field(default_factory=dict, description="every other field the action's "
+                                                                                "conditions read, e.g. content_sha256")
 
 
 class OperationsRequest(BaseModel):
     """Our envelope."""
 
     operations: list[OperationItem] = Field(description="the reports, judged in this order")
-    batch_id: str | None = Field(None, description="optional, up to 128 characters: a repeated batch id with the "
-                                                   "same items gets the first answer again")
+    batch_id: str | int | None = Field(None, min_length=1, max_length=128, description="optional, 1-128 characters "
+                                       "(per app): a repeated batch id with the same items gets the first answer "
+                                       "again; a whole number is taken as its digits")
 
 
 class ProvincialRequest(BaseModel):
     """The provincial platforms' 数据上报 envelope."""
 
-    count: int = Field(description="the number of items in dataContent; must match")
+    count: int | str = Field(description="the number of items in dataContent (a number, or its digits); must match")
     dataContent: list[OperationItem] = Field(description="the reports, judged in this order")  # noqa: N815
-    seqNO: str | None = Field(None, description="the batch id (see batch_id)")  # noqa: N815
+    seqNO: str | int | None = Field(None, min_length=1, max_length=128,  # noqa: N815
+                                    description="the batch id (see batch_id)")
 
 
 class ItemAnswer(BaseModel):
@@ -101,7 +110,9 @@ APP_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _error("no app token or signature, an unknown or revoked one, a timestamp outside ±5 minutes, a nonce "
                 "used before"),
     422: _error("the body or a field is not what the endpoint takes, named in the message"),
-    429: _error("over the app's rate limit; Retry-After says when to try again"),
+    429: {**_error("over the app's rate limit; Retry-After says when to try again"),
+          "headers": {"Retry-After": {"description": "seconds to wait before trying again",
+                                      "schema": {"type": "integer"}}}},
 }
 
 SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {

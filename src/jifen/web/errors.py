@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Route
 
 from jifen.errors import JifenError
 
@@ -55,10 +57,32 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path}"
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
-            message = f"method {request.method} is not allowed on {request.url.path}"
-        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+            allowed = _allowed(request, (headers or {}).get("Allow"))
+            message = f"method {request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}"
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        return error_response(exc.status_code, code, message, headers=headers)
+
+    def _allowed(request: Request, said: str | None) -> list[str]:
+        """Every method some route takes at the path (Starlette names only the first route's: GET and DELETE of
+        one path are two routes); what Starlette said when the routes cannot be read."""
+        methods: set[str] = set()
+        for route in _routes(app.router.routes):
+            if route.path_regex.match(request.url.path):
+                methods |= set(route.methods or ())
+        return sorted(methods) or [m.strip() for m in (said or "").split(",") if m.strip()]
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return error_response(500, "internal_error", "internal error; nothing was stored by this request")
+
+
+def _routes(routes: list[BaseRoute]) -> Iterator[Route]:
+    """The routes with methods, those of included routers too."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        inner = getattr(getattr(route, "original_router", None), "routes", None) or getattr(route, "routes", None)
+        if inner and not isinstance(route, Route):
+            yield from _routes(inner)

@@ -249,6 +249,17 @@ def test_apps_add_prints_a_working_token(runtime: Runtime, cli_env: dict[str, st
     assert asyncio.run(post_operations(runtime, token + "x", [item])).status_code == 401
 
 
+def test_apps_list_shows_the_tokens_held_and_the_keys_in_use(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    ok(cli_env, "apps", "add", "seewo-easinote5")
+    ok(cli_env, "apps", "add", "seewo-easinote5")
+    first, second = (last_line(ok(cli_env, "apps", "credentials", "seewo-easinote5")).split()[0] for _ in range(2))
+    ok(cli_env, "apps", "revoke", first)
+    line = next(x for x in ok(cli_env, "apps", "list").stdout.splitlines() if x.startswith("seewo-easinote5"))
+    assert "tokens 2" in line and second in line and first not in line
+    secret = last_line(ok(cli_env, "apps", "credentials", "seewo-easinote5")).split()[1]
+    assert secret not in ok(cli_env, "apps", "list").stdout
+
+
 async def post_operations(runtime: Runtime, token: str, items: list[dict[str, Any]]) -> httpx.Response:
     from jifen.web.app import create_app
 

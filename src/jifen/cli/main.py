@@ -174,12 +174,17 @@ def apps_revoke(key: Annotated[str, typer.Argument(
 @apps_app.command("list")
 @reports_errors
 def apps_list() -> None:
-    """List registered apps."""
-    from jifen.store.access import registered_apps
+    """List registered apps: when, how many API tokens each holds, and its signing keys in use (secrets and tokens
+    are never shown again)."""
+    from jifen.store.access import app_access, registered_apps
 
     with opened() as runtime, runtime.database.read() as connection:
+        access = app_access(connection)
         for code, name, registered_at in registered_apps(connection):
-            console.print(f"{code}\t{name}\t{registered_at.astimezone(runtime.tz):%Y-%m-%d %H:%M}")  # local time
+            tokens, keys = access.get(code, (0, []))
+            issued = ", ".join(f"{key} ({at.astimezone(runtime.tz):%Y-%m-%d %H:%M})" for key, at in keys) or "-"
+            console.print(f"{code}\t{name}\t{registered_at.astimezone(runtime.tz):%Y-%m-%d %H:%M}\t"  # local time
+                          f"tokens {tokens}\tkeys {issued}", highlight=False)
 
 
 @users_app.command("add")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from jifen.store import lookups
 from jifen.store.database import Database
-from jifen.store.tables import app_tokens, apps, users
+from jifen.store.tables import app_credentials, app_tokens, apps, users
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,21 @@ def apps_for_tokens(connection: Connection, token_sha256s: list[str]) -> dict[st
 def registered_apps(connection: Connection) -> list[tuple[str, str, datetime]]:
     rows = connection.execute(select(apps.c.code, apps.c.name, apps.c.registered_at).order_by(apps.c.code))
     return [(r.code, r.name, r.registered_at) for r in rows]
+
+
+def app_access(connection: Connection) -> dict[str, tuple[int, list[tuple[str, datetime]]]]:
+    """Per app: how many API tokens it holds, and its signing keys not revoked with when each was issued (secrets
+    and tokens are never shown again)."""
+    found: dict[str, tuple[int, list[tuple[str, datetime]]]] = {}
+    tokens = dict(connection.execute(select(app_tokens.c.app_code, func.count()).group_by(app_tokens.c.app_code)).all())
+    keys: dict[str, list[tuple[str, datetime]]] = {}
+    for code, key, created_at in connection.execute(
+            select(app_credentials.c.app_code, app_credentials.c.key, app_credentials.c.created_at)
+            .where(app_credentials.c.revoked_at.is_(None)).order_by(app_credentials.c.created_at)):
+        keys.setdefault(code, []).append((key, created_at))
+    for code in {*tokens, *keys}:
+        found[code] = (int(tokens.get(code, 0)), keys.get(code, []))
+    return found
 
 
 def user_exists(connection: Connection, name: str) -> bool:

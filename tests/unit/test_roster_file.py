@@ -381,3 +381,28 @@ def test_codes_of_fifteen_digits_in_number_cells_are_taken(tmp_path: pathlib.Pat
     row: list[object] = list(ROW_A)
     row[HEADER.index("teacher_id")] = 640122198001011
     assert read_roster(write_xlsx(tmp_path / "roster.xlsx", [HEADER, row]))[0].teacher_id == "640122198001011"
+
+
+def test_a_title_above_the_header_is_passed_over(tmp_path: pathlib.Path) -> None:
+    title = ["贺兰县2026年秋季学期教师名册"] + [""] * 9
+    path = write_csv(tmp_path / "roster.csv", [title, [""] * 10, HEADER, ROW_A, ROW_B, ROW_C])
+    assert read_roster(path) == EXPECTED
+
+
+def test_a_workbook_opening_with_a_sheet_of_notes_is_read_from_its_roster_sheet(tmp_path: pathlib.Path) -> None:
+    path = write_xlsx(tmp_path / "roster.xlsx", [["填表说明：每位教师一行"], ["学校代码请按文本格式填写"]],
+                      first_sheet="说明")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.create_sheet("名单")
+    for line in (HEADER, ROW_A):
+        sheet.append(line)
+    workbook.save(path)
+    workbook.close()
+    assert read_roster(path) == EXPECTED[:1]
+
+
+def test_a_column_missing_names_the_headings_not_recognised(tmp_path: pathlib.Path) -> None:
+    header = [h if h != "online_classrooms" else "在线教室数（间）" for h in HEADER]
+    path = write_csv(tmp_path / "roster.csv", [header, ROW_A])
+    assert str(roster_error(path)) == ("roster.csv row 1, column online_classrooms: missing from the header row "
+                                       "(the header's other columns: 在线教室数（间）)")

@@ -99,19 +99,25 @@ def _read_csv(path: pathlib.Path) -> list[RawRow]:
 
 
 def _read_xlsx(path: pathlib.Path) -> list[RawRow]:
-    """The first worksheet of a workbook; cached values of formulas."""
+    """The first worksheet of a workbook that has a roster header in its first rows (a bureau's workbook may open
+    with a sheet of notes, 说明), else the first; cached values of formulas."""
     try:
         with path.open("rb") as handle:
             workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
             try:
                 if not workbook.worksheets:
                     raise RosterError(f"{path.name}: the workbook has no worksheet")
-                sheet = workbook.worksheets[0]
-                # Some writers store a wrong sheet size; read the rows that are really there.
-                sheet.reset_dimensions()
-                # Rows missing from the file come back empty, so row numbers match Excel's.
-                records = sheet.iter_rows(values_only=True)
-                return [(number, list(cells)) for number, cells in enumerate(records, 1)]
+                sheets = []
+                for sheet in workbook.worksheets:
+                    # Some writers store a wrong sheet size; read the rows that are really there.
+                    sheet.reset_dimensions()
+                    # Rows missing from the file come back empty, so row numbers match Excel's.
+                    records = sheet.iter_rows(values_only=True)
+                    rows = [(number, list(cells)) for number, cells in enumerate(records, 1)]
+                    if _header_at(rows) is not None:
+                        return rows
+                    sheets.append(rows)
+                return sheets[0]
             finally:
                 workbook.close()
     except RosterError:
@@ -129,8 +135,23 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+HEADER_SEARCH_ROWS = 10  # a bureau's sheet may carry a title, a date or a note above its header
+HEADER_LEAST = 3  # the columns a row must name to be taken for the header
+
+
+def _header_at(rows: list[RawRow]) -> int | None:
+    """The index of the first of the first rows that names at least HEADER_LEAST roster columns."""
+    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        named = {CHINESE_HEADERS.get(text, text) for text in (_cell_text(cell) for cell in cells)}
+        if len(named & set(COLUMNS)) >= HEADER_LEAST:
+            return index
+    return None
+
+
 def _check_rows(file: str, raw_rows: Iterable[RawRow]) -> tuple[list[RosterRow], list[Problem]]:
-    rows = iter(raw_rows)
+    listed = list(raw_rows)
+    found = _header_at(listed)
+    rows = iter(listed[found:] if found is not None else listed)  # rows above the header: a title, a note
     for header_number, header_cells in rows:
         header = [_cell_text(cell) for cell in header_cells]
         if any(header):
@@ -179,9 +200,11 @@ def _column_positions(file: str, number: int, header: list[str]) -> tuple[dict[s
         chinese = ", ".join(_CHINESE_NAME[column] for column in COLUMNS)
         what = f"not a roster header row; expected a header with columns {', '.join(COLUMNS)} (or {chinese})"
         return positions, [Problem(file, number, None, what)]
+    unknown = [heading for heading in header if heading and CHINESE_HEADERS.get(heading, heading) not in COLUMNS]
+    also = f" (the header's other columns: {', '.join(unknown)})" if unknown else ""
     for name in COLUMNS:
         if name not in positions:
-            problems.append(Problem(file, number, name, "missing from the header row"))
+            problems.append(Problem(file, number, name, f"missing from the header row{also}"))
     return positions, problems
 
 

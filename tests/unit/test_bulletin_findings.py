@@ -333,3 +333,20 @@ def test_sections_the_rule_set_has_no_actions_for_are_left_out() -> None:
         assert (_digital_school(data)[1][0] == "本月适用的积分规则不含数字学校微课、慕课，本项不作统计。") is not kept
         online_problems = [f for f in usage_findings(scoped) if f["kind"] == "online_below_standard"]
         assert bool(online_problems) is kept
+
+
+def test_the_classroom_weeks_are_named_as_they_were_reported_and_who_did_not_report_is_said() -> None:
+    from jifen.reports.bulletin_findings import weeks_text
+    from jifen.reports.bulletin_text import _classrooms
+
+    assert weeks_text(["2026-10-05", "2026-10-12"], str) == "2026-10-05起2周"
+    assert weeks_text(["2026-10-05", "2026-10-19"], str) == "2026-10-05、2026-10-19起的2周"
+    usage = {"weeks": ["2026-10-05", "2026-10-19"], "month_weeks": ["2026-10-05", "2026-10-12", "2026-10-19",
+                                                                     "2026-10-26"],
+             "room_types": [{"code": "tablet", "name": "平板智慧教室", "standard_per_week": None}],
+             "rows": [{"school_code": "S1", "school_name": "一小", "room_type": "tablet", "per_room_per_week": 3}],
+             "unreported": [{"school_code": "S1", "school_name": "一小", "weeks": 2},
+                            {"school_code": "S2", "school_name": "二小", "weeks": 0}]}
+    title, paragraphs = _classrooms({"usage": {"classroom_usage": usage}, "county_name": "贺兰县"})
+    assert "2026年10月5日、2026年10月19日起的2周" in title
+    assert paragraphs[-1] == ("本月共4周，未报送的学校：二小；部分周未报送的学校：一小（报送2周），其周均数据按已报送的周计算。")

@@ -9,6 +9,7 @@ suggestion sentence. Everything returned is plain JSON-able data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -274,3 +275,9 @@ def percent(rate: Any) -> str:
     return f"{figure(value * 100 if value <= 1 else value)}%"
 
 
+def weeks_text(weeks: list[str], day: Any) -> str:
+    """The weeks (their Mondays) a figure is taken from: a run as its first week and length, else each of them."""
+    mondays = [date.fromisoformat(w) for w in weeks]
+    if all((b - a).days == 7 for a, b in zip(mondays, mondays[1:])):
+        return f"{day(weeks[0])}起{len(weeks)}周"
+    return f"{'、'.join(day(w) for w in weeks)}起的{len(weeks)}周"

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from jifen.reports.bulletin_data import AREAS
-from jifen.reports.bulletin_findings import GROUPS, figure, percent
+from jifen.reports.bulletin_findings import GROUPS, figure, percent, weeks_text
 
 Row = dict[str, Any]
 BLOCK_KINDS = ("head", "title", "note", "addressees", "heading", "subheading", "paragraph", "attachment",
@@ -209,7 +209,7 @@ def _most(rows: list[Row], key: str) -> list[Row]:
 def _classrooms(data: Row) -> tuple[str, list[str]]:
     found = _usage(data, "classroom_usage")
     weeks = found.get("weeks") or []
-    span = f"（取{_day(weeks[0])}起{len(weeks)}周各校报送数据）" if weeks else ""
+    span = f"（取{weeks_text(weeks, _day)}各校报送数据）" if weeks else ""
     title = f"“互联网+教育”项目教室使用情况{span}"
     rows = found.get("rows") or []
     if not rows:
@@ -227,7 +227,16 @@ def _classrooms(data: Row) -> tuple[str, list[str]]:
         rule = f"（标准：每室每周不少于{figure(standard)}次）" if standard else ""
         paragraphs.append(f"{len(paragraphs) + 1}. {room_type['name']}：全{_area(data)}{len(chosen)}所学校有{room_type['name']}，"
                           f"每室周使用情况{rule}：{each}。")
+    missing = found.get("unreported") or []
+    if missing:
+        total = len(found.get("month_weeks") or [])
+        none = [m["school_name"] for m in missing if not m["weeks"]]
+        some = [f"{m['school_name']}（报送{m['weeks']}周）" for m in missing if m["weeks"]]
+        said = ([f"未报送的学校：{'，'.join(none)}"] if none else []) + (
+            [f"部分周未报送的学校：{'，'.join(some)}，其周均数据按已报送的周计算"] if some else [])
+        paragraphs.append(f"本月共{total}周，{'；'.join(said)}。")
     return title, paragraphs
+
 
 
 def _problems(data: Row) -> list[Row]:

@@ -197,8 +197,16 @@ def _classroom_usage(connection: sqlalchemy.Connection, schools: list[repo.Roste
     flags = (usage.repeated_flags(figures, month_weeks, thresholds.repeat_weeks)
              + usage.zero_flags(figures, month_weeks, thresholds.zero_weeks)
              + usage.below_standard_flags(averages, thresholds.standards))
+    reported: dict[str, set[date]] = {}
+    for f in figures:
+        if f.week in set(month_weeks):
+            reported.setdefault(f.school_code, set()).add(f.week)
     return {
         "weeks": [w.isoformat() for w in with_data],
+        "month_weeks": [w.isoformat() for w in month_weeks],
+        # the schools that did not report every week of the month (none: not at all), each with its weeks reported
+        "unreported": [{"school_code": code, "school_name": name, "weeks": len(reported.get(code, ()))}
+                       for code, name in names.items() if len(reported.get(code, ())) < len(month_weeks)],
         "room_types": [{"code": t.code, "name": t.name, "standard_per_week": thresholds.standards.get(t.code)}
                        for t in usage.ROOM_TYPES],
         "rows": [{"school_code": a.school_code, "school_name": names[a.school_code], "room_type": a.room_type,

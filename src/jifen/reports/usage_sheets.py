@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jifen.reports.bulletin_findings import figure
+from jifen.reports.bulletin_findings import figure, weeks_text
 from jifen.reports.sheet import Cell, Sheet
 
 FLAG_KINDS = {"repeated": "连续多周数据重复", "zero": "连续多周未使用", "below_standard": "低于使用标准"}
@@ -66,7 +66,7 @@ def classrooms(usage: dict[str, Any], county_name: str, month_label: str) -> lis
     found = usage.get("classroom_usage") or {}
     names = {t["code"]: t["name"] for t in found.get("room_types") or []}
     weeks = found.get("weeks") or []
-    span = f"{weeks[0]}起{len(weeks)}周" if weeks else month_label
+    span = weeks_text(weeks, str) if weeks else month_label
     use_rows: list[list[Cell]] = [
         [r["school_name"], r["school_code"], names.get(r["room_type"], r["room_type"]), r["rooms"], r["uses"],
          r["per_room_per_week"]] for r in found.get("rows") or []]

@@ -379,6 +379,29 @@ def test_a_units_adjustments_of_an_indicator_stay_within_its_monthly_maximum(reg
         assert adjustments_repo.unit_total(connection, MONTH, "teacher", "T1", "tutoring") == Decimal("-10")
 
 
+def test_a_fixed_indicators_adjustments_stay_within_what_its_caps_let_it_score(region: Region) -> None:
+    """Shihe sets no monthly maximum: class.notice (5 points, 2 a week) scores at most 2 x 6 weeks x 5 = 60 in a
+    month, class.create (50, once a year) 50, a login (1, 2 once a run is long) 2 x 31 = 62. An extra zero typed
+    is refused; an indicator without caps would have no bound."""
+    runtime = region.runtime
+    runtime.rulebook.use("shihe-2022", Month(2026, 1), NOW)
+    rules = runtime.rulebook.rules_for
+
+    def add(indicator: str, points: str) -> None:
+        add_adjustment(runtime.database, rules, AdjustmentRequest("teacher", "T1", MONTH, indicator, points, "r"),
+                       author="x", now=NOW, region_code=REGION[0])
+
+    with pytest.raises(InvalidInput) as raised:
+        add("class.notice", "500")
+    assert raised.value.message == ("points: +500.00 comes to +500.00, beyond ±60, the most class.notice can score "
+                                    "in a month, as its caps allow")
+    add("class.notice", "60")
+    for indicator, most in (("class.create", "50"), ("login", "62")):
+        with pytest.raises(InvalidInput, match=f"beyond ±{most},"):
+            add(indicator, str(int(most) + 1))
+        add(indicator, f"-{most}")
+
+
 def test_a_unit_not_on_the_months_roster_is_refused_as_it_would_count_nowhere(region: Region) -> None:
     """T5 leaves from October (T6 takes the place): an adjustment to T5 in October would be left out of every
     settlement of it."""

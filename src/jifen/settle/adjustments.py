@@ -18,6 +18,8 @@ from jifen.access.scopes import covers, sees
 from jifen.domain.periods import Month
 from jifen.errors import Forbidden, InvalidInput
 from jifen.rules.schema import RuleSet
+from jifen.settle import fixed
+from jifen.settle.compute import FIXED
 from jifen.store import adjustments as repo
 from jifen.store import roster_history
 from jifen.store import units
@@ -62,7 +64,7 @@ def add_adjustment(database: Database, rules: RuleSet | Callable[[Month], RuleSe
         if not roster_history.on_roster_at(connection, values["level"], values["code"], values["month"]):
             raise _invalid("code", f"{values['level']} {values['code']!r} is not on the roster of {values['month']}: "
                                    f"the month's settlement leaves it out, and an adjustment to it would count nowhere")
-        _within_maximum(connection, values, values.pop("maximum"))
+        _within_maximum(connection, values, values.pop("maximum"), values.pop("fixed_reach"))
         return repo.add(connection, {**values, "author": author.strip(), "created_at": now})
 
 
@@ -116,21 +118,29 @@ def _checked(rules_for: RuleSet | Callable[[Month], RuleSet], request: Adjustmen
         raise _invalid("reason", "must not be empty: say why the points are adjusted")
     if len(reason) > REASON_LIMIT:
         raise _invalid("reason", f"is {len(reason)} characters; at most {REASON_LIMIT}")
+    maximum = indicator.monthly_max
+    if maximum is None and indicator.scoring in FIXED:  # Shihe's: what its caps let it score in a month at most
+        reach = fixed.month_reach(indicator)
+        maximum = None if reach is None else Decimal(reach.numerator) / Decimal(reach.denominator)
     return {"month": month, "level": level, "code": code, "indicator": indicator.code,
-            "points": _points(request.points), "reason": reason, "maximum": indicator.monthly_max}
+            "points": _points(request.points), "reason": reason, "maximum": maximum,
+            "fixed_reach": indicator.monthly_max is None}
 
 
-def _within_maximum(connection: Connection, values: dict[str, Any], maximum: Decimal | None) -> None:
+def _within_maximum(connection: Connection, values: dict[str, Any], maximum: Decimal | None,
+                    reach: bool = False) -> None:
     """An indicator with a monthly maximum (Ningxia's) takes a unit's adjustments of a month up to that maximum
-    either way, all of them summed: no correction of one month's points is larger than all its points."""
+    either way, all of them summed: no correction of one month's points is larger than all its points. One of fixed
+    points (Shihe's, ``reach``) is held alike to the most its caps let it score in a month."""
     if maximum is None:
         return
     earlier = repo.unit_total(connection, values["month"], values["level"], values["code"], values["indicator"])
     total = earlier + values["points"]
     if abs(total) > maximum:
         made = f" with the {earlier:+} made before" if earlier else ""
-        raise _invalid("points", f"{values['points']:+}{made} comes to {total:+}, beyond ±{maximum:g}, the monthly "
-                                 f"maximum of {values['indicator']}")
+        what = (f"the most {values['indicator']} can score in a month, as its caps allow" if reach
+                else f"the monthly maximum of {values['indicator']}")
+        raise _invalid("points", f"{values['points']:+}{made} comes to {total:+}, beyond ±{maximum:g}, {what}")
 
 
 def _points(value: Any) -> Decimal:

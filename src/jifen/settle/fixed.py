@@ -116,6 +116,23 @@ def streak_score(indicator: Indicator, actions: list[datetime], month: Month) ->
     return FixedScore(count, count, points)
 
 
+# the most periods of a kind that share days with one month (31 days touch at most 6 weeks)
+_PERIODS_IN_A_MONTH = {"day": 31, "week": 6, "month": 1, "year": 1}
+
+
+def month_reach(indicator: Indicator) -> Fraction | None:
+    """The most a fixed or streak indicator can score in a month, as its caps allow (a streak: every day raised);
+    None for one without caps, which can score without end."""
+    if indicator.points is None:
+        return None
+    if indicator.scoring == "streak" and indicator.streak is not None:
+        return Fraction(max(indicator.points, indicator.streak.raised)) * _PERIODS_IN_A_MONTH["day"]
+    if not indicator.caps:
+        return None
+    actions = min(cap.count * _PERIODS_IN_A_MONTH[cap.period] for cap in indicator.caps)
+    return Fraction(indicator.points) * actions
+
+
 def score(indicator: Indicator, actions: list[datetime], month: Month) -> FixedScore:
     if indicator.scoring == "streak":
         return streak_score(indicator, actions, month)

@@ -470,3 +470,6 @@ def test_orgs_import_names_the_moves(runtime: Runtime, cli_env: dict[str, str], 
     assert "b.csv：学校 2 所；教师新增 0、更新 1、未变 1、离开 0" in text
     assert "学校调整县区 schools moved to another county (1): 640202001 640202 → 640106" in text
     assert "教师调动学校 teachers moved to another school (1): t2 640104001 → 640104009" in text
+    renamed = ["640100", "银川市", "640104", "兴庆新区", *T1[4:]]
+    text = flat(ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "c.csv", [renamed], "utf-8"))).stdout)
+    assert "县区 county 640104 更名 renamed: 兴庆区 → 兴庆新区" in text

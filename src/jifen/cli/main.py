@@ -113,6 +113,10 @@ def orgs_import(
             shown = "; ".join(f"{code} {old} → {new}" for code, old, new in moves[:20])
             more = f"; … {len(moves) - 20} more" if len(moves) > 20 else ""
             console.print(f"{kind} ({len(moves)}): {shown}{more}", highlight=False)
+    for code, what, before, after in s.changed_counties:
+        said = {"name": "更名 renamed", "city": "改属 moved to city"}[what]
+        console.print(f"县区 county {code} {said}: {before} → {after}（县区不分月份记录，已结算的月份重新结算后也按此显示 "
+                      "counties are not dated: months settled again show it too）", highlight=False)
     if result.resolved:
         done = ", ".join(f"{k} {v}" for k, v in sorted(result.resolved.items()))
         console.print(f"pending reports now checked: {done}")

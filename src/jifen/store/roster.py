@@ -29,6 +29,8 @@ class ImportSummary:
     schools: int
     moved_teachers: tuple[tuple[str, str, str], ...] = ()  # (teacher, school before, school now)
     moved_schools: tuple[tuple[str, str, str], ...] = ()  # (school, county before, county now)
+    # (county, "name" or "city", before, now): counties are not dated, so this holds for every month, settled or not
+    changed_counties: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def load(connection: Connection) -> Roster:
@@ -101,6 +103,13 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     settled = month_inputs.settled_from(connection, from_month)
     stated = {month: load_for_month(connection, month) for month in settled}  # as their settlements read them
     history.record(connection, rows, full=full, from_month=from_month, now=now)
+    counties_before = {r.code: (r.name, r.city_code) for r in connection.execute(select(counties))}
+    changed_counties = tuple(
+        (r.county_code, what, before, now_)
+        for r in {r.county_code: r for r in rows}.values() if r.county_code in counties_before
+        for what, before, now_ in (("name", counties_before[r.county_code][0], r.county_name),
+                                   ("city", counties_before[r.county_code][1], r.city_code))
+        if before != now_)
     _upsert(connection, cities, "code", {r.city_code: {"name": r.city_name} for r in rows})
     _upsert(
         connection, counties, "code",
@@ -156,7 +165,8 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
                            if row.teacher_id in before and before[row.teacher_id].active
                            and before[row.teacher_id].school_code != row.school_code)
     return ImportSummary(added=added, updated=updated, unchanged=unchanged, left=left,
-                         schools=len(school_values), moved_teachers=moved_teachers, moved_schools=moved_schools)
+                         schools=len(school_values), moved_teachers=moved_teachers, moved_schools=moved_schools,
+                         changed_counties=changed_counties)
 
 
 def _set_inactive(connection: Connection, key, values: list[str], **extra: object) -> None:  # type: ignore[no-untyped-def]

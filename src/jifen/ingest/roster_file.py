@@ -170,7 +170,8 @@ def _check_rows(file: str, raw_rows: Iterable[RawRow]) -> tuple[list[RosterRow],
         texts = [_cell_text(cell) for cell in cells]
         if not any(texts):
             continue
-        values = {name: texts[index] if index < len(texts) else "" for name, index in positions.items()}
+        values = {name: texts[positions[name]] if positions.get(name, len(texts)) < len(texts) else ""
+                  for name in COLUMNS}  # an optional column left out of the header: empty
         row, row_problems = _row_from_values(file, number, values)
         codes = {name: cells[i] for name, i in positions.items() if name in CODE_COLUMNS and i < len(cells)}
         row_problems = [*_code_problems(file, number, codes), *row_problems]
@@ -203,7 +204,7 @@ def _column_positions(file: str, number: int, header: list[str]) -> tuple[dict[s
     unknown = [heading for heading in header if heading and CHINESE_HEADERS.get(heading, heading) not in COLUMNS]
     also = f" (the header's other columns: {', '.join(unknown)})" if unknown else ""
     for name in COLUMNS:
-        if name not in positions:
+        if name not in positions and name not in OPTIONAL_COLUMNS:
             problems.append(Problem(file, number, name, f"missing from the header row{also}"))
     return positions, problems
 

@@ -283,9 +283,12 @@ def test_county_city_and_region_reports_rank_their_children(
         expected_children: list[dict[str, Any]]) -> None:
     body = reports.ok("region", f"{kind}/{code}")
     review = {"review"} if level == "county" else set()  # the review list (待核查), empty in this region
-    assert set(body) == {"month", "version", "state", f"{level}_code", "total", children, f"{level}_name"} | review
+    assert set(body) == ({"month", "version", "state", f"{level}_code", "total", children, f"{level}_name",
+                          "indicators"} | review)
     assert (body["month"], body["version"], body[f"{level}_code"], body["total"]) == (
         MONTH, 1, code, expected_total)
+    # its points per indicator: the mean of its children's, adding up to its total (no adjustments here)
+    assert sum(i["points"] for i in body["indicators"]) == pytest.approx(expected_total, abs=0.01)
     assert body[children] == expected_children
     if level == "region":
         assert body["region_name"] == REGION[1]

@@ -82,6 +82,9 @@ def report(connection: Connection, level: str, code: str, month: str, version: i
     plural = {"school": "schools", "county": "counties", "city": "cities"}[child]
     body = {**head, f"{level}_name": unit.name, "total": number(unit.total),
             plural: _ranking(connection, record.id, child, code)}
+    indicators = _indicators(connection, rules, record.id, level, code)
+    if indicators:  # each the mean of its members' (versions since settlements store them)
+        body["indicators"] = indicators
     if level == "county":
         body["review"] = review_list.for_county(connection, rules, record.id, code)
     return body

@@ -44,3 +44,17 @@ def test_a_countys_indicator_points_are_rounded_once(runtime: Runtime) -> None:
         Decimal("3.33")] * 3
     assert city_sheet["sheet"]["rows"][0]["points"]["lesson_prep"] == 3.33
     assert next(i for i in radar["indicators"] if i["code"] == "lesson_prep")["points"] == 3.33
+
+
+def test_the_report_table_says_a_count_above_a_teachers_is_a_mean(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    from factories import jifen
+
+    ingest = Ingest(runtime.database, runtime.ruleset.rules, runtime.tz)
+    import_rows(ingest, [row("T1", "S1"), row("T2", "S1")], full=True, now=NOW)
+    ingest.submit("hite-pi6", [op("lesson.create", teacher="T1", when=at(3))], NOW)
+    settle_month(runtime.database, runtime.ruleset, Month(2026, 9), REGION, NOW, runtime.tz)
+    school = jifen(cli_env, "report", "school", "S1", "--month", "2026-09").stdout
+    county = jifen(cli_env, "report", "county", "C1", "--month", "2026-09").stdout
+    teacher = jifen(cli_env, "report", "teacher", "T1", "--month", "2026-09").stdout
+    assert "0.5（人均）" in school and "0.5（校均）" in county
+    assert "（人均）" not in teacher and "（校均）" not in teacher

@@ -31,7 +31,8 @@ def render(level: str, data: dict[str, Any]) -> Group:
             table.add_column(header, justify="right" if header in {"达标次数", "全区平均", "得分", "最高分"} else "left")
         for item in data["indicators"]:
             table.add_row(item["category"], item["name"], "教师" if item["subject"] == "teacher" else "学校",
-                          _fmt(item["count"]), _fmt(item["average"]), _fmt(item["points"]), _fmt(item["max"]))
+                          _fmt(item["count"]) + _mean_of(level, item["subject"]), _fmt(item["average"]),
+                          _fmt(item["points"]), _fmt(item["max"]))
         parts.append(table)
     for key, child in _RANKED.items():
         if key in data:
@@ -47,6 +48,14 @@ def render(level: str, data: dict[str, Any]) -> Group:
     if data.get("adjustments"):
         parts.append(_adjustments(data["adjustments"], {i["code"]: i["name"] for i in data.get("indicators", [])}))
     return Group(*parts)
+
+
+def _mean_of(level: str, subject: str) -> str:
+    """What a count above a teacher's is: a school's teachers' mean (人均), a county's schools' mean (校均), and
+    so on up; a school's own count of a school indicator is a count."""
+    if level == "teacher" or (level == "school" and subject == "school"):
+        return ""
+    return "（人均）" if level == "school" else "（校均）" if level == "county" else "（均值）"
 
 
 def version_label(data: dict[str, Any]) -> str:

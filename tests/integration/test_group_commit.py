@@ -144,7 +144,7 @@ def test_a_token_no_longer_held_is_refused_in_the_group_and_nothing_of_it_stored
         Submission(APP, [op(SESSION, teacher="T2", when=at(12, 8), duration=2400, id="f")], "b-2", token_hash(kept)),
         Submission(APP, [op(SESSION, teacher="T2", when=at(12, 9), duration=2400, id="g")], None, token_hash(other)),
     ], NOW)
-    assert isinstance(answers[0], Unauthorized) and str(answers[0]) == "unknown app token"
+    assert isinstance(answers[0], Unauthorized) and str(answers[0]) == "unknown or revoked app token"
     assert _statuses(answers[1]) == ["qualified"]
     assert isinstance(answers[2], Unauthorized)  # another app's token does not stand for this app
     with runtime.database.read() as connection:

@@ -32,7 +32,7 @@ def test_a_token_removed_is_refused_at_the_next_request(runtime: Runtime) -> Non
         with runtime.database.transaction() as connection:  # as an operator would, from another connection
             connection.execute(app_tokens.delete().where(app_tokens.c.token_sha256 != token_hash(other)))
         refused = post(token)
-        assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown app token"
+        assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown or revoked app token"
         assert post(other).status_code == 200
 
 
@@ -49,7 +49,7 @@ def test_a_token_removed_after_it_was_seen_stores_nothing_more(runtime: Runtime)
             connection.execute(app_tokens.delete())
         for _ in range(2):
             refused = client.post(URL, json={"operations": [item], "batch_id": "b-1"}, headers=headers)
-            assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown app token"
+            assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown or revoked app token"
     with runtime.database.read() as connection:
         assert connection.scalar(text("SELECT count(*) FROM operations")) == 0
         assert connection.scalar(text("SELECT count(*) FROM rejections")) == 0
@@ -72,7 +72,7 @@ def test_jifen_apps_revoke_takes_an_api_token_away_at_once(runtime: Runtime, cli
         assert revoked.stdout.strip() == f"API token {first[:8]}... of app hite-pi6 revoked"
         assert first not in revoked.stdout, "the token is not printed whole"
         for refused in (post(first), client.get(f"{URL}/x", headers={"Authorization": f"Bearer {first}"})):
-            assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown app token"
+            assert refused.status_code == 401 and refused.json()["error"]["message"] == "unknown or revoked app token"
         assert post(second).status_code == 200
     again = runner.invoke(cli, ["apps", "revoke", first], env=cli_env)
     assert again.exit_code != 0 and "no app token jfa_" in again.stderr and first not in again.stderr
@@ -97,4 +97,5 @@ def test_jifen_apps_list_shows_when_each_app_registered_in_local_time(runtime: R
     register_app(runtime.database, runtime.ruleset.rules, "hite-pi6", datetime(2026, 9, 30, 16, 30, tzinfo=UTC))
     listed = CliRunner().invoke(cli, ["apps", "list"], env=cli_env)
     assert listed.exit_code == 0, listed.stderr
-    assert listed.stdout.split() == ["hite-pi6", "鸿合π6", "2026-10-01", "00:30"]  # Asia/Shanghai
+    assert listed.stdout.split() == ["hite-pi6", "鸿合π6", "2026-10-01", "00:30",  # Asia/Shanghai
+                                     "tokens", "1", "keys", "-"]

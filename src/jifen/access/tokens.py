@@ -7,7 +7,7 @@ import secrets
 
 APP_PREFIX = "jfa_"
 USER_PREFIX = "jfu_"
-UNKNOWN_APP_TOKEN = "unknown app token"  # the 401 message for a token the store does not hold
+UNKNOWN_APP_TOKEN = "unknown or revoked app token"  # the 401 message for a token the store does not hold
 
 
 def new_token(prefix: str) -> str:

@@ -376,6 +376,13 @@ def test_the_same_roster_sent_again_leaves_a_settled_month_be(region: Runtime) -
         assert _settle(region) > 2 and not _changed(region)
     import_rows(ingest, renamed[1:], full=True, now=NOW)  # T1 left
     assert _changed(region)
+    assert _settle(region) > 4 and not _changed(region)
+    # an entry dated after the months restated: each settled month is compared on its own
+    import_rows(ingest, [row("T8", S4, county_code=C3, city_code=Y2)], full=False, now=NOW,
+                effective_from=Month(2026, 10))
+    assert not _changed(region), "September's roster is as it was"
+    import_rows(ingest, renamed[1:2], full=False, now=NOW)
+    assert not _changed(region)
 
 
 def test_a_late_report_changes_the_later_months_a_streak_or_cap_reads_back_into(runtime: Runtime) -> None:

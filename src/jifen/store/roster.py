@@ -101,7 +101,10 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     The current tables take the rows as they are; the history takes them from ``from_month`` on.
     """
     settled = month_inputs.settled_from(connection, from_month)
-    stated = {month: load_for_month(connection, month) for month in settled}  # as their settlements read them
+    # without entries dated after F the roster is one and the same from F on: one month stands for all of them
+    alike = not history.dated_after(connection, from_month)
+    probes = settled[:1] if alike else settled
+    stated = {month: load_for_month(connection, month) for month in probes}  # as their settlements read them
     history.record(connection, rows, full=full, from_month=from_month, now=now)
     counties_before = {r.code: (r.name, r.city_code) for r in connection.execute(select(counties))}
     changed_counties = tuple(
@@ -117,7 +120,8 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     )
     # settled months whose roster it changes are out of date (their next scheduled run settles them again); an
     # import that restates a month as it was (the same file sent again) leaves it be
-    month_inputs.bump(connection, [m for m in settled if load_for_month(connection, m) != stated[m]])
+    changed = [m for m in probes if load_for_month(connection, m) != stated[m]]
+    month_inputs.bump(connection, settled if alike and changed else changed)
     school_values = {
         r.school_code: {"name": r.school_name, "county_code": r.county_code,
                         "online_classrooms": r.online_classrooms, "active": True}

@@ -79,6 +79,12 @@ def record(connection: Connection, rows: Iterable[RosterRow], *, full: bool, fro
         connection.execute(school_history.insert(), school_entries)
 
 
+def dated_after(connection: Connection, month: str) -> bool:
+    """Whether any teacher's or school's entry holds from a month after ``month``."""
+    return any(connection.scalar(select(table.c.from_month).where(table.c.from_month > month).limit(1)) is not None
+               for table in (roster_history, school_history))
+
+
 def recorded_between(connection: Connection, month: str, start: datetime, end: datetime
                      ) -> tuple[list[Any], list[Any]]:
     """The teachers' and the schools' entries recorded after ``start`` and up to ``end`` that state the roster of

@@ -224,6 +224,24 @@ def test_a_school_admin_sends_their_own_row_of_the_countys_sheet(ctx: Ctx) -> No
     assert "no row holds any figures" in api_error(ctx.upload("county", blank), 422, "invalid")["message"]
 
 
+def test_a_school_reports_only_the_weeks_of_months_it_is_on_the_roster(ctx: Ctx) -> None:
+    """S3 leaves from May 2023 (a full import of the county without it): April's weeks are still its own to report,
+    May's would count nowhere and are refused, through the API and in a sheet."""
+    ingest = Ingest(ctx.runtime.database, ctx.runtime.ruleset.rules, ctx.runtime.tz)
+    import_rows(ingest, [row("T1", S1, county_code=COUNTY, online_classrooms=2, school_name="贺兰一小",
+                             county_name="贺兰县"),
+                         row("T3", S2, county_code=COUNTY, online_classrooms=0, school_name="贺兰二小",
+                             county_name="贺兰县")],
+                full=True, now=NOW, effective_from=Month(2023, 5))
+    rooms = {"tablet": {"rooms": 1, "uses": 3}}
+    assert ctx.put("county", S3, "2023-04-24", rooms).status_code == 200
+    refused = api_error(ctx.put("county", S3, "2023-05-01", rooms), 422, "invalid")
+    assert refused["message"] == (f"week: school '{S3}' is not on the roster of 2023-05, the month of week "
+                                  "2023-05-01: its figures would count nowhere")
+    sheet = workbook([headers()[:7], [S3, "贺兰三小", "2023-05-01", 1, 2, None, None]])
+    assert "row 2: school" in api_error(ctx.upload("county", sheet), 422, "invalid")["message"]
+
+
 # --- the county dataset -----------------------------------------------------------------------------------
 
 

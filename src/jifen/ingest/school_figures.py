@@ -19,7 +19,7 @@ from jifen.domain.registration import Registration
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.ingest import registration_sheet, usage_sheet
 from jifen.store import school_figures as repo
-from jifen.store import units
+from jifen.store import roster_history, units
 from jifen.store.access import User
 from jifen.store.database import Database
 
@@ -66,6 +66,7 @@ def submit_week(database: Database, school_code: str, week: date, rooms: Mapping
         figures.append(Figure(school_code, week, room_type, entry["rooms"], entry["uses"]))
     with database.transaction() as connection:
         _covered(connection, user, [school_code], region_code)
+        _on_roster(connection, [(school_code, week, "week")])
         repo.replace_usage(connection, figures, submitted_at=now, submitted_by=_by(by))
         return repo.usage(connection, [school_code], week, week)
 
@@ -102,6 +103,7 @@ def import_usage(database: Database, data: bytes, filename: str, *, user: User |
                                                             f"roster"} for r in unknown]
             raise InvalidInput(f"{filename} {problems[0]['message']}", details=problems[:usage_sheet.MAX_PROBLEMS])
         _covered(connection, user, [r.school_code for r in rows], region_code)
+        _on_roster(connection, [(r.school_code, r.week, f"row {r.row}") for r in rows])
         repo.replace_usage(connection, figures, submitted_at=now, submitted_by=_by(by))
     return UsageImport(rows=len(rows), schools=len({r.school_code for r in rows}),
                        weeks=sorted({r.week for r in rows}), figures=len(figures))
@@ -185,6 +187,19 @@ def _covered(connection: Any, user: User | None, school_codes: list[str], region
             if reading or user is not None:
                 raise NotFound(f"school {code!r} is not on the roster")
             raise _invalid("school_code", f"school {code!r} is not on the roster")
+
+
+def _on_roster(connection: Any, weeks: list[tuple[str, date, str]]) -> None:
+    """Each (school, week, where) names a school on the roster of the week's month (the month of its Monday, which
+    the week's figures count in): a school that left reports no later week, one not yet on it no earlier one."""
+    known: dict[tuple[str, str], bool] = {}
+    for code, week, where in weeks:
+        month = f"{week.year:04d}-{week.month:02d}"
+        if (code, month) not in known:
+            known[(code, month)] = roster_history.on_roster_at(connection, "school", code, month)
+        if not known[(code, month)]:
+            raise _invalid(where, f"school {code!r} is not on the roster of {month}, the month of week "
+                                  f"{week.isoformat()}: its figures would count nowhere")
 
 
 def _not_ahead(week: date, now: datetime, tz: ZoneInfo, where: str) -> None:

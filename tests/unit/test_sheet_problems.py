@@ -40,3 +40,9 @@ def test_uses_more_than_the_rooms_can_have_had_are_said_in_chinese() -> None:
     assert in_chinese(f"row 3, column E (平板智慧教室使用次数): {problem[1]}") == (
         "第 3 行 E 列（平板智慧教室使用次数）：2 间教室一周 100000 次使用，超过每间每周 98 次（每天每节都在使用），请核对是否多填了 0")
     assert figure_problem("tablet", 2, 196) is None
+
+
+def test_a_week_of_a_month_the_school_is_not_on_the_roster_is_said_in_chinese() -> None:
+    said = ("usage.xlsx row 2: school '640122003' is not on the roster of 2023-05, the month of week 2023-05-01: "
+            "its figures would count nowhere")
+    assert in_chinese(said) == "第 2 行：学校 640122003 不在 2023-05 的名册上（2023-05-01 这一周所在月份），其数据不会计入"

@@ -40,6 +40,9 @@ _WHOLE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:(?P<file>.+) )?row (?P<row>\d+): missing column (?P<columns>.+)$"),
      "第 {row} 行（表头）缺少列：{columns}"),
     (re.compile(r"^missing column (?P<columns>.+)$"), "表头缺少列：{columns}"),
+    (re.compile(r"^(?:(?P<file>.+) )?row (?P<row>\d+): school '(?P<school>[^']*)' is not on the roster of "
+                r"(?P<month>\S+), the month of week (?P<week>\S+):.*$"),
+     "第 {row} 行：学校 {school} 不在 {month} 的名册上（{week} 这一周所在月份），其数据不会计入"),
 ]
 
 

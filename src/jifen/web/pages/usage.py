@@ -44,6 +44,7 @@ MESSAGES = (  # the service's messages, in Chinese next to the field
     ("uses with no rooms", "没有该类教室时使用次数应为 0，请先填写间数"),
     ("a room a week", "使用次数超过每间每周 {per_room} 次（每天每节都在使用），请核对是否多填了 0"),
     ("has not begun", "该周尚未开始，不能报送"),
+    ("is not on the roster of", "这一周所在月份该校不在名册上，报送的数据不会计入"),
     ("is not a Monday", "请选择一周的星期一"),
 )
 

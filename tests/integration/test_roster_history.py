@@ -189,6 +189,18 @@ def test_a_full_import_states_only_the_counties_its_file_lists(runtime: Runtime)
         assert set(roster_repo.load(connection).schools) == {S1, S2, "640122001"}
 
 
+def test_a_school_moved_into_a_county_by_its_full_roster_brings_its_whole_staff(runtime: Runtime) -> None:
+    """S3 of county 640122 (u3, u4) comes into C1's full roster with u3 alone: u4 leaves, in the roster history
+    (which settlements read) as in the current roster."""
+    _import(runtime, [*BASE, row("u3", S3, county_code="640122"), row("u4", S3, county_code="640122")])
+    result = _import(runtime, [*BASE, row("u3", S3)], full=True, effective_from="2026-10")  # S3 now in C1
+    assert result.summary.left == 1
+    assert _roster(runtime, "2026-10") == {"t1": S1, "t2": S1, "t3": S2, "u3": S3}
+    assert _roster(runtime, "2026-09") == {"t1": S1, "t2": S1, "t3": S2, "u3": S3, "u4": S3}
+    with runtime.database.read() as connection:
+        assert set(roster_repo.load(connection).teachers) == {"t1", "t2", "t3", "u3"}
+
+
 # -- imports without a date ----------------------------------------------------------------------------------------
 
 def test_an_import_without_a_date_states_every_month_not_yet_published(runtime: Runtime) -> None:

@@ -106,12 +106,12 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     probes = settled[:1] if alike else settled
     stated = {month: load_for_month(connection, month) for month in probes}  # as their settlements read them
     history.record(connection, rows, full=full, from_month=from_month, now=now)
-    counties_before = {r.code: (r.name, r.city_code) for r in connection.execute(select(counties))}
+    described_before = {r.code: (r.name, r.city_code) for r in connection.execute(select(counties))}
     changed_counties = tuple(
         (r.county_code, what, before, now_)
-        for r in {r.county_code: r for r in rows}.values() if r.county_code in counties_before
-        for what, before, now_ in (("name", counties_before[r.county_code][0], r.county_name),
-                                   ("city", counties_before[r.county_code][1], r.city_code))
+        for r in {r.county_code: r for r in rows}.values() if r.county_code in described_before
+        for what, before, now_ in (("name", described_before[r.county_code][0], r.county_name),
+                                   ("city", described_before[r.county_code][1], r.city_code))
         if before != now_)
     _upsert(connection, cities, "code", {r.city_code: {"name": r.city_name} for r in rows})
     _upsert(
@@ -127,11 +127,11 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
                         "online_classrooms": r.online_classrooms, "active": True}
         for r in rows
     }
-    counties_before = {code: county for code, county in connection.execute(
+    school_counties = {code: county for code, county in connection.execute(
         select(schools.c.code, schools.c.county_code).where(schools.c.active.is_(True)))}
-    moved_schools = tuple((code, counties_before[code], values["county_code"])
+    moved_schools = tuple((code, school_counties[code], values["county_code"])
                           for code, values in school_values.items()
-                          if counties_before.get(code, values["county_code"]) != values["county_code"])
+                          if school_counties.get(code, values["county_code"]) != values["county_code"])
     _upsert(connection, schools, "code", school_values)
     before = {r.id: r for r in connection.execute(select(teachers))}
     added = updated = unchanged = 0
@@ -155,7 +155,8 @@ def apply(connection: Connection, rows: list[RosterRow], *, full: bool, from_mon
     if full:  # the whole roster of the counties the file lists
         listed = {r.teacher_id for r in rows}
         counties_listed = {r.county_code for r in rows}
-        in_scope = set(connection.scalars(select(schools.c.code).where(schools.c.county_code.in_(counties_listed))))
+        in_scope = {code for code, county in school_counties.items() if county in counties_listed}
+        in_scope |= set(school_values)  # a school moved in from another county: its staff is in the file
         leaving = [tid for tid, old in before.items()
                    if old.active and tid not in listed and old.school_code in in_scope]
         _set_inactive(connection, teachers.c.id, leaving, updated_at=now)

@@ -34,11 +34,12 @@ def record(connection: Connection, rows: Iterable[RosterRow], *, full: bool, fro
     teachers = {r.teacher_id: r for r in rows}
     schools = {r.school_code: r for r in teachers.values()}
     restated_teachers, restated_schools = list(teachers), list(schools)
-    if full:  # and the counties' other teachers and schools: those there just before F, or at a month from F on
+    if full:  # and the other teachers and schools of the counties and schools in the file: those there just before
+        # F, or at a month from F on (a school moved in from another county brings its whole staff into the file)
         counties = {r.county_code for r in teachers.values()}
         open_before = {e.school_code: e for e in connection.execute(
             schools_as_of(school_history.c.from_month < from_month))}
-        scoped = {code for code, e in open_before.items() if e.county_code in counties}
+        scoped = {code for code, e in open_before.items() if e.county_code in counties} | set(schools)
         scoped.update(connection.scalars(select(school_history.c.school_code).where(
             school_history.c.from_month >= from_month, school_history.c.county_code.in_(counties))))
         staff_before = {e.teacher_id: e for e in connection.execute(

@@ -483,3 +483,28 @@ def test_a_fixed_credit_replays_the_caps_of_its_period(shihe: Region) -> None:
     assert approved("class-24") == 0  # once a year, and the year's class counted already
     assert approved("notice-16") == 0  # the week of the 14th has its 2 notices
     assert approved("notice-21") == 5  # the week of the 21st had none
+
+
+
+def test_a_yearly_cap_an_appeal_of_another_month_filled_credits_nothing_more(shihe: Region) -> None:
+    """T2's classes of 20 students in March and August did not count; the August one's appeal credits 50, the
+    year's one class, and the March one's then credits nothing: the year's cap is full whichever month filled it."""
+    from datetime import datetime
+
+    now = datetime(2026, 10, 2, 9, 0, tzinfo=CST)
+    runtime = shihe.runtime
+    ingest = Ingest(runtime.database, runtime.rulebook.snapshot(), runtime.tz)
+    ingest.submit("space", [op("class.create", teacher="T2", students=20, when=at(10, month="2026-03"), id="c-mar"),
+                            op("class.create", teacher="T2", students=20, when=at(10, month="2026-08"), id="c-aug")],
+                  now)
+    for month in ("2026-03", "2026-08"):
+        settle_month(runtime.database, runtime.rulebook.for_month(Month.parse(month)), Month.parse(month), REGION, now)
+
+    def approved(external_id: str) -> Any:
+        filed = shihe.call("POST", "t2", "/appeals", json={"operation": {"app_code": "space", "id": external_id},
+                                                            "reason": "学生人数统计有误，请核实后补计"}).json()
+        shihe.review("school1", filed["id"], "approve")
+        return shihe.review("county1", filed["id"], "approve").json()["credit"]["points"]
+
+    assert approved("c-aug") == 50
+    assert approved("c-mar") == 0  # earlier in the year, it would only take August's place

@@ -272,22 +272,27 @@ def _credit(connection: Connection, appeal: repo.Appeal, user: User, now: dateti
 
 
 def _action_gain(connection: Connection, appeal: repo.Appeal, indicator: Indicator, tz: ZoneInfo) -> Fraction:
-    """The points the appealed report adds to its month on a fixed or streak indicator, its caps and runs replayed
-    with the teacher's qualifying actions as far back as they reach and the reports of appeals approved before."""
-    month = Month.parse(appeal.month)
-    first = fixed.window_start(month, [indicator])
-    start = datetime(first.year, first.month, first.day, tzinfo=tz)
-    months = [str(m) for m in Month(first.year, first.month).through(month)]
-    actions = [op.occurred_at for op in teacher_operations.of_months(connection, appeal.teacher_id, months)
-               if op.indicator == indicator.code and op.status == Status.QUALIFIED and op.withdrawn_at is None]
-    actions += repo.approved_times(connection, appeal.teacher_id, appeal.month, appeal.indicator)
-    local = [moment.astimezone(tz).replace(tzinfo=None) for moment in actions
-             if start <= moment < month.end(tz)]
+    """The points the appealed report adds on a fixed or streak indicator, its caps and runs replayed: from as far
+    back as they reach to the end of its year, with the teacher's qualifying actions and the reports of the appeals
+    approved before (in any of those months), what the whole span scores with it less what it scores without.
+    An action earlier than the one a full year's cap admitted would only take its place: it adds nothing."""
     if appeal.occurred_at is None:
         return Fraction(0)
+    month = Month.parse(appeal.month)
+    first = fixed.window_start(month, [indicator])
+    span = Month(first.year, first.month).through(Month(month.year, 12))
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    months = [str(m) for m in span]
+    actions = [op.occurred_at for op in teacher_operations.of_months(connection, appeal.teacher_id, months)
+               if op.indicator == indicator.code and op.status == Status.QUALIFIED and op.withdrawn_at is None]
+    actions += repo.approved_times(connection, appeal.teacher_id, months, appeal.indicator)
+    local = [moment.astimezone(tz).replace(tzinfo=None) for moment in actions if moment >= start]
     appealed = appeal.occurred_at.astimezone(tz).replace(tzinfo=None)
-    return (fixed.score(indicator, [*local, appealed], month).points
-            - fixed.score(indicator, local, month).points)
+
+    def total(moments: list[datetime]) -> Fraction:
+        return sum((fixed.score(indicator, moments, m).points for m in span), Fraction(0))
+
+    return total([*local, appealed]) - total(local)
 
 
 def _year_elsewhere(connection: Connection, appeal: repo.Appeal, indicator: Indicator) -> Fraction:

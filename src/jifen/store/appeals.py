@@ -146,11 +146,11 @@ def approved_credits(connection: Connection, teacher_id: str, month: str, indica
     return [Decimal(p or 0) for (p,) in rows]
 
 
-def approved_times(connection: Connection, teacher_id: str, month: str, indicator: str) -> list[datetime]:
-    """When the reports of the appeals approved on a teacher's indicator of a month occurred."""
+def approved_times(connection: Connection, teacher_id: str, months: list[str], indicator: str) -> list[datetime]:
+    """When the reports of the appeals approved on a teacher's indicator in these months occurred."""
     return list(connection.scalars(
         select(operations.c.occurred_at).join(appeals, operations.c.id == appeals.c.operation_id).where(
-            appeals.c.teacher_id == teacher_id, appeals.c.month == month, appeals.c.indicator == indicator,
+            appeals.c.teacher_id == teacher_id, appeals.c.month.in_(months), appeals.c.indicator == indicator,
             appeals.c.state == State.APPROVED.value)))
 
 

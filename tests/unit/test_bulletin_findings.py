@@ -333,6 +333,10 @@ def test_sections_the_rule_set_has_no_actions_for_are_left_out() -> None:
         assert (_digital_school(data)[1][0] == "本月适用的积分规则不含数字学校微课、慕课，本项不作统计。") is not kept
         online_problems = [f for f in usage_findings(scoped) if f["kind"] == "online_below_standard"]
         assert bool(online_problems) is kept
+        from jifen.reports.bulletin_text import _opening
+
+        opening = _opening({"month": "2026-10", "county_name": "浉河区", "usage": scoped})
+        assert ("本学期在线课堂、数字学校应用数据、" in opening) is kept
 
 
 def test_the_classroom_weeks_are_named_as_they_were_reported_and_who_did_not_report_is_said() -> None:

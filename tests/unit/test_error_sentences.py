@@ -47,6 +47,8 @@ def test_the_refusals_pages_meet_most(message: str, sentence: str) -> None:
     ("2026-10 was settled again meanwhile; nothing was stored", "2026-10 刚被再次结算，本次结果未保存。"),
     ("unknown rule set 'nope'; shipped: ningxia-2022, shihe-2022", "没有名为 nope 的规则集。"),
     ("no user 'li'; create one with jifen users add", "没有用户 li：请先用 jifen users add 创建。"),
+    ("r.xlsx: not a readable XLSX workbook (BadZipFile: File is not a zip file)",
+     "r.xlsx 不是可读取的 XLSX 工作簿（文件已损坏，或不是 Excel 文件）。"),
 ])
 def test_the_refusals_the_command_line_meets_most(message: str, sentence: str) -> None:
     assert sentence_for(message) == sentence

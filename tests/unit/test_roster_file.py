@@ -409,3 +409,15 @@ def test_a_column_missing_names_the_headings_not_recognised(tmp_path: pathlib.Pa
     path = write_csv(tmp_path / "roster.csv", [header, ROW_A])
     assert str(roster_error(path)) == ("roster.csv row 1, column online_classrooms: missing from the header row "
                                        "(the header's other columns: 在线教室数（间）)")
+
+
+def test_a_sheet_of_notes_naming_some_columns_in_a_row_is_passed_over(tmp_path: pathlib.Path) -> None:
+    path = write_xlsx(tmp_path / "roster.xlsx", [["学校代码", "学校名称", "教师编号", "教师姓名"],
+                                                 ["按文本填写", "全称", "平台编号", "实名"]], first_sheet="说明")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.create_sheet("名单")
+    for line in (HEADER, ROW_A):
+        sheet.append(line)
+    workbook.save(path)
+    workbook.close()
+    assert read_roster(path) == EXPECTED[:1]

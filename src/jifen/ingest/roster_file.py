@@ -114,10 +114,11 @@ def _read_xlsx(path: pathlib.Path) -> list[RawRow]:
                     # Rows missing from the file come back empty, so row numbers match Excel's.
                     records = sheet.iter_rows(values_only=True)
                     rows = [(number, list(cells)) for number, cells in enumerate(records, 1)]
-                    if _header_at(rows) is not None:
+                    if _header_at(rows, complete=True) is not None:
                         return rows
                     sheets.append(rows)
-                return sheets[0]
+                # no sheet names every column: the first that names some (its problems are then told), else the first
+                return next((rows for rows in sheets if _header_at(rows) is not None), sheets[0])
             finally:
                 workbook.close()
     except RosterError:
@@ -139,11 +140,13 @@ HEADER_SEARCH_ROWS = 10  # a bureau's sheet may carry a title, a date or a note 
 HEADER_LEAST = 3  # the columns a row must name to be taken for the header
 
 
-def _header_at(rows: list[RawRow]) -> int | None:
-    """The index of the first of the first rows that names at least HEADER_LEAST roster columns."""
+def _header_at(rows: list[RawRow], *, complete: bool = False) -> int | None:
+    """The index of the first of the first rows that names at least HEADER_LEAST roster columns (``complete``:
+    every column but the optional ones; a sheet of notes may list a few of them in a row)."""
+    required = set(COLUMNS) - OPTIONAL_COLUMNS
     for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         named = {CHINESE_HEADERS.get(text, text) for text in (_cell_text(cell) for cell in cells)}
-        if len(named & set(COLUMNS)) >= HEADER_LEAST:
+        if (required <= named) if complete else len(named & set(COLUMNS)) >= HEADER_LEAST:
             return index
     return None
 

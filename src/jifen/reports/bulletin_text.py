@@ -74,8 +74,11 @@ def _area(data: Row) -> str:
 
 def _opening(data: Row) -> str:
     month = int(data["month"][5:])
+    within = [name for key, name in (("online_classes", "在线课堂"), ("digital_school", "数字学校"))
+              if not _usage(data, key).get("outside_rules")]  # the sections the month's rule set has actions for
+    term = f"本学期{'、'.join(within)}应用数据、" if within else ""
     return (f"为加快我{_area(data)}智慧校园建设步伐，提高教育云平台和“互联网+教育”项目教室使用率，推动国家智慧教育平台深度融入教育教学"
-            f"全过程，现将各学校{month}月份教育云平台积分情况、本学期在线课堂、数字学校应用数据、国家平台注册推广及项目教室周应用"
+            f"全过程，现将各学校{month}月份教育云平台积分情况、{term}国家平台注册推广及项目教室周应用"
             f"情况通报如下，希望各校加强交流、互相学习、努力提升。")
 
 

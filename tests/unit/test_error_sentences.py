@@ -34,6 +34,7 @@ def test_the_refusals_pages_meet_most(message: str, sentence: str) -> None:
 
 @pytest.mark.parametrize(("message", "sentence"), [
     ("month 2026-10 is not settled", "2026-10 尚未结算。"),
+    ("version 7 of month 2026-10 is not settled", "2026-10 没有第7版，请在版本列表中选择。"),
     ("published month 2026-10 is not settled", "2026-10 尚未结算。"),
     ("教师 'T1' is not on the roster", "教师 T1 不在名册中。"),
     ("county '640104' is not on the roster", "县区 640104 不在名册中。"),

@@ -293,7 +293,8 @@ def test_only_the_region_admin_publishes_with_the_csrf_token_and_a_confirmation(
     old = client.post(f"/settlements/{month}/versions/1/publish", data={"csrf_token": token, "confirm": "yes"})
     assert old.status_code == 409  # only the latest version is published
     assert f"第1版不是 {month} 的最新版本，最新为第2版" in old.text, "the refusal in its own Chinese words"
-    assert "详细信息：version 1 of" in old.text, "then the details"
+    details = old.text.split('data-testid="error-details"', 1)[1].split("</details>", 1)[0]
+    assert "<summary>技术信息" in details and "version 1 of" in details, "the service's words folded away below"
     done = client.post(f"/settlements/{month}/versions/2/publish", data={"csrf_token": token, "confirm": "yes"})
     assert done.status_code == 303 and done.headers["location"] == f"/settlements/{month}?published=2"
     after = client.get(done.headers["location"]).text
@@ -333,7 +334,8 @@ def test_the_bulletin_page_previews_the_county_bulletin_and_offers_the_files(cli
     assert attachment and attachment.group(1).endswith("format=xlsx&amp;attachment=1")
     sheet = client.get(attachment.group(1).replace("&amp;", "&"))
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
-    assert "尚未结算" in client.get(f"/counties/C1/bulletin?month={region.this_month}").text
+    waiting = client.get(f"/counties/C1/bulletin?month={region.this_month}").text
+    assert "尚未结算" in waiting and "县C1 C1" in waiting, "the county named as the roster names it"
     assert client.get("/counties/C2/bulletin").status_code == 403
 
 

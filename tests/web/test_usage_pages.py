@@ -169,7 +169,7 @@ def test_a_sheet_naming_another_countys_school_stores_nothing(client: TestClient
     sheet.parent.save(body)
     refused = client.post("/usage/import", data={"csrf_token": page_csrf(chooser)},
                           files={"file": ("usage.xlsx", body.getvalue(), "application/octet-stream")})
-    assert refused.status_code == 403 and "不在您的权限范围内" in refused.text and "表格未导入" in refused.text
+    assert refused.status_code == 403 and "学校 S2 不在您的管理范围内" in refused.text and "表格未导入" in refused.text
 
 
 def test_a_week_outside_the_years_taken_is_refused_and_nothing_is_stored(client: TestClient, runtime: Runtime,

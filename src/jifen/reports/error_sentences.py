@@ -22,6 +22,8 @@ _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern)
     (r"^appeal (?P<appeal>\d+) is outside the scope of user", "申诉 {appeal} 不在您可查看的范围内。"),
     (r"is not one of the reports of teacher", "这条上报不是您本人的上报，不能申诉。"),
     (r"^(?:\w+ )?month (?P<month>\d{4}-\d{2}) is not settled$", "{month} 尚未结算。"),
+    (r"^version (?P<version>\d+) of month (?P<month>\d{4}-\d{2}) is not settled$",
+     "{month} 没有第{version}版，请在版本列表中选择。"),
     (rf"^{_LEVEL} '(?P<code>[^']*)' is not on the roster", "{level} {code} 不在名册中。"),
     (rf"^{_LEVEL} '(?P<code>[^']*)' is not in the settlement of (?P<month>\d{{4}}-\d{{2}})",
      "{level} {code} 不在 {month} 的结算中。"),

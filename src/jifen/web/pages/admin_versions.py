@@ -20,6 +20,7 @@ from jifen.errors import Forbidden, InvalidInput, NotSettled
 from jifen.reports import charts
 from jifen.reports import versions as versions_data
 from jifen.reports.datasets import LEVEL_NAMES
+from jifen.reports.error_sentences import sentence_for
 from jifen.reports.versions_text import LEVEL_ORDER, STATES, why
 from jifen.settle import publication
 from jifen.store import desk_queries
@@ -90,7 +91,7 @@ def _versions(request: Request, signed: SignedIn, parsed: str, from_version: int
                 diff = versions_data.diff_data(connection, parsed, from_version, to_version, level=level,
                                                limit=DIFF_LIMIT, covers=lambda chain: covers(signed.user, chain))
         except (InvalidInput, NotSettled) as exc:
-            diff_problem = exc.message
+            diff_problem = sentence_for(exc.message) or exc.message
     return render(request, "admin/versions.html", {**context, "listing": listing, "diff": diff and _shown(diff),
                                                    "diff_problem": diff_problem, "level": level,
                                                    "states": STATES, "level_names": LEVEL_NAMES},

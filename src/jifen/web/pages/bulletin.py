@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jifen.access.scopes import covers, scope_level
 from jifen.errors import Forbidden, NotFound, NotSettled
 from jifen.reports import bulletin_data, charts, datasets
-from jifen.store import desk_queries
+from jifen.store import desk_queries, units
 from jifen.web.pages.admin import BULLETIN_READERS, refusal, runtime_of
 from jifen.web.pages.rendering import PageRoute, PageUser, SignedIn, render
 from jifen.web.scoping import month_query
@@ -70,7 +70,10 @@ def bulletin_page(request: Request, signed: PageUser, code: str, month: str | No
             record = datasets.settlement_for(connection, shown) if shown else None
         except NotSettled:
             record = None
-        if record is None:
+        if record is None:  # the county as the roster names it, when the user may read it
+            named = units.named_lineage(connection, "county", code, runtime.settings.region_code)
+            if named is not None and covers(signed.user, named[1]):
+                context["county_name"] = named[0]
             return render(request, "admin/bulletin.html", {**context, "settled": False}, signed=signed)
         try:
             chain: dict[str, str] | None = datasets.lineage(connection, record.id, "county", code)

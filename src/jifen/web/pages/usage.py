@@ -23,6 +23,7 @@ from jifen.domain.periods import FIRST_YEAR, LAST_YEAR
 from jifen.errors import Forbidden, InvalidInput, NotFound
 from jifen.ingest import school_figures as service
 from jifen.ingest import usage_sheet
+from jifen.reports.error_sentences import sentence_for
 from jifen.reports.usage_data import FigureSettings
 from jifen.store import school_figures as figures_repo
 from jifen.store import units
@@ -137,7 +138,7 @@ async def import_sheet(request: Request, signed: PageUser) -> HTMLResponse:
             sheet_problems.in_chinese(exc.message)]
         return render(request, "admin/usage_import.html", result, status=422, signed=signed)
     except (Forbidden, NotFound) as exc:  # a school of the sheet outside the user's scope, or not on the roster
-        result["problems"] = [f"表格中的学校不在您的权限范围内或不在名册中：{exc.message}"]
+        result["problems"] = [sentence_for(exc.message) or f"表格中的学校不在您的权限范围内或不在名册中：{exc.message}"]
         return render(request, "admin/usage_import.html", result, status=exc.status, signed=signed)
     return render(request, "admin/usage_import.html", result, signed=signed)
 

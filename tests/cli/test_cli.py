@@ -24,6 +24,7 @@ from typer.testing import Result
 
 from jifen.access.service import app_for, user_for
 from jifen.config import Settings
+from jifen.domain.periods import Month
 from jifen.ingest.roster_import import import_rows
 from jifen.ingest.service import Ingest
 from jifen.runtime import Runtime
@@ -473,3 +474,13 @@ def test_orgs_import_names_the_moves(runtime: Runtime, cli_env: dict[str, str], 
     renamed = ["640100", "银川市", "640104", "兴庆新区", *T1[4:]]
     text = flat(ok(cli_env, "orgs", "import", str(write_csv(tmp_path / "c.csv", [renamed], "utf-8"))).stdout)
     assert "县区 county 640104 更名 renamed: 兴庆区 → 兴庆新区" in text
+
+
+def test_settling_a_month_under_way_says_it_is_a_snapshot(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    import_rows(Ingest(runtime.database, runtime.ruleset.rules, runtime.tz), [row("t1")], full=False,
+                now=datetime.now(CST))
+    running = str(Month.of(datetime.now(CST), runtime.tz))
+    text = flat(ok(cli_env, "settle", running).stdout)
+    assert f"{running} 结算完成，第1版：教师 1" in text and f"{running} settled, version 1" in text
+    assert f"注意：{running} 尚未结束" in text
+    assert "尚未结束" not in flat(ok(cli_env, "settle", str(Month.parse(running).previous())).stdout)

@@ -42,5 +42,6 @@ def operations(
                 advance=lambda rows: progress.advance(task, rows),
             )
     counties = ", ".join(f"{code} {rows}" for code, rows in summary.counties.items()) or "none"
+    console.print(f"已导出 {summary.month} 的 {summary.rows} 条上报至 {summary.directory}（按县区分区）", highlight=False)
     console.print(f"{summary.rows} operations of {summary.month} ({rules.name} v{rules.version}) written to "
                   f"{summary.directory}; by county: {counties}", highlight=False)

@@ -301,8 +301,15 @@ def settle(
         summary = settle_month(runtime.database, runtime.rulebook.for_month(parsed), parsed,
                                (s.region_code, s.region_name), _now(), runtime.tz,
                                engine=engine, master=master if master is not None else s.spark_master)
+    console.print(f"{summary.month} 结算完成，第{summary.version}版：教师 {summary.teachers}、学校 {summary.schools}、"
+                  f"县区 {summary.counties}；全区总分 {summary.region_total}", highlight=False)
     console.print(f"{summary.month} settled, version {summary.version}: {summary.teachers} teachers, "
                   f"{summary.schools} schools, {summary.counties} counties; region total {summary.region_total}")
+    now = _now()
+    if now < parsed.end(runtime.tz):  # a snapshot of a month under way: reports show it in place of the running view
+        console.print(f"注意：{parsed} 尚未结束（至 {parsed.end(runtime.tz):%Y-%m-%d %H:%M}），本版只计入至今收到的上报，"
+                      f"月末后请重新结算 note: {parsed} is still running; this version holds the reports received "
+                      "so far, settle it again once the month has ended", highlight=False)
     console.print(f"第{summary.version}版为草稿 a draft until published: jifen diff {summary.month}, "
                   f"jifen publish {summary.month}", highlight=False)
 

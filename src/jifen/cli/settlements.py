@@ -102,7 +102,9 @@ def recount(
 
     parsed = Month.parse(month)
     with opened() as runtime, console.status(f"recounting {parsed} from the raw operations 正在重新计数"):
-        check = check_month(runtime.database, runtime.rulebook.rules_for(parsed), parsed)
+        rules = runtime.rulebook.rules_for(parsed)
+        check = check_month(runtime.database, rules, parsed)
+    names = {i.code: i.name for i in rules.indicators}
     largest_first = sorted(check.differences, key=lambda d: -abs(d.recounted - d.kept))
     if format is Output.json:
         sys.stdout.write(json.dumps({"month": check.month, "agrees": check.agrees, "kept": check.kept,
@@ -122,7 +124,8 @@ def recount(
             table.add_column(header, justify="right" if "计数" in header else "left")
         shown = largest_first[:limit or 50]
         for d in shown:
-            table.add_row(d.subject_kind, d.code, d.indicator, str(d.kept), str(d.recounted),
+            table.add_row({"teacher": "教师", "school": "学校"}.get(d.subject_kind, d.subject_kind), d.code,
+                          f"{names.get(d.indicator, d.indicator)} {d.indicator}", str(d.kept), str(d.recounted),
                           "申诉已补计 credited by appeal" if d.explained else "")
         console.print(table)
         if len(shown) < len(check.differences):

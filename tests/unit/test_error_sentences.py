@@ -27,12 +27,7 @@ def test_a_month_that_is_not_one() -> None:
     ("appeal 2 is outside the scope of user demo-teacher", "申诉 2 不在您可查看的范围内。"),
     ("operation 12 of hite-pi6 is not one of the reports of teacher T1 (user t1); ...",
      "这条上报不是您本人的上报，不能申诉。"),
-])
-def test_the_refusals_pages_meet_most(message: str, sentence: str) -> None:
-    assert sentence_for(message) == sentence
-
-
-@pytest.mark.parametrize(("message", "sentence"), [
+    # and at the command line
     ("month 2026-10 is not settled", "2026-10 尚未结算。"),
     ("version 7 of month 2026-10 is not settled", "2026-10 没有第7版，请在版本列表中选择。"),
     ("published month 2026-10 is not settled", "2026-10 尚未结算。"),
@@ -51,7 +46,7 @@ def test_the_refusals_pages_meet_most(message: str, sentence: str) -> None:
     ("r.xlsx: not a readable XLSX workbook (BadZipFile: File is not a zip file)",
      "r.xlsx 不是可读取的 XLSX 工作簿（文件已损坏，或不是 Excel 文件）。"),
 ])
-def test_the_refusals_the_command_line_meets_most(message: str, sentence: str) -> None:
+def test_the_refusals_pages_and_the_command_line_meet_most(message: str, sentence: str) -> None:
     assert sentence_for(message) == sentence
 
 

@@ -26,7 +26,6 @@ from jifen.store import roster as roster_repo
 from jifen.store import rulesets as rulesets_repo
 from jifen.store import settlements as repo
 from jifen.store.database import Database
-from jifen.store.tables import settlement_indicators, settlement_units
 
 SETTLE_LOCK = 0x4A4946454E + 1
 PYTHON = "python"
@@ -89,7 +88,7 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
         latest = repo.find(connection, str(month)) if keep_if_same else None
         if latest is not None and latest.ruleset_sha256 == ruleset.sha256:
             same_units, same_indicators = computed.rows(latest.id)
-            if _holds(connection, latest.id, same_units, same_indicators):
+            if repo.holds(connection, latest.id, same_units, same_indicators):
                 repo.record_inputs(connection, latest.id, inputs_revision)
                 return _summary(str(month), latest.version, same_units, unchanged=True)
         rulesets_repo.record(connection, ruleset, now)
@@ -107,13 +106,6 @@ def settle_month(database: Database, ruleset: LoadedRuleSet, month: Month, regio
     with database.transaction() as connection:
         repo.refresh_statistics(connection)
     return _summary(str(month), version, unit_rows)
-
-
-def _holds(connection: Connection, settlement_id: int, unit_rows: list[dict[str, Any]],
-           indicator_rows: list[dict[str, Any]]) -> bool:
-    """Whether a version holds exactly these figures (its units first: they differ most often)."""
-    return (repo.holds(connection, settlement_id, settlement_units, unit_rows)
-            and repo.holds(connection, settlement_id, settlement_indicators, indicator_rows))
 
 
 def _summary(month: str, version: int, unit_rows: list[dict[str, Any]], *, unchanged: bool = False) -> SettleSummary:

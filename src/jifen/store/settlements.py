@@ -92,9 +92,15 @@ def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> No
         connection.execute(table.insert(), rows[start : start + 5000])
 
 
-def holds(connection: Connection, settlement_id: int, table: Table, rows: list[dict[str, Any]]) -> bool:
-    """Whether a version's rows of ``table`` (settlement_units or settlement_indicators) are exactly ``rows``, as
-    ``add_units``/``add_indicators`` take them: the same keys with the same figures, none more, none fewer."""
+def holds(connection: Connection, settlement_id: int, unit_rows: list[dict[str, Any]],
+          indicator_rows: list[dict[str, Any]]) -> bool:
+    """Whether a version holds exactly these rows, as ``add_units`` and ``add_indicators`` take them: the same keys
+    with the same figures, none more, none fewer (its units first: they differ most often)."""
+    return (_holds(connection, settlement_id, settlement_units, unit_rows)
+            and _holds(connection, settlement_id, settlement_indicators, indicator_rows))
+
+
+def _holds(connection: Connection, settlement_id: int, table: Table, rows: list[dict[str, Any]]) -> bool:
     names = list(rows[0]) if rows else [c.name for c in table.columns]
     stored = Counter(tuple(r) for r in connection.execute(
         select(*(table.c[name] for name in names)).where(table.c.settlement_id == settlement_id)))
